@@ -1,0 +1,3 @@
+from noisecircuits.cli import main
+
+raise SystemExit(main())

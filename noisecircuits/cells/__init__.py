@@ -1,0 +1,1 @@
+"""cells layer (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""circuits layer (see DESIGN.md)."""

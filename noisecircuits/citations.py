@@ -1,0 +1,67 @@
+"""References behind the toolkit's models, and :func:`cite`.
+
+Functions that implement a published model call :func:`use` with a key below; :func:`cite`
+returns the references behind what was run in this process.
+"""
+
+from __future__ import annotations
+
+__all__ = ["REFERENCES", "use", "cite"]
+
+REFERENCES: dict[str, str] = {
+    "kramers1940": "H. A. Kramers, Brownian motion in a field of force and the diffusion model of chemical "
+    "reactions, Physica 7, 284 (1940). doi:10.1016/S0031-8914(40)90098-2",
+    "gardiner": "C. Gardiner, Stochastic Methods, 4th ed., Springer (2009), ch. 5 (first-passage times).",
+    "risken": "H. Risken, The Fokker-Planck Equation, 2nd ed., Springer (1989).",
+    "kloeden_platen": "P. E. Kloeden and E. Platen, Numerical Solution of Stochastic Differential Equations, "
+    "Springer (1992). doi:10.1007/978-3-662-12616-5",
+    "ekv": "C. C. Enz, F. Krummenacher, E. A. Vittoz, An analytical MOS transistor model valid in all regions "
+    "of operation, Analog Integr. Circ. Sig. Process. 8, 83 (1995). doi:10.1007/BF01239381",
+    "sarpeshkar1993": "R. Sarpeshkar, T. Delbruck, C. A. Mead, White noise in MOS transistors and resistors, "
+    "IEEE Circuits Devices Mag. 9(6), 23 (1993). doi:10.1109/101.261888",
+    "hooge": "F. N. Hooge, 1/f noise sources, IEEE Trans. Electron Devices 41, 1926 (1994). doi:10.1109/16.333808",
+    "machlup1954": "S. Machlup, Noise in semiconductors: spectrum of a two-parameter random signal, "
+    "J. Appl. Phys. 25, 341 (1954). doi:10.1063/1.1721637",
+    "camsari2017": "K. Y. Camsari, R. Faria, B. M. Sutton, S. Datta, Stochastic p-bits for invertible logic, "
+    "Phys. Rev. X 7, 031014 (2017). doi:10.1103/PhysRevX.7.031014",
+    "sokal1997": "A. D. Sokal, Monte Carlo methods in statistical mechanics: foundations and new algorithms, "
+    "in Functional Integration, Springer (1997). doi:10.1007/978-1-4899-0319-8_6",
+    "onsager1944": "L. Onsager, Crystal statistics I, Phys. Rev. 65, 117 (1944). doi:10.1103/PhysRev.65.117",
+    "yang1952": "C. N. Yang, The spontaneous magnetization of a two-dimensional Ising model, Phys. Rev. 85, 808 "
+    "(1952). doi:10.1103/PhysRev.85.808",
+    "kaufman1949": "B. Kaufman, Crystal statistics II, Phys. Rev. 76, 1232 (1949). doi:10.1103/PhysRev.76.1232",
+    "horowitz2014": "M. Horowitz, Computing's energy problem (and what we can do about it), ISSCC 2014. "
+    "doi:10.1109/ISSCC.2014.6757323",
+    "extropic2025": "Extropic, An efficient probabilistic hardware architecture for diffusion-like models, "
+    "arXiv:2510.23972 (2025).",
+    "bsim4": "BSIM4 MOSFET model, UC Berkeley BSIM group; ngspice level 54.",
+    "sky130": "SkyWater SKY130 open-source PDK (Apache-2.0), device models nfet_01v8/pfet_01v8.",
+}
+
+_used: list[str] = []
+
+
+def use(*keys: str) -> None:
+    """Record that the references ``keys`` stand behind a computation just run."""
+    for key in keys:
+        if key not in REFERENCES:
+            raise KeyError(f"unknown reference key {key!r}")
+        if key not in _used:
+            _used.append(key)
+
+
+def cite(all_references: bool = False) -> list[str]:
+    """Return the references behind what was run in this process.
+
+    Parameters
+    ----------
+    all_references : bool
+        Return every reference the toolkit knows instead of only those used.
+
+    Returns
+    -------
+    list of str
+        One formatted reference per entry, in the order first used.
+    """
+    keys = list(REFERENCES) if all_references else list(_used)
+    return [REFERENCES[k] for k in keys]

@@ -1,0 +1,77 @@
+"""Argument types shared by the sub-commands: they turn bad text into one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import numpy as np
+
+__all__ = ["finite_float", "positive_float", "positive_int", "non_negative_int", "float_list", "add_json_flag"]
+
+
+def finite_float(text: str) -> float:
+    """argparse type: a finite real number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    value = finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def float_list(text: str) -> list[float]:
+    """argparse type: ``a,b,c`` or ``start:stop:count`` (inclusive, count >= 1) of finite numbers."""
+    text = text.strip()
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise argparse.ArgumentTypeError(f"a range is start:stop:count, got {text!r}")
+        start, stop = finite_float(parts[0]), finite_float(parts[1])
+        try:
+            count = int(parts[2])
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"count in start:stop:count must be an integer >= 1, got {text!r}") from None
+        if count < 1:
+            raise argparse.ArgumentTypeError(f"count in start:stop:count must be an integer >= 1, got {text!r}")
+        return [float(v) for v in np.linspace(start, stop, count)]
+    items = [t for t in text.split(",")]
+    if not items or any(not t.strip() for t in items):
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of numbers, got {text!r}")
+    return [finite_float(t) for t in items]
+
+
+def add_json_flag(parser) -> None:
+    """Add ``--json``: print exactly one JSON object on stdout."""
+    parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")

@@ -1,0 +1,57 @@
+"""Physical constants (from :mod:`scipy.constants`) and the thermal voltage.
+
+Every constant in the toolkit comes from here; no module writes a literal Boltzmann
+constant or elementary charge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import constants as _c
+
+#: Boltzmann constant [J/K]
+BOLTZMANN: float = _c.k
+#: Elementary charge [C]
+ELEMENTARY_CHARGE: float = _c.e
+#: Room temperature used as the default reference [K]
+ROOM_TEMPERATURE: float = 300.0
+
+__all__ = ["BOLTZMANN", "ELEMENTARY_CHARGE", "ROOM_TEMPERATURE", "thermal_voltage", "thermal_energy"]
+
+
+def thermal_voltage(temperature):
+    r"""Thermal voltage :math:`U_T = k T / q`.
+
+    Parameters
+    ----------
+    temperature : float or array_like
+        Absolute temperature [K]; must be positive.
+
+    Returns
+    -------
+    float or ndarray
+        Thermal voltage [V] (25.85 mV at 300 K).
+    """
+    t = np.asarray(temperature, dtype=float)
+    if np.any(~np.isfinite(t)) or np.any(t <= 0):
+        from noisecircuits.errors import ParameterError
+
+        raise ParameterError(f"temperature must be a finite positive number of kelvin, got {temperature!r}")
+    u = BOLTZMANN * t / ELEMENTARY_CHARGE
+    return float(u) if u.ndim == 0 else u
+
+
+def thermal_energy(temperature):
+    r"""Thermal energy :math:`k T`.
+
+    Parameters
+    ----------
+    temperature : float or array_like
+        Absolute temperature [K].
+
+    Returns
+    -------
+    float or ndarray
+        :math:`kT` [J].
+    """
+    return thermal_voltage(temperature) * ELEMENTARY_CHARGE

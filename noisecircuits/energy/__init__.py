@@ -1,0 +1,1 @@
+"""energy layer (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""fitting layer (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""gibbs layer (see DESIGN.md)."""

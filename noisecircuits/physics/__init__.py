@@ -1,0 +1,1 @@
+"""physics layer (see DESIGN.md)."""

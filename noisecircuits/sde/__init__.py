@@ -1,0 +1,1 @@
+"""sde layer (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""spice layer (see DESIGN.md)."""

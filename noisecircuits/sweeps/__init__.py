@@ -1,0 +1,1 @@
+"""sweeps layer (see DESIGN.md)."""
