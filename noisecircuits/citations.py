@@ -36,6 +36,32 @@ REFERENCES: dict[str, str] = {
     "arXiv:2510.23972 (2025).",
     "bsim4": "BSIM4 MOSFET model, UC Berkeley BSIM group; ngspice level 54.",
     "sky130": "SkyWater SKY130 open-source PDK (Apache-2.0), device models nfet_01v8/pfet_01v8.",
+    "pelgrom1989": "M. J. M. Pelgrom, A. C. J. Duinmaijer, A. P. G. Welbers, Matching properties of MOS "
+    "transistors, IEEE J. Solid-State Circuits 24, 1433 (1989). doi:10.1109/JSSC.1989.572629",
+    "besag1975": "J. Besag, Statistical analysis of non-lattice data, J. R. Stat. Soc. D 24, 179 (1975). "
+    "doi:10.2307/2987782",
+    "beale1996": "P. D. Beale, Exact distribution of energies in the two-dimensional Ising model, Phys. Rev. "
+    "Lett. 76, 78 (1996). doi:10.1103/PhysRevLett.76.78",
+    "brelaz1979": "D. Brelaz, New methods to color the vertices of a graph, Commun. ACM 22, 251 (1979). "
+    "doi:10.1145/359094.359101",
+    "steele2014": "G. L. Steele, D. Lea, C. H. Flood, Fast splittable pseudorandom number generators, "
+    "OOPSLA 2014. doi:10.1145/2660193.2660195",
+    "wu1982": "F. Y. Wu, The Potts model, Rev. Mod. Phys. 54, 235 (1982). doi:10.1103/RevModPhys.54.235",
+    "mathew2012": "S. K. Mathew et al., 2.4 Gbps, 7 mW all-digital PVT-variation tolerant true random "
+    "number generator for 45 nm CMOS high-performance microprocessors, IEEE JSSC 47, 2807 (2012). "
+    "doi:10.1109/JSSC.2012.2217631",
+    "nvidia_h100": "NVIDIA H100 Tensor Core GPU datasheet (SXM5: 700 W, 989 TFLOP/s dense BF16, "
+    "67 TFLOP/s FP32).",
+    "marsaglia2004": "G. Marsaglia, Evaluating the normal distribution, J. Stat. Softw. 11(4), 1 (2004). "
+    "doi:10.18637/jss.v011.i04",
+    "abramowitz_stegun": "M. Abramowitz, I. A. Stegun, Handbook of Mathematical Functions, NBS (1964), "
+    "eq. 7.1.26 (erf approximation).",
+    "dempster1977": "A. P. Dempster, N. M. Laird, D. B. Rubin, Maximum likelihood from incomplete data via the "
+    "EM algorithm, J. R. Stat. Soc. B 39, 1 (1977). doi:10.1111/j.2517-6161.1977.tb01600.x",
+    "scharfetter1969": "D. L. Scharfetter, H. K. Gummel, Large-signal analysis of a silicon Read diode oscillator, "
+    "IEEE Trans. Electron Devices 16, 64 (1969). doi:10.1109/T-ED.1969.16566",
+    "gth1985": "W. K. Grassmann, M. I. Taksar, D. P. Heyman, Regenerative analysis and steady state "
+    "distributions for Markov chains, Oper. Res. 33, 1107 (1985). doi:10.1287/opre.33.5.1107",
 }
 
 _used: list[str] = []
