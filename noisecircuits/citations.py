@@ -62,6 +62,10 @@ REFERENCES: dict[str, str] = {
     "IEEE Trans. Electron Devices 16, 64 (1969). doi:10.1109/T-ED.1969.16566",
     "gth1985": "W. K. Grassmann, M. I. Taksar, D. P. Heyman, Regenerative analysis and steady state "
     "distributions for Markov chains, Oper. Res. 33, 1107 (1985). doi:10.1287/opre.33.5.1107",
+    "blackman_vigna2021": "D. Blackman, S. Vigna, Scrambled linear pseudorandom number generators, ACM Trans. "
+    "Math. Softw. 47, 36 (2021). doi:10.1145/3460772",
+    "marsaglia_tsang2000": "G. Marsaglia, W. W. Tsang, The ziggurat method for generating random variables, "
+    "J. Stat. Softw. 5(8), 1 (2000). doi:10.18637/jss.v005.i08",
 }
 
 _used: list[str] = []

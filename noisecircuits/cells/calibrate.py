@@ -1,0 +1,152 @@
+"""Fit a p-bit cell model from transfer data and write it with all its exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from noisecircuits.cells.build import pbit_cell_from_fits
+from noisecircuits.cells.export import export_cell
+from noisecircuits.errors import FitError
+from noisecircuits.fitting import transfer_law
+from noisecircuits.fitting.correlation import fit_correlation_time_ls
+from noisecircuits.fitting.data import PBitData, read_pbit_data
+from noisecircuits.fitting.pbit import fit_pbit_temperature_ml, fit_pbit_transfer_ml
+from noisecircuits.fitting.power import fit_supply_power_ls
+
+__all__ = ["fit_pbit_cell", "calibrate_pbit_cell", "mismatch_statistics"]
+
+
+def fit_pbit_cell(data, *, form: str = "auto", name: str = "pbit_cell", on_out_of_range: str = "warn"):
+    """Fit the transfer law (joint temperature law when the data hold several temperatures),
+    the correlation-time law and the supply-power law, and build the cell model.
+
+    Parameters
+    ----------
+    data : DataFrame, path or PBitData
+        A toolkit sweep or a lab CSV (see :func:`~noisecircuits.fitting.data.read_pbit_data`) [-].
+    form : {"auto", "logistic", "probit"}
+        Sigmoid form of the transfer law [-].
+    name : str
+        Cell name (identifier) [-].
+    on_out_of_range : {"warn", "raise", "ignore"}
+        Behaviour of the model outside its validity range [-].
+
+    Returns
+    -------
+    tuple
+        ``(cell, transfer_fit)``: the :class:`~noisecircuits.cells.model.PBitCellModel` and the
+        transfer :class:`~noisecircuits.fitting.result.FitResult`.
+    """
+    data = read_pbit_data(data)
+    several = np.unique(data["temperature_K"]).size > 1
+    fit = fit_pbit_temperature_ml(data, form=form) if several else fit_pbit_transfer_ml(data, form=form)
+    law = dict(fit.parameters)
+    if not several:
+        law = {
+            "v_mid_ref_V": law["v_mid_V"],
+            "dv_mid_dT_V_per_K": 0.0,
+            "v_width_ref_V": law["v_width_V"],
+            "width_exponent": 0.0,
+            "t_ref_K": law["temperature_K"],
+        }
+    t_ref = law["t_ref_K"]
+    temperature = data["temperature_K"]
+    tau_fit = power_fit = None
+    if "correlation_time_s" in data:
+        p = transfer_law.p_one(fit.form, law, data["v_bias_V"], temperature)
+        tau_fit = fit_correlation_time_ls(p, temperature, data["correlation_time_s"], t_ref=t_ref)
+    if "supply_power_W" in data:
+        power_fit = fit_supply_power_ls(temperature, data["supply_power_W"], t_ref=t_ref)
+    cell = pbit_cell_from_fits(
+        fit,
+        tau_fit,
+        power_fit,
+        name=name,
+        mismatch=mismatch_statistics(data, form=fit.form, t_ref=t_ref),
+        source=data.origin,
+        on_out_of_range=on_out_of_range,
+    )
+    return cell, fit
+
+
+def mismatch_statistics(data, *, form: str, t_ref: float) -> dict:
+    r"""Spread of the transfer curve between mismatched instances (``mismatch_index`` column).
+
+    At the measured temperature nearest ``t_ref`` each instance's curve is fitted alone; the
+    spread of the fitted values, less their mean squared standard error (so fit noise is not
+    counted as mismatch), gives
+
+    .. math::
+
+        \sigma_{v_\mathrm{mid}} = \sqrt{\max(0, s^2(\hat v_{\mathrm{mid},i}) - \overline{\mathrm{se}^2_i})},\qquad
+        \sigma_{w,\mathrm{rel}} = \sqrt{\max(0, s^2(\hat w_i/ar w) - \overline{(\mathrm{se}_i/ar w)^2})}.
+
+    Returns zeros (unknown) when there is no ``mismatch_index`` column or fewer than two instances.
+
+    Parameters
+    ----------
+    data : PBitData
+        Transfer data [-].
+    form : str
+        Sigmoid form of the fitted law [-].
+    t_ref : float
+        Reference temperature of the law [K].
+    """
+    zeros = {"v_mid_sigma_V": 0.0, "v_width_rel_sigma": 0.0}
+    if "mismatch_index" not in data:
+        return zeros
+    temperature = data["temperature_K"]
+    t_near = temperature[np.argmin(np.abs(temperature - t_ref))]
+    at_t = temperature == t_near
+    instances = np.unique(data["mismatch_index"][at_t])
+    if instances.size < 2:
+        return zeros
+    mids, mid_se, widths, width_se = [], [], [], []
+    for index in instances:
+        rows = at_t & (data["mismatch_index"] == index)
+        subset = PBitData({k: v[rows] for k, v in data.columns.items()}, data.sha256, data.origin)
+        try:
+            one = fit_pbit_transfer_ml(subset, form=form)
+        except FitError as exc:
+            raise FitError(f"mismatch instance {index:g} at {t_near:g} K: {exc}") from None
+        mids.append(one.parameters["v_mid_V"])
+        mid_se.append(one.stderr["v_mid_V"])
+        widths.append(one.parameters["v_width_V"])
+        width_se.append(one.stderr["v_width_V"])
+    mids, mid_se, widths, width_se = (np.asarray(a) for a in (mids, mid_se, widths, width_se))
+    mean_w = float(np.mean(widths))
+    mid_var = float(np.var(mids, ddof=1) - np.mean(mid_se**2))
+    width_var = float(np.var(widths / mean_w, ddof=1) - np.mean((width_se / mean_w) ** 2))
+    return {"v_mid_sigma_V": float(np.sqrt(max(0.0, mid_var))), "v_width_rel_sigma": float(np.sqrt(max(0.0, width_var)))}
+
+
+def calibrate_pbit_cell(sweep_frame, *, form: str = "auto", out_dir, name: str = "pbit_cell"):
+    """Fit the demo's p-bit sweep and write the cell model with all four exports.
+
+    Parameters
+    ----------
+    sweep_frame : DataFrame or path
+        p-bit sweep (docs/architecture.md, "sweeps → fitting") [-].
+    form : {"auto", "logistic", "probit"}
+        Sigmoid form of the transfer law [-].
+    out_dir : str or path
+        Directory to write into (created if needed) [-].
+    name : str
+        Cell name; also the file stem, SPICE subcircuit and Verilog-A module name [-].
+
+    Returns
+    -------
+    tuple
+        ``(cell, paths)`` with ``paths`` a dict ``{"json", "spice", "verilog_a", "csv"}`` of written files.
+    """
+    cell, _ = fit_pbit_cell(sweep_frame, form=form, name=name)
+    out = Path(out_dir)
+    paths = {
+        "json": export_cell(cell, out / f"{name}.json", "json"),
+        "spice": export_cell(cell, out / f"{name}.cir", "spice"),
+        "verilog_a": export_cell(cell, out / f"{name}.va", "verilog-a"),
+        "csv": export_cell(cell, out / f"{name}_table.csv", "csv"),
+    }
+    return cell, paths

@@ -1,0 +1,75 @@
+"""JSON reader and writer of cell models (the model document itself; exact float round trip).
+
+Floats are written with Python's shortest round-trip ``repr``, so reading a written model
+gives bit-identical parameters. ``NaN``/``Infinity`` are not JSON and are refused.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from noisecircuits._io import atomic_write_text
+from noisecircuits.cells.model import cell_from_document
+from noisecircuits.errors import DataError
+
+__all__ = ["dumps_cell", "loads_cell", "write_json", "read_json"]
+
+_MAX_BYTES = 16 * 1024 * 1024
+
+
+def _refuse_constant(name):
+    raise DataError(f"cell model JSON contains {name}, which is not a number JSON allows")
+
+
+def dumps_cell(cell) -> str:
+    """The cell model's JSON text (indented, keys in schema order)."""
+    try:
+        return json.dumps(cell.to_document(), indent=2, allow_nan=False) + "\n"
+    except ValueError as exc:
+        raise DataError(f"cell model cannot be written as JSON: {exc}") from None
+
+
+def loads_cell(text, *, on_out_of_range: str = "warn", origin: str = "cell model"):
+    """Parse and validate cell-model JSON text (str or bytes); raise DataError for anything wrong."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DataError(f"{origin}: not UTF-8 text") from None
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{origin}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise DataError(f"{origin}: JSON nested too deeply") from None
+    try:
+        return cell_from_document(document, on_out_of_range=on_out_of_range)
+    except DataError as exc:
+        raise DataError(f"{origin}: {exc}") from None
+
+
+def write_json(cell, path) -> Path:
+    """Write the cell model to ``path`` atomically; returns the path."""
+    return atomic_write_text(path, dumps_cell(cell))
+
+
+def read_json(path, *, on_out_of_range: str = "warn"):
+    """Read a cell model from a JSON file.
+
+    Parameters
+    ----------
+    path : str or path
+        JSON file written by :func:`write_json` [-].
+    on_out_of_range : {"warn", "raise", "ignore"}
+        Behaviour outside the validity range [-].
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > _MAX_BYTES:
+            raise DataError(f"{path}: larger than {_MAX_BYTES // (1024 * 1024)} MiB; not a cell model")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the file ({exc.strerror})") from None
+    return loads_cell(raw, on_out_of_range=on_out_of_range, origin=str(path))

@@ -1,0 +1,131 @@
+r"""ngspice export of a p-bit cell model: a behavioural subcircuit that *samples*.
+
+``.subckt <name> ctl out``: ``ctl`` is referred to ground; ``out`` is a random telegraph voltage,
+0 V in state 0 and 1 V in state 1, with :math:`P(1)` following the fitted transfer law of
+``V(ctl)`` and the circuit temperature (ngspice's ``temper``, in °C) and the fitted correlation
+time :math:`\tau_c`.
+
+Realisation (two-state Markov process with :math:`k_{01} = p/\tau_c`, :math:`k_{10} = (1-p)/\tau_c`,
+so :math:`P(1) = p` and the autocorrelation time is :math:`\tau_c`; Machlup 1954): every noise step
+:math:`h` a uniform number :math:`u` (``trrandom``, reproducible with ``.options seed=N``) sets the
+state to 1 if :math:`u < q p`, resets it to 0 if :math:`u > 1 - q(1-p)`, and otherwise leaves it,
+with :math:`q = 1 - e^{-h/\tau_c}`. This is the exact discretisation of the continuous process:
+:math:`P(0\to1) = p\,q`, :math:`P(1\to0) = (1-p)\,q`, stationary :math:`P(1) = p`, lag-h
+correlation :math:`e^{-h/\tau_c}`. The state is held on a 1 F capacitor by a behavioural
+positive-feedback current (a bistable with stable points 0 V and 1 V, relaxation time h/20).
+
+Run the transient with a maximum step at or below h/5. The probit form uses the
+Abramowitz–Stegun 7.1.26 erf approximation (|error| < 1.5e-7), ngspice having no ``erf``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from noisecircuits._io import atomic_write_text
+from noisecircuits.cells._header import number, provenance_lines
+from noisecircuits.cells.schema import validate_name
+from noisecircuits.citations import use
+from noisecircuits.constants import BOLTZMANN
+from noisecircuits.errors import DataError
+
+__all__ = ["default_noise_step", "render_spice", "write_spice"]
+
+_ZERO_CELSIUS = 273.15
+# Abramowitz & Stegun 7.1.26: erf(x) = 1 - (a1 t + ... + a5 t^5) exp(-x^2), t = 1/(1 + p x)
+_AS_P = 0.3275911
+_AS_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+#: The default noise step is the shortest correlation time in the validity range divided by this.
+STEPS_PER_TAU = 10.0
+#: ... but never shorter than the peak correlation time at t_ref divided by this.
+MAX_STEPS_PER_PEAK_TAU = 1000.0
+#: The bistable state node relaxes in h / RELAXATION_PER_STEP (settled well before mid-step).
+RELAXATION_PER_STEP = 20.0
+
+
+def default_noise_step(cell) -> float:
+    """Noise step h: min over the validity range of tau_c / 10, at least tau_peak(t_ref) / 1000 [s]."""
+    validity = cell.validity
+    v = np.linspace(*validity["v_bias_V"], 201)
+    t = np.unique(np.linspace(*validity["temperature_K"], 5))
+    quiet = cell.with_out_of_range("ignore")
+    tau = quiet.correlation_time(v[:, None], t[None, :])
+    floor = cell.correlation_time_law["tau_peak_ref_s"] / MAX_STEPS_PER_PEAK_TAU
+    return float(max(np.min(tau) / STEPS_PER_TAU, floor))
+
+
+def _probability_expression(form: str) -> str:
+    if form == "logistic":
+        return "1/(1+exp(-max(min(V(nz),60),-60)))"
+    a1, a2, a3, a4, a5 = (repr(a) for a in _AS_A)
+    x = "(abs(V(nz))*0.7071067811865476)"
+    t = f"(1/(1+{_AS_P!r}*{x}))"
+    poly = f"({t}*({a1}+{t}*({a2}+{t}*({a3}+{t}*({a4}+{t}*{a5})))))"
+    return f"0.5+sgn(V(nz))*(0.5-0.5*{poly}*exp(-{x}*{x}))"
+
+
+def render_spice(cell, *, noise_step: float | None = None) -> str:
+    """ngspice subcircuit text of a p-bit cell model.
+
+    Parameters
+    ----------
+    cell : PBitCellModel
+        Cell with a correlation-time law [-].
+    noise_step : float, optional
+        Time between random draws h; default :func:`default_noise_step` [s].
+    """
+    if cell.kind != "pbit":
+        raise DataError(f"SPICE export supports p-bit cells only, got kind {cell.kind!r}")
+    tau = cell.correlation_time_law
+    if tau is None:
+        raise DataError(
+            f"cell {cell.name!r} has no correlation-time model (its data had no correlation_time_s): "
+            "the SPICE sampler needs one"
+        )
+    name = validate_name(cell.name)
+    use("machlup1954", *(("abramowitz_stegun",) if cell.form == "probit" else ()))
+    h = default_noise_step(cell) if noise_step is None else noise_step
+    if not (isinstance(h, (int, float)) and np.isfinite(h) and h > 0):
+        raise DataError(f"noise_step must be a finite positive time [s], got {noise_step!r}")
+    p = cell.parameters
+    n = {key: number(key, value) for key, value in p.items()}
+    tk = f"(temper+{_ZERO_CELSIUS!r})"
+    v_mid = f"({n['v_mid_ref_V']}+({n['dv_mid_dT_V_per_K']})*({tk}-{n['t_ref_K']}))"
+    v_width = f"({n['v_width_ref_V']}*exp(({n['width_exponent']})*ln({tk}/{n['t_ref_K']})))"
+    ea_over_k = number("tau_activation_energy_J / k_B", tau["tau_activation_energy_J"] / BOLTZMANN)
+    tau_expr = (
+        f"{number('tau_peak_ref_s', tau['tau_peak_ref_s'])}"
+        f"*exp(({ea_over_k})*(1/{tk}-1/{number('t_ref_K', tau['t_ref_K'])})"
+        f"+({number('tau_shape_exponent', tau['tau_shape_exponent'])})*ln(4*V(np)*(1-V(np))))"
+    )
+    hs = number("noise_step", float(h))
+    relax = number("relaxation rate", RELAXATION_PER_STEP / float(h))
+    header = [f"* {line}" for line in provenance_lines(cell)]
+    header += [
+        f"* P(1) = F((V(ctl) - v_mid(T)) / v_width(T)), F = {cell.form}, T = temper + 273.15 K",
+        "* parameters: " + ", ".join(f"{k} = {v}" for k, v in n.items()),
+        "* correlation time: " + ", ".join(f"{k} = {number(k, v)}" for k, v in tau.items() if k != "law"),
+        f"* noise step h = {hs} s: run .tran with a maximum step <= h/5; seed with .options seed=N",
+        "* out: 0 V = state 0, 1 V = state 1",
+    ]
+    body = [
+        f".subckt {name} ctl out",
+        f"Bz nz 0 V = (V(ctl)-{v_mid})/{v_width}",
+        f"Bp np 0 V = max(min({_probability_expression(cell.form)},{1 - 1e-12!r}),1e-12)",
+        f"Bq nq 0 V = 1-exp(-{hs}/({tau_expr}))",
+        f"Vu nu 0 DC 0 TRRANDOM(1 {hs} 0 0.5 0.5)",
+        "Bs 0 ns I = " + relax + "*(((V(nu) < V(nq)*V(np)) ? 1 : ((V(nu) > 1-V(nq)*(1-V(np))) ? 0 : "
+        "(0.5+0.5*tanh(20*(V(ns)-0.5))))) - V(ns))",
+        "Cs ns 0 1",
+        "Bo out 0 V = V(ns)",
+        f".ends {name}",
+        "",
+    ]
+    return "\n".join(header + body)
+
+
+def write_spice(cell, path, *, noise_step: float | None = None) -> Path:
+    """Write the ngspice subcircuit of ``cell`` to ``path`` atomically; returns the path."""
+    return atomic_write_text(path, render_spice(cell, noise_step=noise_step))

@@ -1,0 +1,49 @@
+"""``noisecircuits fit transfer``: fit a p-bit transfer curve and write the calibrated cell model."""
+
+from __future__ import annotations
+
+from noisecircuits.commands._common import add_json_flag
+
+__all__ = ["register"]
+
+
+def _run_transfer(args):
+    from noisecircuits.cells.calibrate import fit_pbit_cell
+    from noisecircuits.cells.export import export_cell
+
+    cell, fit = fit_pbit_cell(args.data, form=args.form, name=args.name)
+    path = export_cell(cell, args.out, "json")
+    return {
+        "kind": args.kind,
+        "form": fit.form,
+        "parameters": fit.parameters,
+        "stderr": fit.stderr,
+        "log_likelihood": fit.log_likelihood,
+        "n_points": fit.n_points,
+        "goodness_of_fit": fit.goodness_of_fit,
+        "log_likelihoods": {k: v for k, v in fit.details.items() if k.startswith("log_likelihood_")},
+        "out": str(path),
+    }
+
+
+def register(subparsers) -> None:
+    """Add ``fit`` (with its ``transfer`` sub-command) to the CLI."""
+    parser = subparsers.add_parser("fit", help="fit measured or simulated data to calibrated cell models")
+    sub = parser.add_subparsers(dest="fit_command", metavar="WHAT", parser_class=type(parser))
+    sub.required = True
+    transfer = sub.add_parser(
+        "transfer",
+        help="fit P(1) vs v_bias (and temperature) by binomial maximum likelihood; write the cell model JSON",
+    )
+    transfer.add_argument(
+        "data",
+        help="lab CSV (v_bias_V,temperature_K,n_ones,n_samples[,n_effective]) or a sweep directory with results.parquet",
+    )
+    transfer.add_argument("--kind", choices=("pbit",), default="pbit", help="cell kind (default pbit)")
+    transfer.add_argument("--out", required=True, help="output cell-model JSON file")
+    transfer.add_argument(
+        "--form", choices=("auto", "logistic", "probit"), default="auto", help="sigmoid form (auto: larger likelihood)"
+    )
+    transfer.add_argument("--name", default="pbit_cell", help="cell name (identifier; SPICE/Verilog-A name)")
+    add_json_flag(transfer)
+    transfer.set_defaults(func=_run_transfer)

@@ -1,0 +1,60 @@
+"""Reference cell-model documents built from known parameters."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from noisecircuits._version import __version__
+
+
+def pbit_document(form="logistic", name="pcell"):
+    return {
+        "schema_version": 1,
+        "kind": "pbit",
+        "name": name,
+        "form": form,
+        "parameters": {
+            "v_mid_ref_V": 0.05,
+            "dv_mid_dT_V_per_K": -1.0e-3,
+            "v_width_ref_V": 0.02,
+            "width_exponent": 1.0,
+            "t_ref_K": 300.0,
+        },
+        "parameter_stderr": {
+            "v_mid_ref_V": 1e-4,
+            "dv_mid_dT_V_per_K": 1e-6,
+            "v_width_ref_V": 1e-4,
+            "width_exponent": 0.01,
+            "t_ref_K": None,
+        },
+        "correlation_time": {
+            "law": "power_arrhenius",
+            "tau_peak_ref_s": 1.0e-6,
+            "tau_activation_energy_J": 1.0e-20,
+            "tau_shape_exponent": 0.5,
+            "t_ref_K": 300.0,
+        },
+        "supply_power": {
+            "law": "log_linear",
+            "supply_power_ref_W": 1.0e-9,
+            "supply_power_log_slope_per_K": 0.01,
+            "t_ref_K": 300.0,
+        },
+        "energy_per_sample": {"law": "supply_power_times_2tau"},
+        "mismatch": {"v_mid_sigma_V": 0.002, "v_width_rel_sigma": 0.03},
+        "validity": {"v_bias_V": [-0.1, 0.2], "temperature_K": [250.0, 350.0]},
+        "provenance": {
+            "toolkit_version": __version__,
+            "source": "tests/cells/conftest.py",
+            "source_sha256": None,
+            "created_utc": "2026-01-01T00:00:00Z",
+            "fit_quality": {"transfer": {"form": form, "n_points": 45}},
+        },
+    }
+
+
+@pytest.fixture
+def pbit_doc():
+    return lambda form="logistic", name="pcell": copy.deepcopy(pbit_document(form, name))

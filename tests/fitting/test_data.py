@@ -1,0 +1,156 @@
+"""Reading p-bit transfer data: DataFrames, sweep directories, lab CSVs; malformed input -> DataError."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from noisecircuits.errors import DataError, NoisecircuitsError
+from noisecircuits.fitting.data import parse_pbit_csv, read_pbit_data, source_sha256
+
+GOOD = "v_bias_V,temperature_K,n_ones,n_samples\n0.0,300,10,100\n0.1,300,60,100\n0.2,300,95,100\n"
+
+
+def test_reads_lab_csv_and_hashes_the_file(tmp_path):
+    path = tmp_path / "lab.csv"
+    path.write_text("# measured on bench 3\n" + GOOD.replace("n_samples\n", "n_samples\n", 1))
+    data = read_pbit_data(path)
+    assert len(data) == 3
+    assert np.array_equal(data["n_ones"], [10, 60, 95])
+    assert data.sha256 == source_sha256(path)
+    assert np.array_equal(data.n_effective, [100, 100, 100])
+
+
+def test_effective_counts_are_scaled(tmp_path):
+    path = tmp_path / "lab.csv"
+    path.write_text("n_samples,n_ones,temperature_K,v_bias_V,n_effective\n100,10,300,0.0,25\n")
+    data = read_pbit_data(path)
+    assert data.ones_effective[0] == pytest.approx(2.5)
+    assert data.n_effective[0] == 25
+
+
+def test_reads_sweep_directory_and_frame(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "temperature_K": [300.0, 300.0],
+            "v_bias_V": [0.0, 0.1],
+            "p_one": [0.1, 0.6],
+            "p_one_stderr": [0.01, 0.01],
+            "n_samples": [100, 100],
+            "n_ones": [10, 60],
+            "n_effective": [50.0, 40.0],
+            "correlation_time_s": [1e-7, 2e-7],
+            "supply_power_W": [1e-9, 1e-9],
+            "energy_per_sample_J": [2e-16, 4e-16],
+        }
+    )
+    frame.to_parquet(tmp_path / "results.parquet")
+    from_dir = read_pbit_data(tmp_path)
+    from_frame = read_pbit_data(frame)
+    for name in ("v_bias_V", "n_effective", "correlation_time_s", "supply_power_W"):
+        assert np.array_equal(from_dir[name], from_frame[name])
+    assert from_dir.sha256 == source_sha256(tmp_path / "results.parquet")
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("", "empty"),
+        ("v_bias_V,temperature_K,n_ones\n0,300,1\n", "missing column.*n_samples"),
+        ("v_bias_V,temperature_K,n_ones,n_samples\n", "no data rows"),
+        ("v_bias_V,temperature_K,n_ones,n_samples\n0,300,abc,10\n", "row 1, column n_ones: expected a number"),
+        ("v_bias_V,temperature_K,n_ones,n_samples\n0,300,1,10\n0,300,-1,10\n", "row 2, column n_ones: counts"),
+        ("v_bias_V,temperature_K,n_ones,n_samples\n0,300,11,10\n", "row 1, column n_ones: n_ones .* exceeds"),
+        ("v_bias_V,temperature_K,n_ones,n_samples\nnan,300,1,10\n", "row 1, column v_bias_V: value is not a finite"),
+        ("v_bias_V,temperature_K,n_ones,n_samples\n0,300,1.5,10\n", "row 1, column n_ones: counts must be integers"),
+        ("v_bias_V,temperature_K,n_ones,n_samples\n0,-3,1,10\n", "row 1, column temperature_K"),
+        ("v_bias_V,temperature_K,n_ones,n_samples\n0,300,1\n", "row 1: has 3 fields"),
+        ("v_bias_V,temperature_K,n_ones,n_samples,n_effective\n0,300,1,10,0\n", "row 1, column n_effective"),
+    ],
+)
+def test_malformed_csv_names_row_and_column(tmp_path, text, pattern):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(DataError, match=pattern):
+        read_pbit_data(path)
+
+
+def test_missing_file_and_wrong_suffix(tmp_path):
+    with pytest.raises(DataError, match="no such file"):
+        read_pbit_data(tmp_path / "nope.csv")
+    (tmp_path / "x.txt").write_text(GOOD)
+    with pytest.raises(DataError, match=r"\.csv or \.parquet"):
+        read_pbit_data(tmp_path / "x.txt")
+    with pytest.raises(DataError, match="results.parquet"):
+        read_pbit_data(tmp_path)
+    (tmp_path / "results.parquet").write_bytes(b"not parquet")
+    with pytest.raises(DataError, match="cannot read Parquet"):
+        read_pbit_data(tmp_path)
+
+
+def test_frame_with_text_in_a_number_column():
+    frame = pd.DataFrame({"v_bias_V": [0.0, "x"], "temperature_K": [300, 300], "n_ones": [1, 2], "n_samples": [5, 5]})
+    with pytest.raises(DataError, match="row 1, column v_bias_V"):
+        read_pbit_data(frame)
+
+
+_cells = st.one_of(
+    st.text(max_size=8),
+    st.integers(-5, 200).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["", "nan", "inf", "1e400", "-0", "  3 ", '"4"', "1,2"]),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    header=st.lists(st.sampled_from(["v_bias_V", "temperature_K", "n_ones", "n_samples", "n_effective", "x", ""]), max_size=6),
+    rows=st.lists(st.lists(_cells, max_size=7), max_size=5),
+)
+def test_fuzz_structured_csv_only_raises_data_error(header, rows):
+    text = ",".join(header) + "\n" + "\n".join(",".join(r) for r in rows)
+    try:
+        data = parse_pbit_csv(text.encode())
+    except DataError:
+        return
+    assert np.all(data["n_ones"] <= data["n_samples"])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(raw=st.binary(max_size=300))
+def test_fuzz_raw_bytes_only_raise_data_error(raw):
+    try:
+        parse_pbit_csv(raw)
+    except NoisecircuitsError as exc:
+        assert isinstance(exc, DataError)
+
+
+def test_example_data_are_reproduced_by_their_generator(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    data_dir = Path(__file__).resolve().parents[2] / "data"
+    spec = importlib.util.spec_from_file_location("generate_example_pbit", data_dir / "generate_example_pbit.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path)
+    for name in ("example_pbit_transfer.csv", "example_pbit_transfer.json"):
+        assert (tmp_path / name).read_bytes() == (data_dir / name).read_bytes(), name
+    sidecar = (data_dir / "example_pbit_transfer.json").read_text()
+    assert "SYNTHETIC" in sidecar
+
+
+def test_timing_columns_may_be_missing_at_some_points(tmp_path):
+    path = tmp_path / "lab.csv"
+    path.write_text("v_bias_V,temperature_K,n_ones,n_samples,correlation_time_s\n0,300,1,10,\n0.1,300,5,10,1e-7\n")
+    data = read_pbit_data(path)
+    assert np.isnan(data["correlation_time_s"][0]) and data["correlation_time_s"][1] == 1e-7
+    path.write_text("v_bias_V,temperature_K,n_ones,n_samples,correlation_time_s\n0,300,1,10,-1\n")
+    with pytest.raises(DataError, match="row 1, column correlation_time_s: must be > 0"):
+        read_pbit_data(path)
+    path.write_text("v_bias_V,temperature_K,n_ones,n_samples,correlation_time_s\n0,300,1,10,inf\n")
+    with pytest.raises(DataError, match="row 1, column correlation_time_s"):
+        read_pbit_data(path)
