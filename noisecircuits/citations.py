@@ -66,6 +66,8 @@ REFERENCES: dict[str, str] = {
     "Math. Softw. 47, 36 (2021). doi:10.1145/3460772",
     "marsaglia_tsang2000": "G. Marsaglia, W. W. Tsang, The ziggurat method for generating random variables, "
     "J. Stat. Softw. 5(8), 1 (2000). doi:10.18637/jss.v005.i08",
+    "vankampen2007": "N. G. van Kampen, Stochastic Processes in Physics and Chemistry, 3rd ed., Elsevier "
+    "(2007), ch. X (linear noise approximation, Lyapunov equation of the covariance).",
 }
 
 _used: list[str] = []

@@ -1,0 +1,143 @@
+"""``trace_stats``: the summary statistics of a simulated trace, by model kind.
+
+The model's read-out protocol (docs/architecture.md) decides what is computed:
+
+* ``"double_well"``: ``p_right`` (fraction of samples with x > 0), dwell times between the
+  two minima (counted at every step by the kernel when ``trace.dwell_tally`` is present,
+  else read from the stored samples, :mod:`noisecircuits.analysis.dwell`), ``correlation_time_s`` =
+  :math:`1/(1/T_\\text{left} + 1/T_\\text{right})`, ``n_switches``, ``path_steps``.
+* ``"pbit"``: the same for the binary read-out (state 1 = read-out > 0) with
+  ``n_effective`` = :math:`T_\\text{total}/(2\\tau_c)`.
+* ``"categorical"``: occupations of the ``model.n_states`` states; the correlation time is
+  the largest integrated autocorrelation time of the state indicators.
+* ``"continuous"``: weight of mode 1 and mean/std of the output in each mode.
+
+Standard errors of occupations use the integrated autocorrelation time (Sokal 1997).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from noisecircuits.analysis.autocorrelation import integrated_autocorrelation_time
+from noisecircuits.analysis.bias import fraction_high
+from noisecircuits.analysis.dwell import DwellSummary, dwell_times
+from noisecircuits.analysis.occupation import occupation, state_occupations
+from noisecircuits.errors import DataError
+
+__all__ = ["trace_stats"]
+
+
+def _binary(trace) -> dict:
+    model = trace.model
+    x = model.readout(trace.values)
+    low, high = model.wells
+    p, p_err = fraction_high(x, 0.0)
+    tally = getattr(trace, "dwell_tally", None)
+    if tally is not None and (tally.low, tally.high) == (low, high):
+        dwell = DwellSummary.from_tally(tally)
+    else:
+        dwell = dwell_times(x, low, high, trace.sample_interval).summary()
+    (t_low, t_low_err), (t_high, t_high_err) = dwell.mean_low, dwell.mean_high
+    stats = {
+        "p": p,
+        "p_stderr": p_err,
+        "t_low": t_low,
+        "t_high": t_high,
+        "t_low_err": t_low_err,
+        "t_high_err": t_high_err,
+        "correlation_time_s": dwell.correlation_time,
+        "n_switches": dwell.n_switches,
+    }
+    return stats
+
+
+def _double_well(trace) -> dict:
+    s = _binary(trace)
+    return {
+        "p_right": s["p"],
+        "p_right_stderr": s["p_stderr"],
+        "mean_dwell_left_s": s["t_low"],
+        "mean_dwell_right_s": s["t_high"],
+        "mean_dwell_left_stderr_s": s["t_low_err"],
+        "mean_dwell_right_stderr_s": s["t_high_err"],
+        "correlation_time_s": s["correlation_time_s"],
+        "n_switches": s["n_switches"],
+        "path_steps": int(trace.path_steps),
+    }
+
+
+def _pbit(trace) -> dict:
+    s = _binary(trace)
+    total_time = trace.paths * trace.duration
+    tau_c = s["correlation_time_s"]
+    return {
+        "p_one": s["p"],
+        "p_one_stderr": s["p_stderr"],
+        "correlation_time_s": tau_c,
+        "mean_dwell_zero_s": s["t_low"],
+        "mean_dwell_one_s": s["t_high"],
+        "n_switches": s["n_switches"],
+        "n_effective": total_time / (2.0 * tau_c) if math.isfinite(tau_c) and tau_c > 0 else float("nan"),
+        "path_steps": int(trace.path_steps),
+    }
+
+
+def _categorical(trace) -> dict:
+    model = trace.model
+    states = np.asarray(model.readout(trace.values))
+    occupations, stderr = state_occupations(states, model.n_states)
+    taus = [integrated_autocorrelation_time(states == k) for k in range(model.n_states) if np.any(states == k)]
+    tau = max(taus) if taus else 0.5
+    return {
+        "occupations": occupations.tolist(),
+        "occupations_stderr": stderr.tolist(),
+        "correlation_time_s": tau * trace.sample_interval,
+        "n_effective": states.size / (2.0 * tau),
+        "path_steps": int(trace.path_steps),
+    }
+
+
+def _continuous(trace) -> dict:
+    model = trace.model
+    v = np.asarray(model.readout(trace.values), dtype=float)
+    mode = np.asarray(model.mode_readout(trace.values))
+    weight, weight_err = occupation(mode == 1)
+    means, stds = [], []
+    for k in (0, 1):
+        selected = v[mode == k]
+        means.append(float(selected.mean()) if selected.size else float("nan"))
+        stds.append(float(selected.std(ddof=1)) if selected.size > 1 else float("nan"))
+    return {
+        "weight_one": weight,
+        "weight_one_stderr": weight_err,
+        "mean_V": means,
+        "std_V": stds,
+        "correlation_time_s": integrated_autocorrelation_time(mode == 1) * trace.sample_interval,
+        "path_steps": int(trace.path_steps),
+    }
+
+
+_BY_KIND = {"double_well": _double_well, "pbit": _pbit, "categorical": _categorical, "continuous": _continuous}
+
+
+def trace_stats(trace) -> dict:
+    """Summary statistics of ``trace`` according to ``trace.model.kind``.
+
+    Parameters
+    ----------
+    trace : noisecircuits.Trace
+        Output of :func:`noisecircuits.simulate`.
+
+    Returns
+    -------
+    dict
+        The keys listed in docs/architecture.md for the model's kind; times in [s],
+        occupations [-]; NaN where a quantity was not observed (e.g. no complete dwell).
+    """
+    kind = getattr(trace.model, "kind", None)
+    if kind not in _BY_KIND:
+        raise DataError(f"trace_stats needs a model of kind {', '.join(_BY_KIND)}; got kind {kind!r}")
+    return _BY_KIND[kind](trace)
