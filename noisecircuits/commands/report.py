@@ -1,0 +1,25 @@
+"""``noisecircuits report DIR``: a self-contained HTML page summarising a sweep directory."""
+
+from __future__ import annotations
+
+from noisecircuits.commands._common import add_json_flag
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="write a self-contained HTML report of a sweep directory",
+        description="Summarise DIR (results.parquet, manifest.json, cell.json, spice_check.json, energy.json: each "
+        "section appears when its file exists) in one HTML file with embedded figures.",
+    )
+    parser.add_argument("directory", help="sweep directory")
+    parser.add_argument("--out", default=None, help="HTML file to write (default DIR/report.html)")
+    add_json_flag(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args) -> dict:
+    from noisecircuits.report import write_report
+
+    path = write_report(args.directory, args.out)
+    return {"out": str(path), "bytes": path.stat().st_size}

@@ -1,0 +1,68 @@
+"""``noisecircuits sweep KIND``: run (or resume) a temperature × bias × mismatch sweep."""
+
+from __future__ import annotations
+
+import re
+
+from noisecircuits.commands._common import add_json_flag, float_list, non_negative_int, positive_float, positive_int
+
+_KINDS = ("pbit", "categorical", "continuous", "telegraph")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "sweep",
+        help="sweep a sampler over temperature, bias and device mismatch (resumable)",
+        description="Run a sampler at every (temperature, bias, mismatch instance) point and write one row per "
+        "point to OUT/results.parquet, with OUT/manifest.json. Finished points are kept in OUT/points/; "
+        "running the same command again computes only what is missing.",
+    )
+    parser.add_argument("kind", choices=_KINDS,
+                        help="sampler kind (categorical: --biases sets state 0's control; telegraph: exact "
+                        "two-state reference p-bit)")
+    parser.add_argument("--temperatures", type=float_list, required=True,
+                        help="temperatures [K]: a,b,c or start:stop:count")
+    parser.add_argument("--biases", type=float_list, required=True, help="bias voltages [V]: a,b,c or start:stop:count")
+    parser.add_argument("--mismatch-samples", type=non_negative_int, default=0,
+                        help="Monte Carlo mismatch instances (0: nominal design only)")
+    parser.add_argument("--engine", choices=("sde", "spice"), default="sde", help="simulation engine (default sde)")
+    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--workers", type=positive_int, default=None,
+                        help="local worker processes (default: CPU count)")
+    parser.add_argument("--scheduler", default=None,
+                        help="Dask scheduler address tcp://host:port (runs on that cluster)")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="sweep seed (default 0)")
+    parser.add_argument("--duration", type=positive_float, default=None, help="simulated time per point [s]")
+    parser.add_argument("--csv", action="store_true", help="also write OUT/results.csv")
+    parser.add_argument("--force", action="store_true", help="discard a previous sweep with other parameters in OUT")
+    add_json_flag(parser)
+    # Lists such as "-0.04,0,0.04" or "-0.05:0.05:11" begin with a minus sign; let argparse read any
+    # argument that starts with "-<digit>" as a value rather than an unknown option.
+    parser._negative_number_matcher = re.compile(r"^-\.?\d")
+    parser.set_defaults(func=run)
+
+
+def run(args) -> dict:
+    import os
+
+    from noisecircuits.sweeps import SweepSpec, run_sweep
+
+    spec = SweepSpec(
+        kind=args.kind,
+        temperatures=args.temperatures,
+        v_biases=args.biases,
+        mismatch_samples=args.mismatch_samples,
+        engine=args.engine,
+        duration=args.duration,
+        seed=args.seed,
+    )
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    return run_sweep(
+        spec,
+        args.out,
+        workers=workers,
+        scheduler=args.scheduler,
+        force=args.force,
+        csv=args.csv,
+        show_progress=False if args.json else None,
+    )

@@ -1,0 +1,192 @@
+"""Point kinds of the reference sampler circuits (``pbit``, ``categorical``, ``continuous``),
+engine ``sde``.
+
+Each point builds the circuit model at the point's bias and temperature, simulates it with
+:func:`noisecircuits.simulate` (one path, noise seeded by the point seed), and reduces the
+trace with :func:`noisecircuits.trace_stats`. With a mismatch instance, every transistor of
+the design gets a Pelgrom threshold shift (:func:`~noisecircuits.sweeps.mismatch.perturb_thresholds`)
+drawn from the instance seed; the shifts are reported as ``delta_vth_<device>_V`` columns.
+The supply power is V_dd times the mean supply current along the simulated trace, and the
+energy per independent sample is supply power × 2 τ_c (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from noisecircuits.errors import ParameterError
+from noisecircuits.sweeps.mismatch import perturb_thresholds
+from noisecircuits.sweeps.registry import register_kind
+
+__all__ = ["pbit_point", "categorical_point", "continuous_point", "RECORD_EVERY"]
+
+#: integration steps per stored sample [-]
+RECORD_EVERY = 20
+
+
+def _design(design_class, params, extra=()):
+    options = {k: v for k, v in (params.get("options") or {}).items() if k not in extra}
+    allowed = {f.name for f in dataclasses.fields(design_class)}
+    unknown = set(options) - allowed
+    if unknown:
+        raise ParameterError(f"unknown design option(s) {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
+    design = design_class.default() if not options else design_class(**options)
+    shifts = {}
+    if params.get("mismatch_seed") is not None:
+        design, applied = perturb_thresholds(design, np.random.default_rng(params["mismatch_seed"]))
+        shifts = {f"delta_vth_{name.replace('.', '_')}_V": value for name, value in applied.items()}
+    return design, shifts
+
+
+def _require_sde(params, kind):
+    if params["engine"] != "sde":
+        raise ParameterError(
+            f"engine {params['engine']} is not available for the {kind} kind yet (the SPICE cross-check module is "
+            "missing); use --engine sde"
+        )
+
+
+def pbit_point(params: dict, seed: np.random.SeedSequence) -> dict:
+    """Point function of the ``pbit`` kind: the cross-coupled-inverter p-bit, engine ``sde``.
+
+    Returns
+    -------
+    dict
+        ``p_one``, ``p_one_stderr``, ``n_samples``, ``n_ones``, ``n_effective``,
+        ``correlation_time_s``, ``n_switches``, ``supply_power_W``, ``energy_per_sample_J``,
+        plus ``delta_vth_*_V`` with mismatch.
+    """
+    _require_sde(params, "pbit")
+    from noisecircuits.analysis.stats import trace_stats
+    from noisecircuits.circuits.pbit import PBit, PBitDesign
+    from noisecircuits.sde.simulate import simulate
+
+    design, shifts = _design(PBitDesign, params)
+    model = PBit(design, v_bias=params["v_bias_V"], temperature=params["temperature_K"])
+    # one stored sample per 20 steps (one fastest relaxation time): far below τ_c, and cheap to reduce
+    trace = simulate(model, params["duration_s"], paths=1, seed=seed, record_every=RECORD_EVERY)
+    stats = trace_stats(trace)
+    readout = model.readout(trace.values)
+    power = design.supply_voltage * float(np.mean(model.supply_current(trace.values)))
+    tau = float(stats["correlation_time_s"])
+    return {
+        "p_one": float(stats["p_one"]),
+        "p_one_stderr": float(stats["p_one_stderr"]),
+        "n_samples": int(readout.size),
+        "n_ones": int(np.count_nonzero(readout > 0)),
+        "n_effective": float(stats["n_effective"]),
+        "correlation_time_s": tau,
+        "n_switches": int(stats["n_switches"]),
+        "supply_power_W": power,
+        "energy_per_sample_J": power * 2.0 * tau,
+        **shifts,
+    }
+
+
+register_kind(
+    "pbit",
+    pbit_point,
+    engines=("sde",),
+    default_duration=1e-3,
+    description="cross-coupled-inverter p-bit (noisecircuits.circuits.pbit), SDE engine",
+)
+
+
+
+def categorical_point(params: dict, seed: np.random.SeedSequence) -> dict:
+    """Point function of the ``categorical`` kind: the N-state winner-take-all cell, engine ``sde``.
+
+    The sweep's bias is the control voltage of state 0; the other states sit at the design's
+    ``v_nominal`` (a lower control voltage makes a state more likely).
+
+    Returns
+    -------
+    dict
+        ``occupations`` and ``occupations_stderr`` (one column per state, ``occupations_<k>``),
+        ``n_samples``, ``n_effective``, ``correlation_time_s``, ``supply_power_W``,
+        ``energy_per_sample_J``, plus ``delta_vth_*_V`` with mismatch.
+    """
+    _require_sde(params, "categorical")
+    from noisecircuits.analysis.stats import trace_stats
+    from noisecircuits.circuits.categorical import CategoricalCell, CategoricalDesign
+    from noisecircuits.sde.simulate import simulate
+
+    design, shifts = _design(CategoricalDesign, params)
+    controls = [params["v_bias_V"]] + [design.v_nominal] * (design.n_states - 1)
+    model = CategoricalCell(design, v_controls=controls, temperature=params["temperature_K"])
+    trace = simulate(model, params["duration_s"], paths=1, seed=seed, record_every=RECORD_EVERY)
+    stats = trace_stats(trace)
+    power = design.supply_voltage * float(np.mean(model.supply_current(trace.values)))
+    tau = float(stats["correlation_time_s"])
+    return {
+        "occupations": [float(p) for p in stats["occupations"]],
+        "occupations_stderr": [float(s) for s in stats["occupations_stderr"]],
+        "n_samples": int(trace.values.shape[0] * trace.values.shape[1]),
+        "n_effective": float(stats["n_effective"]),
+        "correlation_time_s": tau,
+        "supply_power_W": power,
+        "energy_per_sample_J": power * 2.0 * tau,
+        **shifts,
+    }
+
+
+register_kind(
+    "categorical",
+    categorical_point,
+    engines=("sde",),
+    default_duration=2e-4,
+    description="N-state winner-take-all cell (noisecircuits.circuits.categorical); bias = control of state 0",
+)
+
+
+def continuous_point(params: dict, seed: np.random.SeedSequence) -> dict:
+    """Point function of the ``continuous`` kind: the Gaussian-mixture cell, engine ``sde``.
+
+    The sweep's bias is the bias of the cell's p-bit; ``options["v_modes"]`` sets
+    ``(v_mode_a, v_mode_b)`` [V] (default the cell's). The supply power is the cell's
+    :meth:`~noisecircuits.circuits.continuous.ContinuousCell.supply_power` (stationary mean).
+
+    Returns
+    -------
+    dict
+        ``weight_one``, ``weight_one_stderr``, ``mean_mode0_V``, ``mean_mode1_V``,
+        ``std_mode0_V``, ``std_mode1_V``, ``n_samples``, ``correlation_time_s``,
+        ``supply_power_W``, ``energy_per_sample_J``, plus ``delta_vth_*_V`` with mismatch.
+    """
+    _require_sde(params, "continuous")
+    from noisecircuits.analysis.stats import trace_stats
+    from noisecircuits.circuits.continuous import ContinuousCell, ContinuousDesign
+    from noisecircuits.sde.simulate import simulate
+
+    design, shifts = _design(ContinuousDesign, params, extra=("v_modes",))
+    modes = (params.get("options") or {}).get("v_modes")
+    extra = {} if modes is None else {"v_modes": modes}
+    model = ContinuousCell(design, v_bias=params["v_bias_V"], temperature=params["temperature_K"], **extra)
+    trace = simulate(model, params["duration_s"], paths=1, seed=seed, record_every=RECORD_EVERY)
+    stats = trace_stats(trace)
+    power = float(model.supply_power())
+    tau = float(stats["correlation_time_s"])
+    return {
+        "weight_one": float(stats["weight_one"]),
+        "weight_one_stderr": float(stats["weight_one_stderr"]),
+        "mean_mode0_V": float(stats["mean_V"][0]),
+        "mean_mode1_V": float(stats["mean_V"][1]),
+        "std_mode0_V": float(stats["std_V"][0]),
+        "std_mode1_V": float(stats["std_V"][1]),
+        "n_samples": int(trace.values.shape[0] * trace.values.shape[1]),
+        "correlation_time_s": tau,
+        "supply_power_W": power,
+        "energy_per_sample_J": power * 2.0 * tau,
+        **shifts,
+    }
+
+
+register_kind(
+    "continuous",
+    continuous_point,
+    engines=("sde",),
+    default_duration=1e-3,
+    description="Gaussian-mixture cell (noisecircuits.circuits.continuous); bias = its p-bit's bias",
+)

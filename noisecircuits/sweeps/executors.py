@@ -1,0 +1,74 @@
+"""Where the points of a sweep run: in this process, a local process pool, or a Dask cluster.
+
+Every executor yields ``(index, row)`` pairs as points finish, in completion order; the
+caller writes each finished point to disk at once. Work is the module-level
+:func:`compute_point`, so it pickles by reference to any worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from noisecircuits.errors import ParameterError, SimulationError
+
+__all__ = ["compute_point", "run_inline", "run_process_pool", "run_dask", "CONNECT_TIMEOUT_S"]
+
+#: How long to wait for a Dask scheduler to answer [s]
+CONNECT_TIMEOUT_S = 10.0
+
+
+def compute_point(function, params: dict, seed, mismatch) -> dict:
+    """Run one point function; ``mismatch`` (a SeedSequence or None) goes in ``params``."""
+    return function({**params, "mismatch_seed": mismatch}, seed)
+
+
+def run_inline(tasks):
+    """Run the tasks one after another in this process."""
+    for index, args in tasks:
+        yield index, compute_point(*args)
+
+
+def run_process_pool(tasks, workers: int):
+    """Run the tasks on ``workers`` local processes (spawned, so no state leaks in)."""
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        pending = {pool.submit(compute_point, *args): index for index, args in tasks}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = pending.pop(future)
+                try:
+                    row = future.result()
+                except BrokenProcessPool:
+                    raise SimulationError(
+                        "a sweep worker process died; the finished points are saved, run the same command to resume"
+                    ) from None
+                yield index, row
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_dask(tasks, address: str):
+    """Run the tasks on an existing Dask distributed cluster at ``address`` (``tcp://host:port``)."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:  # pragma: no cover - dask[distributed] is a dependency
+        raise ParameterError("--scheduler needs dask.distributed, which is not installed") from None
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ParameterError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
+    try:
+        futures = {}
+        for index, args in tasks:
+            futures[client.submit(compute_point, *args, pure=False)] = index
+        try:
+            for future in as_completed(list(futures), loop=client.loop):
+                yield futures[future], future.result()
+        finally:
+            client.cancel(list(futures))
+    finally:
+        client.close()

@@ -1,0 +1,22 @@
+"""File names inside a sweep directory (what ``sweep`` writes and ``plot``/``report`` read).
+
+=====================  ===================================================================
+``manifest.json``      sweep parameters, toolkit version, seed (written by ``sweep``)
+``results.parquet``    one row per finished point, units in column names (``sweep``)
+``results.csv``        the same table, with ``sweep --csv``
+``points/``            one JSON file per finished point (checkpoint; ``sweep``)
+``cell.json``          a calibrated cell model (``noisecircuits fit``/cells layer)
+``spice_check.json``   SDE-vs-ngspice agreement: ``{"rows": [{...}, ...], ...}``
+``energy.json``        energy estimate: ``{"breakdown_J": {...}, "baselines_J": {...}, ...}``
+=====================  ===================================================================
+"""
+
+MANIFEST = "manifest.json"
+RESULTS = "results.parquet"
+RESULTS_CSV = "results.csv"
+POINTS = "points"
+CELL = "cell.json"
+SPICE_CHECK = "spice_check.json"
+ENERGY = "energy.json"
+
+__all__ = ["MANIFEST", "RESULTS", "RESULTS_CSV", "POINTS", "CELL", "SPICE_CHECK", "ENERGY"]
