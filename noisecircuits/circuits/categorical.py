@@ -27,13 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from noisecircuits import _validate
-from noisecircuits.circuits._subthreshold import (
-    Device,
-    Netlist,
-    circuit_diffusion,
-    circuit_diffusion_derivative,
-    circuit_drift,
-)
+from noisecircuits.circuits._specialised import specialised_terms
+from noisecircuits.circuits._subthreshold import Device, Netlist
 from noisecircuits.circuits.pbit import TEMPERATURE_RANGE, _fastest_timescale
 from noisecircuits.citations import use
 from noisecircuits.errors import ParameterError, SimulationError
@@ -226,11 +221,12 @@ class CategoricalCell:
         from noisecircuits.sde.terms import SDETerms
 
         use("ekv", "sarpeshkar1993")
+        circuit = specialised_terms(self.netlist)
         return SDETerms(
-            drift=circuit_drift,
-            diffusion=circuit_diffusion,
-            diffusion_derivative=circuit_diffusion_derivative,
-            params=self.netlist.params,
+            drift=circuit.drift,
+            diffusion=circuit.diffusion,
+            diffusion_derivative=circuit.diffusion_derivative,
+            params=circuit.params,
             x0=np.full(self.n_states, 0.5 * self.design.supply_voltage),
             state_names=self.state_names,
             timescale=self.timescale,

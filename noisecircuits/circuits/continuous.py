@@ -34,13 +34,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from noisecircuits import _validate
-from noisecircuits.circuits._subthreshold import (
-    Device,
-    Netlist,
-    circuit_diffusion,
-    circuit_diffusion_derivative,
-    circuit_drift,
-)
+from noisecircuits.circuits._specialised import specialised_terms
+from noisecircuits.circuits._subthreshold import Device, Netlist
 from noisecircuits.circuits.pbit import TEMPERATURE_RANGE, V_BIAS_RANGE, PBit, PBitDesign, _fastest_timescale
 from noisecircuits.citations import use
 from noisecircuits.errors import ParameterError, SimulationError
@@ -186,11 +181,12 @@ class ContinuousCell:
             x0 = np.array([saddle[0], saddle[1], 0.5 * sum(self.v_modes)])
         else:
             x0 = self.fixed_points[self.start_mode]
+        circuit = specialised_terms(self.netlist)
         return SDETerms(
-            drift=circuit_drift,
-            diffusion=circuit_diffusion,
-            diffusion_derivative=circuit_diffusion_derivative,
-            params=self.netlist.params,
+            drift=circuit.drift,
+            diffusion=circuit.diffusion,
+            diffusion_derivative=circuit.diffusion_derivative,
+            params=circuit.params,
             x0=x0,
             state_names=self.state_names,
             timescale=self.timescale,

@@ -37,13 +37,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from noisecircuits import _validate
-from noisecircuits.circuits._subthreshold import (
-    Device,
-    Netlist,
-    circuit_diffusion,
-    circuit_diffusion_derivative,
-    circuit_drift,
-)
+from noisecircuits.circuits._specialised import specialised_terms
+from noisecircuits.circuits._subthreshold import Device, Netlist
 from noisecircuits.citations import use
 from noisecircuits.constants import BOLTZMANN
 from noisecircuits.errors import ParameterError, SimulationError
@@ -253,11 +248,12 @@ class PBit:
         from noisecircuits.sde.terms import SDETerms
 
         use("ekv", "sarpeshkar1993")
+        circuit = specialised_terms(self.netlist)
         return SDETerms(
-            drift=circuit_drift,
-            diffusion=circuit_diffusion,
-            diffusion_derivative=circuit_diffusion_derivative,
-            params=self.netlist.params,
+            drift=circuit.drift,
+            diffusion=circuit.diffusion,
+            diffusion_derivative=circuit.diffusion_derivative,
+            params=circuit.params,
             x0=self.fixed_points["saddle" if self.bistable else "stable"],
             state_names=self.state_names,
             timescale=self.timescale,

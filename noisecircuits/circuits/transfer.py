@@ -6,7 +6,8 @@ Two engines:
   read by :func:`noisecircuits.trace_stats`; the supply power is the trace average of
   V_dd × I_dd. Point ``i`` (temperature-major order, the row order of the table) draws its
   noise from ``SeedSequence(seed).spawn(n_points)[i]``, so a point's result does not depend
-  on which other points are run with it.
+  on which other points are run with it, nor on how many run at once: the points are spread
+  over ``numba.get_num_threads()`` threads (the simulation kernel releases the GIL).
 * ``"exact"``: the Fokker–Planck stationary P(1), mean-first-passage correlation time and
   stationary supply power (:class:`~noisecircuits.circuits.pbit.PBit`); there are no samples,
   so ``p_one_stderr`` is 0 and the count columns are NaN.
@@ -145,9 +146,24 @@ def pbit_transfer_curve(design=None, temperatures=(300.0,), biases=(), duration:
     points = [(t, v) for t in temperatures for v in biases]
     seeds = point_seeds(seed, len(points))
     seed_column = int(seed) if isinstance(seed, (int, np.integer)) else -1
-    rows = []
-    for (temperature, v_bias), child in zip(points, seeds):
+
+    def row(point, child):
+        temperature, v_bias = point
         model = PBit(design, v_bias, temperature, **options)
         result = _sde_point(model, duration, child, dt) if engine == "sde" else _exact_point(model)
-        rows.append({"temperature_K": temperature, "v_bias_V": v_bias, **result, "seed": seed_column})
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+        return {"temperature_K": temperature, "v_bias_V": v_bias, **result, "seed": seed_column}
+
+    return pd.DataFrame(_map_points(row, points, seeds, parallel=engine == "sde"), columns=list(COLUMNS))
+
+
+def _map_points(function, points, seeds, parallel: bool) -> list:
+    """``[function(point, seed) ...]`` in order; on ``numba.get_num_threads()`` threads if ``parallel``."""
+    import numba
+
+    workers = min(len(points), numba.get_num_threads()) if parallel else 1
+    if workers <= 1:
+        return [function(p, s) for p, s in zip(points, seeds)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, points, seeds))
