@@ -68,6 +68,8 @@ REFERENCES: dict[str, str] = {
     "J. Stat. Softw. 5(8), 1 (2000). doi:10.18637/jss.v005.i08",
     "vankampen2007": "N. G. van Kampen, Stochastic Processes in Physics and Chemistry, 3rd ed., Elsevier "
     "(2007), ch. X (linear noise approximation, Lyapunov equation of the covariance).",
+    "wongzakai1965": "E. Wong, M. Zakai, On the convergence of ordinary integrals to stochastic integrals, "
+    "Ann. Math. Statist. 36, 1560 (1965). doi:10.1214/aoms/1177699916",
 }
 
 _used: list[str] = []

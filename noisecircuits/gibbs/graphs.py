@@ -1,0 +1,224 @@
+"""Graph builders and the JSON model reader.
+
+* :func:`lattice_edges` — periodic 2-D square lattice (torus), 4 neighbours.
+* :func:`offset_pattern_edges` — the degree-12 pattern of denoising-style chips: on a
+  periodic grid every node (r, c) is coupled to (r ± dr, c ± dc) for the six offsets
+  :data:`DEGREE12_OFFSETS` = (0,1), (1,0), (1,2), (2,-1), (0,3), (3,0). Every offset has odd
+  Manhattan length, so on a torus with even sides the graph stays bipartite (two colours,
+  the checkerboard) while reaching up to three sites away, as the published chip graphs do
+  (PHYSICS.md §6; arXiv:2510.23972).
+* :func:`random_regular_edges` — uniform-ish random d-regular graph (Steger–Wormald pairing).
+* :func:`erdos_renyi_edges` — G(n, p) with p = mean_degree / (n − 1).
+* :func:`ising_from_json` — ``{"spins": n, "beta": b, "biases": [...], "couplings": [[i, j, J], ...]}``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from noisecircuits import _validate
+from noisecircuits.errors import DataError, ParameterError
+from noisecircuits.gibbs._rng import as_seed_sequence
+from noisecircuits.gibbs.models import IsingModel
+
+__all__ = [
+    "DEGREE12_OFFSETS",
+    "lattice_edges",
+    "offset_pattern_edges",
+    "random_regular_edges",
+    "erdos_renyi_edges",
+    "ising_lattice",
+    "ising_from_dict",
+    "ising_from_json",
+]
+
+#: Half of the degree-12 neighbourhood; each offset (dr, dc) also couples (-dr, -dc).
+DEGREE12_OFFSETS = ((0, 1), (1, 0), (1, 2), (2, -1), (0, 3), (3, 0))
+
+
+def offset_pattern_edges(rows: int, cols: int, offsets=DEGREE12_OFFSETS) -> np.ndarray:
+    """Edges of a periodic grid where node (r, c) couples to (r + dr, c + dc) for each offset.
+
+    Node (r, c) has index ``r * cols + c``.
+
+    Parameters
+    ----------
+    rows, cols : int
+        Grid size [-]; each must exceed twice the largest offset so no edge repeats.
+    offsets : sequence of (int, int)
+        Half-neighbourhood offsets [-]; the degree is twice their number.
+
+    Returns
+    -------
+    ndarray of int64, shape (rows * cols * len(offsets), 2)
+    """
+    rows = _validate.positive_int("rows", rows)
+    cols = _validate.positive_int("cols", cols)
+    span_r = max(abs(int(dr)) for dr, _ in offsets)
+    span_c = max(abs(int(dc)) for _, dc in offsets)
+    if rows <= 2 * span_r or cols <= 2 * span_c:
+        raise ParameterError(
+            f"a periodic grid with these offsets needs rows > {2 * span_r} and cols > {2 * span_c}, got {rows}x{cols}"
+        )
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    parts = [np.stack([r * cols + c, ((r + dr) % rows) * cols + (c + dc) % cols], axis=1) for dr, dc in offsets]
+    return np.concatenate(parts).astype(np.int64)
+
+
+def lattice_edges(rows: int, cols: int | None = None) -> np.ndarray:
+    """Nearest-neighbour edges of a periodic ``rows`` x ``cols`` square lattice (sides >= 3)."""
+    cols = rows if cols is None else cols
+    return offset_pattern_edges(rows, cols, ((0, 1), (1, 0)))
+
+
+def ising_lattice(size: int, beta: float, coupling: float = 1.0, field: float = 0.0, cols: int | None = None):
+    """Periodic 2-D Ising model :math:`E = -J \\sum_{<ij>} s_i s_j - H \\sum_i s_i`.
+
+    Parameters
+    ----------
+    size : int
+        Number of rows L [-] (>= 3).
+    beta : float
+        Inverse temperature [1/J].
+    coupling : float
+        J [-].
+    field : float
+        H [-].
+    cols : int, optional
+        Number of columns [-] (default ``size``).
+    """
+    cols = size if cols is None else cols
+    edges = lattice_edges(size, cols)
+    n = size * cols
+    return IsingModel.from_edges(n, edges, np.full(len(edges), float(coupling)), np.full(n, float(field)), beta)
+
+
+def random_regular_edges(n_nodes: int, degree: int, seed=None, max_restarts: int = 50) -> np.ndarray:
+    """A random simple ``degree``-regular graph by Steger–Wormald pairing of stubs.
+
+    Pairs of free stubs are drawn at random and accepted when they join two different,
+    not yet connected nodes; a dead end restarts the pairing.
+
+    Parameters
+    ----------
+    n_nodes : int
+        Number of nodes [-]; ``n_nodes * degree`` must be even and ``degree < n_nodes``.
+    degree : int
+        Degree d [-].
+    seed : int, SeedSequence or Generator, optional
+        Randomness.
+    max_restarts : int
+        Attempts before giving up [-].
+    """
+    n = _validate.positive_int("n_nodes", n_nodes, minimum=2)
+    d = _validate.positive_int("degree", degree)
+    if d >= n or (n * d) % 2:
+        raise ParameterError(f"degree must be < n_nodes with n_nodes*degree even, got n_nodes={n}, degree={d}")
+    rng = np.random.default_rng(as_seed_sequence(seed))
+    for _ in range(max_restarts):
+        stubs = np.repeat(np.arange(n), d).tolist()
+        adjacency: list[set[int]] = [set() for _ in range(n)]
+        edges = []
+        failures = 0
+        while stubs and failures < 50 * len(stubs) + 1000:
+            m = len(stubs)
+            a, b = rng.integers(0, m, size=2)
+            u, v = stubs[a], stubs[b]
+            if a == b or u == v or v in adjacency[u]:
+                failures += 1
+                continue
+            adjacency[u].add(v)
+            adjacency[v].add(u)
+            edges.append((u, v))
+            for k in sorted((int(a), int(b)), reverse=True):
+                stubs[k] = stubs[-1]
+                stubs.pop()
+        if not stubs:
+            return np.asarray(edges, dtype=np.int64)
+    raise ParameterError(f"could not build a simple {d}-regular graph on {n} nodes; try another seed")
+
+
+def erdos_renyi_edges(n_nodes: int, mean_degree: float, seed=None) -> np.ndarray:
+    """Erdős–Rényi G(n, p) edges with :math:`p = \\bar d / (n - 1)`.
+
+    Parameters
+    ----------
+    n_nodes : int
+        Number of nodes [-].
+    mean_degree : float
+        Expected degree :math:`\\bar d` [-], in (0, n - 1].
+    seed : int, SeedSequence or Generator, optional
+        Randomness.
+    """
+    n = _validate.positive_int("n_nodes", n_nodes, minimum=2)
+    _validate.in_range("mean_degree", mean_degree, 0.0, n - 1.0)
+    rng = np.random.default_rng(as_seed_sequence(seed))
+    n_pairs = n * (n - 1) // 2
+    n_edges = int(rng.binomial(n_pairs, mean_degree / (n - 1)))
+    pair = np.sort(rng.choice(n_pairs, size=n_edges, replace=False))
+    # pair index k -> (i, j), i < j, enumerating row by row of the upper triangle
+    i = (n - 2 - np.floor(np.sqrt(-8.0 * pair + 4.0 * n * (n - 1) - 7) / 2.0 - 0.5)).astype(np.int64)
+    j = pair + i + 1 - n * (n - 1) // 2 + (n - i) * ((n - i) - 1) // 2
+    return np.stack([i, j], axis=1).astype(np.int64)
+
+
+def _finite_number(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise DataError(f"{what} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def ising_from_dict(data, source: str = "model") -> IsingModel:
+    """Build an :class:`IsingModel` from ``{"spins", "beta", "biases", "couplings"}``.
+
+    ``biases`` (default zeros) has one entry per spin; ``couplings`` is a list of
+    ``[i, j, J]`` with 0 <= i, j < spins, i != j, each pair once.
+    """
+    if not isinstance(data, dict):
+        raise DataError(f"{source}: expected a JSON object with keys spins, beta, biases, couplings")
+    unknown = set(data) - {"spins", "beta", "biases", "couplings"}
+    if unknown:
+        raise DataError(f"{source}: unknown key(s) {sorted(unknown)}; allowed: spins, beta, biases, couplings")
+    n = data.get("spins")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise DataError(f"{source}: 'spins' must be an integer >= 1, got {n!r}")
+    beta = _finite_number(data.get("beta", 1.0), f"{source}: 'beta'")
+    if beta < 0:
+        raise DataError(f"{source}: 'beta' must be >= 0, got {beta!r}")
+    biases = data.get("biases", [0.0] * n)
+    if not isinstance(biases, list) or len(biases) != n:
+        raise DataError(f"{source}: 'biases' must be a list of {n} numbers")
+    biases = [_finite_number(b, f"{source}: biases[{k}]") for k, b in enumerate(biases)]
+    couplings = data.get("couplings", [])
+    if not isinstance(couplings, list):
+        raise DataError(f"{source}: 'couplings' must be a list of [i, j, J]")
+    edges, weights = [], []
+    for k, item in enumerate(couplings):
+        if (
+            not isinstance(item, list)
+            or len(item) != 3
+            or any(isinstance(x, bool) or not isinstance(x, int) for x in item[:2])
+        ):
+            raise DataError(f"{source}: couplings[{k}] must be [i, j, J] with integer i, j, got {item!r}")
+        edges.append(item[:2])
+        weights.append(_finite_number(item[2], f"{source}: couplings[{k}] J"))
+    try:
+        return IsingModel.from_edges(n, np.array(edges, dtype=np.int64).reshape(-1, 2), weights, biases, beta)
+    except DataError as exc:
+        raise DataError(f"{source}: {exc}") from None
+
+
+def ising_from_json(path) -> IsingModel:
+    """Read an Ising model JSON file (see :func:`ising_from_dict`)."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"model file {str(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"model file {str(path)!r} is not valid JSON: {exc}") from None
+    return ising_from_dict(data, source=str(path))

@@ -1,0 +1,449 @@
+"""numba block-Gibbs kernels (no per-update Python).
+
+Each kernel runs ``n_sweeps`` sweeps of every chain. A sweep visits the colour blocks in
+order; inside a block all (chain, node) pairs are updated in parallel (``prange``), which is
+exact Gibbs because a block holds no two neighbours. Random numbers are counter based
+(:mod:`noisecircuits.gibbs._rng`), so results do not depend on the thread count. After each
+sweep the kernels write each chain's energy (and magnetisation / moments) and, when a
+histogram array with more than one column is given, add the visited state to it.
+
+Every kernel is compiled twice from the same Python function: a parallel version and a
+serial one (used for small work, where thread start-up would dominate).
+"""
+
+from __future__ import annotations
+
+import math
+import types
+
+import numpy as np
+from numba import njit, prange
+
+from noisecircuits.gibbs._rng import DRAWS_PER_UPDATE, bits53, uniform
+
+__all__ = ["ising_kernel", "ising_chains_kernel", "potts_kernel", "gaussian_kernel", "CHAINS_INNERMOST_FROM"]
+
+_DRAWS = np.uint64(DRAWS_PER_UPDATE)
+
+
+@njit(cache=True, inline="always")
+def _counter(sweep, n_nodes, node, draw):
+    return (np.uint64(sweep) * np.uint64(n_nodes) + np.uint64(node)) * _DRAWS + np.uint64(draw)
+
+
+@njit(cache=True, inline="always")
+def _table(table, x0, dx, x):
+    """Linear interpolation of ``table`` sampled at x0 + k dx, clamped at the ends."""
+    pos = (x - x0) / dx
+    last = table.shape[0] - 1
+    if pos <= 0.0:
+        return table[0]
+    if pos >= last:
+        return table[last]
+    k = int(pos)
+    frac = pos - k
+    return table[k] + frac * (table[k + 1] - table[k])
+
+
+def _ising_sweeps(
+    spins,
+    indptr,
+    indices,
+    weights,
+    biases,
+    beta,
+    original,
+    tile_ptr,
+    block_tiles,
+    keys,
+    sweep0,
+    n_sweeps,
+    discrete,
+    ell_neighbours,
+    ell_couplings,
+    tile_degree,
+    int_biases,
+    field_unit,
+    table_offset,
+    thresholds,
+    hardware,
+    offset_x,
+    gain_x,
+    table_x0,
+    table_dx,
+    p_table,
+    keep_table,
+    energies,
+    magnetisations,
+    spin_sums,
+    tile_energy,
+    tile_mag,
+    histogram,
+):
+    """Ising heat-bath sweeps on a graph numbered block by block.
+
+    ``spins`` has shape (chains, n + 1); column n is a dummy node held at 0 (the padding
+    target of the neighbour table). Tile t covers nodes ``tile_ptr[t]:tile_ptr[t+1]`` (all of one colour block); block b owns
+    tiles ``block_tiles[b]:block_tiles[b+1]``. ``original[i]`` is node i's number in the
+    user's model: it sets the random-number counter and the histogram bit, so results do not
+    depend on the internal numbering. When ``discrete`` is true every coupling and bias is an
+    integer multiple of ``field_unit``; a tile first gathers the integer levels I/unit of
+    all its nodes from the padded neighbour table (``ell_*``, SIMD friendly), then compares
+    53 random bits with ``thresholds[I/unit + table_offset]`` = ceil(2^53 sigma(2 beta I)) —
+    the same decision as ``u < sigma(2 beta I)`` without an exponential. Energy and magnetisation are
+    tracked through each update's change (dE = -(s_new - s_old) I), summed per tile.
+    """
+    n_chains = spins.shape[0]
+    n_nodes = spins.shape[1] - 1
+    n_blocks = block_tiles.shape[0] - 1
+    observe = energies.shape[1] > 0
+    use_hist = histogram.shape[1] > 1
+    energy = np.zeros(n_chains)
+    mag = np.zeros(n_chains, dtype=np.int64)
+    if observe:
+        for c in prange(n_chains):
+            total = 0.0
+            m = 0
+            for i in range(n_nodes):
+                pair = 0.0
+                for e in range(indptr[i], indptr[i + 1]):
+                    pair += weights[e] * spins[c, indices[e]]
+                total -= spins[c, i] * (biases[i] + 0.5 * pair)
+                m += spins[c, i]
+            energy[c] = total
+            mag[c] = m
+    for t in range(n_sweeps):
+        sweep_base = np.uint64(sweep0 + t) * np.uint64(n_nodes)
+        for b in range(n_blocks):
+            first_tile = block_tiles[b]
+            n_tiles = block_tiles[b + 1] - first_tile
+            for w in prange(n_chains * n_tiles):
+                c = w // n_tiles
+                tile = first_tile + w - c * n_tiles
+                key = keys[c]
+                row = spins[c]
+                d_energy = 0.0
+                d_mag = 0
+                lo = tile_ptr[tile]
+                hi = tile_ptr[tile + 1]
+                if discrete:
+                    width = tile_degree[tile]
+                    levels = np.empty(hi - lo, dtype=np.int32)
+                    for i in range(lo, hi):
+                        level = np.int32(int_biases[i])
+                        for e in range(width):
+                            level += ell_couplings[i, e] * row[ell_neighbours[i, e]]
+                        levels[i - lo] = level
+                    for i in range(lo, hi):
+                        old = row[i]
+                        level = levels[i - lo]
+                        base = (sweep_base + np.uint64(original[i])) * _DRAWS
+                        new = 1 if bits53(key, base) < thresholds[level + table_offset] else -1
+                        row[i] = new
+                        if observe:
+                            d_energy -= (new - old) * (level * field_unit)
+                            d_mag += new - old
+                            spin_sums[c, i] += new
+                else:
+                    for i in range(lo, hi):
+                        old = row[i]
+                        base = (sweep_base + np.uint64(original[i])) * _DRAWS
+                        field = biases[i]
+                        for e in range(indptr[i], indptr[i + 1]):
+                            field += weights[e] * row[indices[e]]
+                        u = uniform(key, base)
+                        if hardware:
+                            x = offset_x[i] + gain_x[i] * field
+                            keep = _table(keep_table, table_x0, table_dx, x)
+                            if keep > 0.0 and uniform(key, base + np.uint64(1)) < keep:
+                                new = old
+                            else:
+                                new = 1 if u < _table(p_table, table_x0, table_dx, x) else -1
+                        else:
+                            new = 1 if u < 1.0 / (1.0 + math.exp(-2.0 * beta * field)) else -1
+                        row[i] = new
+                        if observe:
+                            d_energy -= (new - old) * field
+                            d_mag += new - old
+                            spin_sums[c, i] += new
+                tile_energy[c, tile] = d_energy
+                tile_mag[c, tile] = d_mag
+        if observe:
+            n_all_tiles = tile_ptr.shape[0] - 1
+            for c in prange(n_chains):
+                for tile in range(n_all_tiles):
+                    energy[c] += tile_energy[c, tile]
+                    mag[c] += tile_mag[c, tile]
+                energies[c, t] = energy[c]
+                magnetisations[c, t] = mag[c]
+                if use_hist:
+                    code = 0
+                    for i in range(n_nodes):
+                        if spins[c, i] > 0:
+                            code += 1 << original[i]
+                    histogram[c, code] += 1
+
+
+def _ising_sweeps_chains(
+    spins,
+    indptr,
+    indices,
+    weights,
+    biases,
+    original,
+    tile_ptr,
+    block_tiles,
+    keys,
+    sweep0,
+    n_sweeps,
+    ell_neighbours,
+    ell_couplings,
+    tile_degree,
+    int_biases,
+    field_unit,
+    table_offset,
+    thresholds,
+    energies,
+    magnetisations,
+    spin_sums,
+    tile_energy,
+    tile_mag,
+    histogram,
+):
+    """Threshold-table Ising sweeps of many chains at once, chains innermost.
+
+    Same updates, random numbers and observers as :func:`_ising_sweeps` on its ``discrete``
+    path (so the chains are identical), but ``spins`` is laid out (n + 1, chains) and
+    ``spin_sums`` (n, chains): every neighbour read loads all chains' spins at once, which
+    vectorises over chains. Parallel over tiles.
+    """
+    n_nodes = spins.shape[0] - 1
+    n_chains = spins.shape[1]
+    n_blocks = block_tiles.shape[0] - 1
+    observe = energies.shape[1] > 0
+    use_hist = histogram.shape[1] > 1
+    energy = np.zeros(n_chains)
+    mag = np.zeros(n_chains, dtype=np.int64)
+    if observe:
+        pair = np.zeros(n_chains)
+        for i in range(n_nodes):
+            pair[:] = 0.0
+            for e in range(indptr[i], indptr[i + 1]):
+                for c in range(n_chains):
+                    pair[c] += weights[e] * spins[indices[e], c]
+            for c in range(n_chains):
+                energy[c] -= spins[i, c] * (biases[i] + 0.5 * pair[c])
+                mag[c] += spins[i, c]
+    for t in range(n_sweeps):
+        sweep_base = np.uint64(sweep0 + t) * np.uint64(n_nodes)
+        for b in range(n_blocks):
+            first_tile = block_tiles[b]
+            for tile in prange(first_tile, block_tiles[b + 1]):
+                width = tile_degree[tile]
+                levels = np.empty(n_chains, dtype=np.int32)
+                d_energy = np.zeros(n_chains)
+                d_mag = np.zeros(n_chains, dtype=np.int64)
+                for i in range(tile_ptr[tile], tile_ptr[tile + 1]):
+                    bias = np.int32(int_biases[i])
+                    for c in range(n_chains):
+                        levels[c] = bias
+                    for e in range(width):
+                        j = ell_neighbours[i, e]
+                        coupling = ell_couplings[i, e]
+                        for c in range(n_chains):
+                            levels[c] += coupling * spins[j, c]
+                    base = (sweep_base + np.uint64(original[i])) * _DRAWS
+                    for c in range(n_chains):
+                        old = spins[i, c]
+                        new = 1 if bits53(keys[c], base) < thresholds[levels[c] + table_offset] else -1
+                        spins[i, c] = new
+                        if observe:
+                            d_energy[c] -= (new - old) * (levels[c] * field_unit)
+                            d_mag[c] += new - old
+                            spin_sums[i, c] += new
+                for c in range(n_chains):
+                    tile_energy[c, tile] = d_energy[c]
+                    tile_mag[c, tile] = d_mag[c]
+        if observe:
+            n_all_tiles = tile_ptr.shape[0] - 1
+            for c in range(n_chains):
+                for tile in range(n_all_tiles):
+                    energy[c] += tile_energy[c, tile]
+                    mag[c] += tile_mag[c, tile]
+                energies[c, t] = energy[c]
+                magnetisations[c, t] = mag[c]
+                if use_hist:
+                    code = 0
+                    for i in range(n_nodes):
+                        if spins[i, c] > 0:
+                            code += 1 << original[i]
+                    histogram[c, code] += 1
+
+
+def _potts_sweeps(
+    states,
+    indptr,
+    indices,
+    weights,
+    fields,
+    beta,
+    block_nodes,
+    block_ptr,
+    keys,
+    sweep0,
+    n_sweeps,
+    energies,
+    occupations,
+    local,
+    scratch,
+):
+    n_chains, n_nodes = states.shape
+    q = fields.shape[1]
+    n_blocks = block_ptr.shape[0] - 1
+    observe = energies.shape[1] > 0
+    for t in range(n_sweeps):
+        sweep = sweep0 + t
+        for b in range(n_blocks):
+            start = block_ptr[b]
+            size = block_ptr[b + 1] - start
+            for k in prange(n_chains * size):
+                c = k // size
+                i = block_nodes[start + k % size]
+                logits = scratch[k]
+                for a in range(q):
+                    logits[a] = fields[i, a]
+                for e in range(indptr[i], indptr[i + 1]):
+                    logits[states[c, indices[e]]] += weights[e]
+                top = logits[0]
+                for a in range(1, q):
+                    top = max(top, logits[a])
+                total = 0.0
+                for a in range(q):
+                    logits[a] = math.exp(beta * (logits[a] - top))
+                    total += logits[a]
+                target = uniform(keys[c], _counter(sweep, n_nodes, i, 0)) * total
+                chosen = q - 1
+                acc = 0.0
+                for a in range(q):
+                    acc += logits[a]
+                    if target < acc:
+                        chosen = a
+                        break
+                states[c, i] = chosen
+        if observe:
+            for k in prange(n_chains * n_nodes):
+                c = k // n_nodes
+                i = k % n_nodes
+                s = states[c, i]
+                pair = 0.0
+                for e in range(indptr[i], indptr[i + 1]):
+                    if states[c, indices[e]] == s:
+                        pair += weights[e]
+                local[c, i] = -(fields[i, s] + 0.5 * pair)
+            for c in prange(n_chains):
+                energy = 0.0
+                for i in range(n_nodes):
+                    energy += local[c, i]
+                    occupations[c, states[c, i]] += 1
+                energies[c, t] = energy
+
+
+def _gaussian_sweeps(
+    values,
+    indptr,
+    indices,
+    weights,
+    diagonal,
+    mean,
+    beta,
+    block_nodes,
+    block_ptr,
+    keys,
+    sweep0,
+    n_sweeps,
+    energies,
+    sums,
+    squares,
+    local,
+):
+    n_chains, n_nodes = values.shape
+    n_blocks = block_ptr.shape[0] - 1
+    observe = energies.shape[1] > 0
+    for t in range(n_sweeps):
+        sweep = sweep0 + t
+        for b in range(n_blocks):
+            start = block_ptr[b]
+            size = block_ptr[b + 1] - start
+            for k in prange(n_chains * size):
+                c = k // size
+                i = block_nodes[start + k % size]
+                pull = 0.0
+                for e in range(indptr[i], indptr[i + 1]):
+                    pull += weights[e] * (values[c, indices[e]] - mean[indices[e]])
+                u1 = uniform(keys[c], _counter(sweep, n_nodes, i, 0))
+                u2 = uniform(keys[c], _counter(sweep, n_nodes, i, 1))
+                normal = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+                values[c, i] = mean[i] - pull / diagonal[i] + normal / math.sqrt(beta * diagonal[i])
+        if observe:
+            for k in prange(n_chains * n_nodes):
+                c = k // n_nodes
+                i = k % n_nodes
+                d = values[c, i] - mean[i]
+                pair = 0.0
+                for e in range(indptr[i], indptr[i + 1]):
+                    pair += weights[e] * (values[c, indices[e]] - mean[indices[e]])
+                local[c, i] = 0.5 * d * (diagonal[i] * d + pair)
+            for c in prange(n_chains):
+                energy = 0.0
+                for i in range(n_nodes):
+                    energy += local[c, i]
+                    sums[c, i] += values[c, i]
+                    squares[c, i] += values[c, i] * values[c, i]
+                energies[c, t] = energy
+
+
+def _pair(function):
+    """Parallel and serial compilations of ``function``.
+
+    The serial one is a renamed copy so that numba's on-disk cache keeps both (the cache
+    index is named after the function's qualified name).
+    """
+    serial = types.FunctionType(function.__code__, function.__globals__, function.__name__ + "_serial")
+    serial.__qualname__ = function.__qualname__ + "_serial"
+    return njit(parallel=True, cache=True)(function), njit(cache=True)(serial)
+
+
+_ISING = _pair(_ising_sweeps)
+_ISING_CHAINS = _pair(_ising_sweeps_chains)
+_POTTS = _pair(_potts_sweeps)
+_GAUSSIAN = _pair(_gaussian_sweeps)
+
+#: Chains from which the threshold-table path lays chains innermost.
+CHAINS_INNERMOST_FROM = 4
+
+#: Work per block (chains x nodes) below which the serial kernel is used.
+PARALLEL_THRESHOLD = 2048
+
+
+def _choose(pair, n_chains, n_nodes):
+    return pair[0] if n_chains * n_nodes >= PARALLEL_THRESHOLD else pair[1]
+
+
+def ising_kernel(n_chains: int, n_nodes: int):
+    """The Ising kernel (parallel or serial by problem size)."""
+    return _choose(_ISING, n_chains, n_nodes)
+
+
+def ising_chains_kernel(n_chains: int, n_nodes: int):
+    """The chains-innermost threshold-table Ising kernel (parallel or serial by problem size)."""
+    return _choose(_ISING_CHAINS, n_chains, n_nodes)
+
+
+def potts_kernel(n_chains: int, n_nodes: int):
+    """The Potts kernel (parallel or serial by problem size)."""
+    return _choose(_POTTS, n_chains, n_nodes)
+
+
+def gaussian_kernel(n_chains: int, n_nodes: int):
+    """The Gaussian kernel (parallel or serial by problem size)."""
+    return _choose(_GAUSSIAN, n_chains, n_nodes)

@@ -1,0 +1,158 @@
+"""Block-Gibbs sampling against exact enumeration; determinism; clamping."""
+
+import numba
+import numpy as np
+import pytest
+from scipy import stats
+
+from noisecircuits.errors import ParameterError
+from noisecircuits.gibbs.exact import exact_distribution, exact_mean_energy, state_spins
+from noisecircuits.gibbs.graphs import erdos_renyi_edges, ising_lattice
+from noisecircuits.gibbs.models import IsingModel
+from noisecircuits.gibbs.sampler import sample_ising
+
+#: chi-square tests reject at this p-value (a correct sampler fails 0.1 % of seeds)
+P_REJECT = 1e-3
+
+
+def _random_model(n=6, beta=0.8, seed=0):
+    rng = np.random.default_rng(seed)
+    edges = erdos_renyi_edges(n, 3.0, seed=seed)
+    return IsingModel.from_edges(n, edges, rng.normal(0, 0.7, len(edges)), rng.normal(0, 0.5, n), beta)
+
+
+def _chi_square_p(counts, probabilities):
+    """p-value of Pearson's chi-square for counts vs exact probabilities (cells with p > 0)."""
+    mask = probabilities > 0
+    expected = probabilities[mask] * counts.sum()
+    chi2 = float(np.sum((counts[mask] - expected) ** 2 / expected))
+    assert counts[~mask].sum() == 0
+    return stats.chi2.sf(chi2, mask.sum() - 1)
+
+
+def test_independent_chains_match_enumeration():
+    model = _random_model()
+    # 20000 chains, one recorded sweep each after 60 sweeps of burn-in: independent samples
+    run = sample_ising(model, sweeps=1, burn_in=60, chains=20000, seed=42)
+    assert _chi_square_p(run.histogram, exact_distribution(model)) > P_REJECT
+
+
+@pytest.mark.slow
+def test_long_chain_energy_and_spins_match_enumeration():
+    model = _random_model(n=8, beta=0.6, seed=4)
+    run = sample_ising(model, sweeps=40000, burn_in=100, chains=2, seed=7)
+    energy = run.energy()
+    # 5 standard errors (stderr from the measured integrated autocorrelation time)
+    assert abs(energy.mean - exact_mean_energy(model)) < 5 * energy.stderr
+    p = exact_distribution(model)
+    exact_spins = p @ state_spins(np.arange(p.size), model.n_nodes)
+    # each <s_i> has variance <= 1 and tau_int of order the energy's: 5 sigma bound, 3x tau margin
+    bound = 5 * np.sqrt(2 * 3 * energy.tau_int / run.n_records)
+    assert np.max(np.abs(run.mean_spins() - exact_spins)) < bound
+    assert sum(run.state_frequencies().values()) == pytest.approx(1.0)
+
+
+def test_invertible_and_gate():
+    # Camsari et al. 2017 AND gate (A, B -> C): truth-table states share the ground energy
+    couplings = [[0, 1, -1.0], [0, 2, 2.0], [1, 2, 2.0]]
+    model = IsingModel.from_edges(3, [c[:2] for c in couplings], [c[2] for c in couplings], [1.0, 1.0, -2.0], 2.0)
+    run_one = sample_ising(model, sweeps=1, burn_in=30, chains=20000, seed=1, clamp={2: 1})
+    p_one = run_one.state_probabilities()
+    # clamp C = 1: A = B = 1 with probability 1 / (1 + 2 e^{-8} + e^{-24}) = 0.99933
+    assert p_one[0b111] > 0.995
+    assert _chi_square_p(run_one.histogram, exact_distribution(model, clamp={2: 1})) > P_REJECT
+    run_zero = sample_ising(model, sweeps=1, burn_in=30, chains=20000, seed=2, clamp={2: -1})
+    p_zero = run_zero.state_probabilities()
+    # clamp C = 0: (0,0), (0,1), (1,0) each 1/(3 + e^{-8}); (1,1) only e^{-8} of that
+    for code in (0b000, 0b010, 0b001):
+        assert p_zero[code] == pytest.approx(1 / 3, abs=5 * np.sqrt(2 / 9 / 20000))  # 5 binomial sigma
+    assert _chi_square_p(run_zero.histogram, exact_distribution(model, clamp={2: -1})) > P_REJECT
+    assert run_zero.state_frequencies().keys() <= {"000", "010", "100", "110"}
+
+
+def test_results_do_not_depend_on_thread_count_or_chunking():
+    model = ising_lattice(48, 0.42)  # 2304 spins: the parallel kernel
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = sample_ising(model, 30, burn_in=5, chains=2, seed=9)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = sample_ising(model, 30, burn_in=5, chains=2, seed=9)
+    finally:
+        numba.set_num_threads(before)
+    chunked = sample_ising(model, 30, burn_in=5, chains=2, seed=9, progress=lambda n: None, snapshot_every=7)
+    for other in (two, chunked):
+        assert np.array_equal(one.final_spins, other.final_spins)
+        assert np.array_equal(one.energies, other.energies)
+        assert np.array_equal(one.magnetisations, other.magnetisations)
+    # chain c does not depend on how many chains run
+    three = sample_ising(model, 30, burn_in=5, chains=3, seed=9)
+    assert np.array_equal(three.final_spins[:2], one.final_spins)
+    assert not np.array_equal(three.final_spins[0], three.final_spins[1])
+
+
+def test_counts_and_snapshots():
+    model = ising_lattice(4, 0.3)
+    run = sample_ising(model, 20, burn_in=3, chains=2, seed=1, snapshot_every=5)
+    assert run.spin_updates == 23 * 2 * 16
+    assert run.snapshots.shape == (4, 2, 16)
+    assert np.allclose(run.energies[:, -1], model.energy(run.final_spins))
+    assert np.array_equal(run.magnetisations[:, -1], run.final_spins.sum(axis=1))
+
+
+def test_bad_arguments():
+    model = ising_lattice(4, 0.3)
+    with pytest.raises(ParameterError, match="sweeps"):
+        sample_ising(model, 0)
+    with pytest.raises(ParameterError, match="clamped spin"):
+        sample_ising(model, 5, clamp={0: 0})
+    with pytest.raises(ParameterError, match="outside"):
+        sample_ising(model, 5, clamp={99: 1})
+    with pytest.raises(ParameterError, match="same colour"):
+        sample_ising(model, 5, colours=np.zeros(16, dtype=int))
+    with pytest.raises(ParameterError, match="seed"):
+        sample_ising(model, 5, seed=-1)
+    with pytest.raises(ParameterError, match="initial"):
+        sample_ising(model, 5, initial="sideways")
+    with pytest.raises(ParameterError, match="shape"):
+        sample_ising(model, 5, initial=np.ones(3))
+    assert np.all(sample_ising(ising_lattice(4, 5.0), 3, initial="down", seed=0).final_spins == -1)
+    big = ising_lattice(5, 0.3)
+    with pytest.raises(ParameterError, match="n <= 20"):
+        sample_ising(big, 5, histogram=True)
+
+
+def test_threshold_table_path_equals_the_exponential_path(monkeypatch):
+    import noisecircuits.gibbs.sampler as sampler_module
+
+    model = ising_lattice(12, 0.44)  # couplings 1: the integer-level threshold table applies
+    table = sample_ising(model, 200, burn_in=10, chains=2, seed=4)
+    monkeypatch.setattr(sampler_module, "discrete_fields", lambda *args: None)
+    direct = sample_ising(model, 200, burn_in=10, chains=2, seed=4)
+    # the same decision u < sigma(2 beta I) in integers or floats: identical chains
+    assert np.array_equal(table.final_spins, direct.final_spins)
+    assert np.allclose(table.energies, direct.energies)
+
+
+def test_chains_innermost_kernel_gives_the_same_chains(monkeypatch):
+    from noisecircuits.gibbs import kernels
+
+    model = ising_lattice(40, 0.44)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one_thread = sample_ising(model, 40, burn_in=5, chains=5, seed=8, snapshot_every=20)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        innermost = sample_ising(model, 40, burn_in=5, chains=5, seed=8, snapshot_every=20)
+    finally:
+        numba.set_num_threads(before)
+    monkeypatch.setattr(kernels, "CHAINS_INNERMOST_FROM", 10**9)
+    chain_major = sample_ising(model, 40, burn_in=5, chains=5, seed=8, snapshot_every=20)
+    # both layouts make the same decisions from the same counters: identical runs
+    for other in (one_thread, chain_major):
+        assert np.array_equal(innermost.final_spins, other.final_spins)
+        assert np.array_equal(innermost.snapshots, other.snapshots)
+        assert np.array_equal(innermost.magnetisations, other.magnetisations)
+        assert np.array_equal(innermost.spin_sums, other.spin_sums)
+        assert np.allclose(innermost.energies, other.energies)
+    assert np.allclose(innermost.energies[:, -1], model.energy(innermost.final_spins))

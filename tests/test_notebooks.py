@@ -1,0 +1,26 @@
+"""The tutorial notebooks execute from top to bottom (nbclient, the venv's python3 kernel)."""
+
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+CASES = ["01_device_physics.ipynb", "02_sampler_traces.ipynb", "03_fitting_and_export.ipynb",
+         "04_gibbs_and_energy.ipynb"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CASES)
+def test_notebook_executes(name, tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    # per-cell limit; the first cell that simulates also compiles the numba kernels
+    client = nbclient.NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()  # raises CellExecutionError naming the failing cell
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any(o.output_type in ("stream", "display_data", "execute_result") for o in outputs)
