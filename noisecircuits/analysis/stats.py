@@ -7,7 +7,7 @@ The model's read-out protocol (docs/architecture.md) decides what is computed:
   else read from the stored samples, :mod:`noisecircuits.analysis.dwell`), ``correlation_time_s`` =
   :math:`1/(1/T_\\text{left} + 1/T_\\text{right})`, ``n_switches``, ``path_steps``.
 * ``"pbit"``: the same for the binary read-out (state 1 = read-out > 0) with
-  ``n_effective`` = :math:`T_\\text{total}/(2\\tau_c)`.
+  ``n_effective`` = :math:`T_\\text{total}/(2\\tau_c)` (max(1, switches/2) when tau_c cannot be measured).
 * ``"categorical"``: occupations of the ``model.n_states`` states; the correlation time is
   the largest integrated autocorrelation time of the state indicators.
 * ``"continuous"``: weight of mode 1 and mean/std of the output in each mode.
@@ -80,9 +80,21 @@ def _pbit(trace) -> dict:
         "mean_dwell_zero_s": s["t_low"],
         "mean_dwell_one_s": s["t_high"],
         "n_switches": s["n_switches"],
-        "n_effective": total_time / (2.0 * tau_c) if math.isfinite(tau_c) and tau_c > 0 else float("nan"),
+        "n_effective": _pbit_effective_samples(total_time, tau_c, s["n_switches"]),
         "path_steps": int(trace.path_steps),
     }
+
+
+def _pbit_effective_samples(total_time: float, tau_c: float, n_switches: int) -> float:
+    """Independent samples T/(2 tau_c) in a p-bit trace of total time ``total_time`` [s].
+
+    When the trace holds too few complete dwells to measure tau_c [s] (a cell parked near
+    P = 0 or 1), fall back to the conservative max(1, n_switches / 2): at least one sample,
+    and no more than one per completed round trip.
+    """
+    if math.isfinite(tau_c) and tau_c > 0:
+        return total_time / (2.0 * tau_c)
+    return max(1.0, n_switches / 2.0)
 
 
 def _categorical(trace) -> dict:
