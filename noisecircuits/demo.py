@@ -1,7 +1,6 @@
-"""The end-to-end demonstration, first stage: the reference p-bit's transfer curve vs temperature.
+"""The main job: the reference p-bit from device physics to energy per sample, end to end.
 
-Run ``python -m noisecircuits.demo --out DIR``. Stages (each a small function, so later stages
-— SPICE check, fitting, exports, Gibbs sampling, energy, report — can be appended):
+Run ``python -m noisecircuits.demo --out DIR`` (``make demo``). Stages, each a small function:
 
 1. :func:`bias_span` — per temperature, the exact v_mid and the biases spanning
    P(1) ≈ 0.05 … 0.95 (Fokker–Planck);
@@ -9,7 +8,17 @@ Run ``python -m noisecircuits.demo --out DIR``. Stages (each a small function, s
    ``duration_tau`` correlation times long);
 3. :func:`exact_transfer` — the Fokker–Planck curve on a fine grid, for the lines;
 4. :func:`summarize` — per temperature: v_mid, 10–90 % width, τ_c, power, energy per sample;
-5. :func:`write_outputs` — ``DIR/transfer_curve.csv``, ``DIR/transfer_curve.png`` and the table.
+5. :func:`write_outputs` — ``DIR/transfer_curve.csv``, ``DIR/transfer_curve.png`` and the table;
+   :func:`save_sweep` — ``DIR/results.parquet``;
+6. :func:`spice_check` — the same p-bit in ngspice (generic BSIM4 card, explicit shot-noise
+   sources) at 300 K and five biases vs the SDE model (``DIR/spice_check.json``);
+7. :func:`calibrate_cell` — fitted cell model ``DIR/cell.json`` and its SPICE, Verilog-A, CSV
+   and JSON exports in ``DIR/cell/``;
+8. :func:`gibbs_with_cell` — an enumerable Ising lattice sampled ideally and through the
+   calibrated cell (KL divergence to the exact law, effective β);
+9. :func:`energy_estimate` — energy per sample of a chip of such cells vs the GPU baseline
+   (``DIR/energy.json``);
+10. ``DIR/report.html`` — the self-contained report of all of the above.
 """
 
 from __future__ import annotations
@@ -234,6 +243,207 @@ def write_outputs(out_dir, table, exact, summary, stream=sys.stdout) -> dict:
     return {"transfer_curve_csv": csv, "transfer_curve_png": png}
 
 
+def save_sweep(out_dir, table) -> Path:
+    """Store the SDE transfer table as the directory's ``results.parquet`` (read by the report).
+
+    Parameters
+    ----------
+    out_dir : path
+        Output folder [-].
+    table : pandas.DataFrame
+        Output of :func:`simulate_transfer`.
+
+    Returns
+    -------
+    Path
+        The Parquet file written.
+    """
+    from noisecircuits._io import write_table
+    from noisecircuits.sweeps.layout import RESULTS
+
+    return write_table(table, Path(out_dir) / RESULTS)
+
+
+def spice_check(out_dir, seed: int = 0, temperature: float = 300.0, probabilities=(0.1, 0.3, 0.5, 0.7, 0.9),
+                correlation_times: float = 150.0):
+    """Circuit-level check of the p-bit in ngspice at one temperature and a few biases.
+
+    Writes ``spice_check.json`` (``{"card", "rows"}``). Returns ``None`` without ngspice.
+
+    Parameters
+    ----------
+    out_dir : path
+        Output folder [-].
+    seed : int
+        Root seed of the ngspice noise streams [-].
+    temperature : float
+        Check temperature [K].
+    probabilities : sequence of float
+        Target P(1) of the checked biases (chosen on the SDE model) [-].
+    correlation_times : float
+        ngspice run length per point in correlation times at v_mid [-].
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        :func:`noisecircuits.crosscheck.check_pbit` rows.
+    """
+    import json
+    import shutil
+
+    from noisecircuits._io import atomic_write_text
+    from noisecircuits.sweeps.layout import SPICE_CHECK
+
+    if shutil.which("ngspice") is None:
+        sys.stderr.write("demo: ngspice not found, circuit-level check skipped (install: sudo apt-get install ngspice)\n")
+        return None
+    from noisecircuits.crosscheck import check_pbit
+
+    rows = check_pbit("generic", [temperature], probabilities=probabilities, seed=seed,
+                      correlation_times=correlation_times, workers=2)
+    document = {"card": "generic", "correlation_times": correlation_times, "rows": rows.to_dict("records")}
+    atomic_write_text(Path(out_dir) / SPICE_CHECK, json.dumps(document, indent=2, default=float) + "\n")
+    return rows
+
+
+def calibrate_cell(out_dir, table):
+    """Fit the transfer table and write the cell model (``cell.json``) and its four exports.
+
+    Parameters
+    ----------
+    out_dir : path
+        Output folder; exports go to ``out_dir/cell/`` [-].
+    table : pandas.DataFrame
+        Output of :func:`simulate_transfer`.
+
+    Returns
+    -------
+    (cell, dict)
+        The calibrated p-bit cell model and the export paths by format.
+    """
+    from noisecircuits.cells.calibrate import calibrate_pbit_cell
+    from noisecircuits.cells.export import export_cell
+    from noisecircuits.sweeps.layout import CELL
+
+    cell, paths = calibrate_pbit_cell(table, out_dir=Path(out_dir) / "cell", name="pbit_cell")
+    export_cell(cell, Path(out_dir) / CELL, "json")
+    return cell, paths
+
+
+def gibbs_with_cell(cell, temperatures=(300.0, 320.0), size: int = 3, beta: float = 0.3, sweeps: int = 20000,
+                    seed: int = 0) -> dict:
+    """Sample an enumerable periodic Ising lattice ideally and through the calibrated cell.
+
+    The bias network (offset v_mid, gain 2β·v_width) is tuned at the first temperature; the
+    chip is then run at each temperature with that same network, so the table shows what a
+    temperature drift does to the sampled law.
+
+    Parameters
+    ----------
+    cell : PBitCellModel
+        The calibrated cell [-].
+    temperatures : sequence of float
+        Chip temperatures; the first is the one the bias network is tuned for [K].
+    size : int
+        Lattice side; size² ≤ 20 so the exact law is enumerable [-].
+    beta : float
+        Inverse temperature of the model [1/J].
+    sweeps : int
+        Recorded sweeps per chain [-].
+    seed : int
+        Root seed [-].
+
+    Returns
+    -------
+    dict
+        ``{label: distortion}`` with ``kl_divergence_nats``, ``kl_finite_sample_bias_nats``,
+        ``beta_eff_energy``, ``energy_per_spin`` and ``energy_per_spin_stderr``.
+    """
+    from noisecircuits.gibbs import HardwareMode, distortion_report, ising_lattice, sample_ising
+
+    model = ising_lattice(size, beta=beta)
+    tuned = float(temperatures[0])
+    offset, gain = float(cell.v_mid(tuned)), 2.0 * beta * float(cell.v_width(tuned))
+    modes = {"ideal": None}
+    for temperature in temperatures:
+        modes[f"cell {temperature:g} K"] = HardwareMode(cell, temperature=float(temperature), gain=gain, offset=offset)
+    seeds = np.random.SeedSequence(seed).spawn(len(modes))
+    result = {}
+    for (label, hardware), child in zip(modes.items(), seeds):
+        run = sample_ising(model, sweeps, burn_in=500, chains=4, seed=child, histogram=True, hardware=hardware)
+        energy = run.energy()
+        result[label] = {**distortion_report(run), "energy_per_spin": float(energy.mean) / model.n_nodes,
+                         "energy_per_spin_stderr": float(energy.stderr) / model.n_nodes}
+    return result
+
+
+def energy_estimate(out_dir, cell, temperature: float = 300.0, size: int = 16, sweeps: int = 250, steps: int = 8,
+                    seed: int = 0) -> dict:
+    """Energy per sample of a denoising-style chip of calibrated cells vs the GPU baseline.
+
+    Writes ``energy.json``.
+
+    Parameters
+    ----------
+    out_dir : path
+        Output folder [-].
+    cell : PBitCellModel
+        The calibrated cell [-].
+    temperature : float
+        Chip temperature [K].
+    size : int
+        Side of the periodic lattice of cells [-].
+    sweeps, steps : int
+        Gibbs sweeps per denoising step and denoising steps per sample [-].
+    seed : int
+        Seed of the toggle-rate measurement [-].
+
+    Returns
+    -------
+    dict
+        :func:`noisecircuits.energy.chip.chip_energy_report` output.
+    """
+    import json
+
+    from noisecircuits._io import atomic_write_text
+    from noisecircuits.energy.chip import chip_energy_report
+    from noisecircuits.gibbs import ising_lattice
+    from noisecircuits.sweeps.layout import ENERGY
+
+    report = chip_energy_report(ising_lattice(size, beta=0.4), sweeps, steps, cell=cell, temperature=temperature,
+                                seed=seed)
+    atomic_write_text(Path(out_dir) / ENERGY, json.dumps(report, indent=2, default=float) + "\n")
+    return report
+
+
+def print_final_summary(cell, spice_rows, gibbs, energy, stream=sys.stdout) -> None:
+    """Print the fit per temperature, the SPICE agreement, the Gibbs distortion and the energy table."""
+    stream.write(f"\nCalibrated cell ({cell.form} form) per temperature\n")
+    stream.write(f"{'T [K]':>6} {'v_mid fit [mV]':>14} {'v_width fit [mV]':>16}\n")
+    for temperature in DEMO_TEMPERATURES:
+        stream.write(f"{temperature:6.0f} {float(cell.v_mid(temperature)) * 1e3:14.2f} "
+                     f"{float(cell.v_width(temperature)) * 1e3:16.2f}\n")
+    if spice_rows is not None:
+        stream.write("\nngspice (generic BSIM4 card, transient shot noise) vs SDE model\n")
+        stream.write(f"{'T [K]':>6} {'v_bias [mV]':>11} {'P1 spice':>9} {'+-':>6} {'P1 SDE':>7} {'agrees':>7} "
+                     f"{'tau spice [us]':>14} {'tau SDE [us]':>12} {'agrees':>7}\n")
+        for row in spice_rows.itertuples():
+            stream.write(f"{row.temperature_K:6.0f} {row.v_bias_V * 1e3:11.2f} {row.p_one_spice:9.3f} "
+                         f"{row.p_one_spice_stderr:6.3f} {row.p_one_sde:7.3f} {str(row.p_one_agrees):>7} "
+                         f"{row.tau_spice_s * 1e6:14.3f} {row.tau_sde_s * 1e6:12.3f} {str(row.tau_agrees):>7}\n")
+    stream.write("\nGibbs sampling of a 3x3 periodic Ising lattice (beta J = 0.3; bias network tuned at 300 K), "
+                 "exact law by enumeration\n")
+    for name, d in gibbs.items():
+        stream.write(f"  {name:10s}: E/N = {d['energy_per_spin']:.4f} +- {d['energy_per_spin_stderr']:.4f}, "
+                     f"KL = {d['kl_divergence_nats']:.4f} nats (finite-sample level "
+                     f"{d['kl_finite_sample_bias_nats']:.4f}), beta_eff = {d['beta_eff_energy']:.3f}\n")
+    stream.write("\nEnergy per sample (16x16 chip of calibrated cells, 250 sweeps x 8 steps)\n")
+    for key in ("energy_per_update_J", "energy_per_sweep_J", "energy_per_sample_J", "gpu_baseline_J",
+                "trng_baseline_J"):
+        stream.write(f"  {key:24s} {energy[key]:.3e}\n")
+    stream.write(f"  {'GPU / chip':24s} {energy['gpu_over_chip']:.3g}\n")
+
+
 def main(argv=None) -> int:
     """Command-line entry: ``python -m noisecircuits.demo --out DIR [--seed N] [--duration-tau X]``."""
     from noisecircuits.circuits.pbit import PBitDesign
@@ -243,9 +453,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m noisecircuits.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    parser.add_argument("--duration-tau", type=positive_float, default=100.0,
-                        help="simulated time per point in correlation times at v_mid (default 100)")
+    parser.add_argument("--duration-tau", type=positive_float, default=400.0,
+                        help="simulated time per point in correlation times at v_mid (default 400)")
     parser.add_argument("--n-biases", type=positive_int, default=11, help="biases per temperature (default 11)")
+    parser.add_argument("--no-spice", action="store_true", help="skip the ngspice circuit-level check")
     args = parser.parse_args(argv)
     try:
         start = time.perf_counter()
@@ -262,7 +473,20 @@ def main(argv=None) -> int:
         summary = summarize(design, spans, table)
         stage("exact curve and summary")
         write_outputs(args.out, table, exact, summary)
-        sys.stdout.write(f"demo finished in {time.perf_counter() - start:.1f} s\n")
+        save_sweep(args.out, table)
+        spice_rows = None if args.no_spice else spice_check(args.out, args.seed)
+        stage("ngspice check")
+        cell, _ = calibrate_cell(args.out, table)
+        stage("fit and exports")
+        gibbs = gibbs_with_cell(cell, seed=args.seed)
+        stage("Gibbs sampling with the calibrated cell")
+        energy = energy_estimate(args.out, cell, seed=args.seed)
+        stage("energy estimate")
+        from noisecircuits.report import write_report
+
+        report = write_report(args.out)
+        print_final_summary(cell, spice_rows, gibbs, energy)
+        sys.stdout.write(f"\nreport: {report}\ndemo finished in {time.perf_counter() - start:.1f} s\n")
     except NoisecircuitsError as exc:
         sys.stderr.write(f"demo: error: {exc}\n")
         return 2

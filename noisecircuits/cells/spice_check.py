@@ -20,6 +20,7 @@ import numpy as np
 
 from noisecircuits.cells.spice import default_noise_step, write_spice
 from noisecircuits.errors import NgspiceNotFoundError, ParameterError, SpiceError
+from noisecircuits.spice.runner import ngspice_environment
 
 __all__ = ["measure_spice_sampler"]
 
@@ -111,7 +112,7 @@ def measure_spice_sampler(cell, v_bias, temperature, *, n_steps: int = 20_000, n
         (work / "bench.cir").write_text(_bench(cell, biases, float(temperature), h, n_steps, seed))
         try:
             done = subprocess.run(["ngspice", "-b", "bench.cir"], cwd=work, capture_output=True, text=True,
-                                  timeout=timeout_s)
+                                  timeout=timeout_s, env=ngspice_environment())
         except subprocess.TimeoutExpired:
             raise SpiceError(f"ngspice did not finish within {timeout_s:g} s") from None
         out = work / "out.txt"

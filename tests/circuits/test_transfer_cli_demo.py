@@ -86,9 +86,13 @@ def test_simulate_pbit_bad_temperature_is_one_line_exit_2(capsys):
 def test_demo_writes_table_and_figure(tmp_path, capsys):
     from noisecircuits import demo
 
-    assert demo.main(["--out", str(tmp_path), "--n-biases", "3", "--duration-tau", "10"]) == 0
+    assert demo.main(["--out", str(tmp_path), "--n-biases", "5", "--duration-tau", "100", "--no-spice"]) == 0
     table = pd.read_csv(tmp_path / "transfer_curve.csv")
     assert list(table.columns) == list(COLUMNS)
-    assert len(table) == 3 * len(demo.DEMO_TEMPERATURES)
+    assert len(table) == 5 * len(demo.DEMO_TEMPERATURES)
     assert (tmp_path / "transfer_curve.png").stat().st_size > 10_000
-    assert "v_mid [mV]" in capsys.readouterr().out
+    for name in ("results.parquet", "cell.json", "energy.json", "report.html"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    assert {p.suffix for p in (tmp_path / "cell").iterdir()} >= {".json", ".csv", ".va", ".cir"}
+    out = capsys.readouterr().out
+    assert "v_mid [mV]" in out and "GPU / chip" in out and "cell 320 K" in out

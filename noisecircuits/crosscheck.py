@@ -1,0 +1,633 @@
+r"""SPICE vs SDE agreement checks of the sampler designs.
+
+The same circuit is simulated twice: at transistor level in ngspice (BSIM4 cards, every
+transistor with its shot-noise source, see :func:`noisecircuits.spice.render.mos_lines`) and
+as the toolkit's SDE model (:mod:`noisecircuits.circuits`) built from ``MosfetParams``
+*calibrated from the same card* (:func:`noisecircuits.calibration.calibrate_card`, at the
+check temperatures). The SDE side is evaluated exactly (2-D Fokker–Planck), so its
+statistical error is zero; the SPICE side carries autocorrelation-aware standard errors.
+
+Like with like
+--------------
+* **Capacitances.** The SDE models have only their explicit node capacitors; the check
+  netlist uses the generic card's capacitance-free variant (``nch_generic_dc``), whose
+  residual device capacitance (~1.4 aF per node, 2 % of the 70 aF node) enters the
+  mismatch budget.
+* **Itô vs Stratonovich.** ngspice integrates the state-dependent noise current as a smooth
+  (held) signal, i.e. in the Stratonovich sense; the SDE models are Itô. The SDE value
+  compared is therefore the Fokker–Planck solution with the Stratonovich drift
+  :math:`a_i + \tfrac12 g_i \partial g_i/\partial V_i` (diagonal noise); the Itô value is
+  reported beside it. For the p-bit the correction is of relative size
+  :math:`q/(4 C n U_T) \approx 1.5\times10^{-2}` (C = 70 aF) and shifts P(1) by up to
+  about 0.01 in the tails of the transfer curve (0 at v_mid by symmetry).
+* **Noise bandwidth.** The noise is held for :math:`N_T` = half the fastest relaxation time
+  of the SDE model; an OU mode of time constant :math:`\tau` then sees its variance reduced by
+  :math:`(N_T/\tau)^2/12 \le 2\,\%`, budgeted as a capacitance change.
+
+Tolerance
+---------
+For each point: ``tolerance = 4 × SE_spice + budget``, where the budget is the model mismatch,
+derived (never tuned) from the calibration: :math:`\sum_d |\partial P/\partial \ln I_d|\,
+\epsilon_d` over the device types d (ε_d = the calibration's largest weak-inversion
+:math:`|\ln(I_\mathrm{EKV}/I_\mathrm{BSIM4})|`), plus :math:`|P(C(1+\delta)) - P(C)|` with
+δ = residual device capacitance + noise-bandwidth deficit; derivatives by Fokker–Planck with
+the device's current factor scaled by :math:`e^{\pm\epsilon_d}`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from noisecircuits._validate import in_range, positive, positive_int
+from noisecircuits.citations import use
+from noisecircuits.constants import ELEMENTARY_CHARGE, thermal_voltage
+from noisecircuits.errors import ParameterError, SimulationError
+from noisecircuits.spice.units import round_significant
+
+__all__ = [
+    "CHECK_SUPPLY_VOLTAGE",
+    "CHECK_V_REF",
+    "STATISTICAL_SIGMAS",
+    "check_pbit_design",
+    "stratonovich_p_one",
+    "pbit_biases",
+    "check_pbit",
+    "pbit_netlist",
+    "check_continuous",
+    "check_categorical",
+]
+
+#: Supply of the p-bit check design [V]: below the SDE default (80 mV) so that the
+#: correlation time is ~57 (300 K) and ~36 (320 K) fastest relaxation times (effective
+#: barrier 0.9 and 0.5 kT), about 8x cheaper per independent sample than at 80 mV.
+CHECK_SUPPLY_VOLTAGE = 0.075
+#: Gate voltage of MNref in the check design [V]: above the SDE default (0.1 V) so that
+#: P(1) spans 0.1-0.9 with the calibrated devices (with 0.1 V, MNref alone holds P(1)
+#: above 0.10 at 300 K and 0.15 at 320 K however low v_bias goes; with 0.13 V the floor is
+#: 0.009 and 0.026).
+CHECK_V_REF = 0.13
+#: Statistical part of the tolerance, in combined standard errors.
+STATISTICAL_SIGMAS = 4.0
+#: Residual device capacitance of the capacitance-free card over the 70 aF node (measured by
+#: an AC analysis: 1.4 aF) plus the held-noise variance deficit (N_T = timescale/2: 1/48).
+CAPACITANCE_BUDGET = 1.4e-18 / 7e-17 + 1.0 / 48.0
+#: noise step N_T as a fraction of the model's fastest relaxation time
+NOISE_STEP_PER_TIMESCALE = 0.5
+#: read-out samples per noise step written by ngspice
+SAMPLES_PER_NOISE_STEP = 0.25
+_DEFAULT_TEMPERATURES = (300.0, 320.0)
+#: fewest read-out samples of a categorical SPICE run
+_MIN_CATEGORICAL_SAMPLES = 5000
+_DEFAULT_PROBABILITIES = (0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9)
+
+
+def _spice_card(card: str):
+    """The capacitance-free variant of ``card`` (and its name for calibration)."""
+    from noisecircuits.spice.cards import capacitance_free, get_card
+
+    if card != "generic":
+        raise ParameterError(
+            f"the SPICE/SDE checks need a capacitance-free card variant, which only 'generic' has; got card {card!r}"
+        )
+    deck = capacitance_free(get_card(card))
+    return deck, deck.name
+
+
+def check_pbit_design(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, *, workers: int = 2):
+    """The p-bit check design: the SDE reference topology and sizes, devices calibrated from ``card``.
+
+    Geometry, node capacitance and reference ratio are those of
+    :meth:`noisecircuits.circuits.pbit.PBitDesign.default`; the supply is
+    :data:`CHECK_SUPPLY_VOLTAGE` and v_ref :data:`CHECK_V_REF`; each device type (latch nmos and pmos, bias nmos) is
+    calibrated at ``temperatures`` by :func:`noisecircuits.calibration.calibrate_card`.
+
+    Parameters
+    ----------
+    card : str
+        Model card ("generic") [-].
+    temperatures : sequence of float
+        Calibration temperatures (the check temperatures) [K].
+    workers : int
+        Concurrent ngspice runs [-].
+
+    Returns
+    -------
+    (PBitDesign, dict)
+        The design and ``{"nmos": Calibration, "pmos": ..., "bias_nmos": ...}``.
+    """
+    from noisecircuits.calibration import calibrate_card
+    from noisecircuits.circuits.pbit import PBitDesign
+
+    _, cal_card = _spice_card(card)
+    base = PBitDesign.default()
+    cals = {}
+    for name in ("nmos", "pmos", "bias_nmos"):
+        dev = getattr(base, name)
+        temps = sorted(set(float(t) for t in temperatures))
+        cals[name] = calibrate_card(cal_card, dev.polarity, dev.width, dev.length, temps,
+                                    t_ref=temps[0], workers=workers)
+    design = replace(base, supply_voltage=CHECK_SUPPLY_VOLTAGE, v_ref=CHECK_V_REF, nmos=cals["nmos"].params, pmos=cals["pmos"].params,
+                     bias_nmos=cals["bias_nmos"].params)
+    return design, cals
+
+
+def _p_one_from_density(pi: np.ndarray) -> float:
+    n = pi.shape[0]
+    upper = np.tril(np.ones((n, n)), -1)
+    return float((pi * (upper + 0.5 * np.eye(n))).sum())
+
+
+def stratonovich_p_one(pbit) -> float:
+    r"""P(1) of the p-bit SDE read in the Stratonovich sense (drift + ½ g ∂g/∂V), exact by Fokker–Planck.
+
+    Parameters
+    ----------
+    pbit : noisecircuits.circuits.pbit.PBit
+        The model at its bias and temperature [-].
+
+    Returns
+    -------
+    float
+        P(V_out > V_outb) [-].
+    """
+    from noisecircuits.physics.fokker_planck import stationary_distribution
+
+    net = pbit.netlist
+    h = 1e-6  # [V] central-difference step for dg/dV (g varies on the scale n U_T ~ 36 mV)
+
+    def drift(x, y):
+        s = np.stack([x, y], axis=-1)
+        a = net.drift(s)
+        g = net.diffusion(s)
+        corr = []
+        for i in range(2):
+            e = np.zeros(2)
+            e[i] = h
+            dg = (net.diffusion(s + e)[..., i] - net.diffusion(s - e)[..., i]) / (2 * h)
+            corr.append(0.5 * g[..., i] * dg)
+        return a[..., 0] + corr[0], a[..., 1] + corr[1]
+
+    def diffusion(x, y):
+        g = net.diffusion(np.stack([x, y], axis=-1))
+        return g[..., 0], g[..., 1]
+
+    return _p_one_from_density(stationary_distribution(drift, diffusion, (pbit.grid, pbit.grid)))
+
+
+def pbit_biases(design, temperature: float, probabilities=_DEFAULT_PROBABILITIES) -> list[float]:
+    """Biases at which the p-bit SDE's exact (Itô) P(1) equals each of ``probabilities``.
+
+    Parameters
+    ----------
+    design : PBitDesign
+        The circuit [-].
+    temperature : float
+        [K].
+    probabilities : sequence of float
+        Targets in (0, 1) [-].
+
+    Returns
+    -------
+    list of float
+        Gate voltages of MNbias [V].
+    """
+    from scipy.optimize import brentq
+
+    from noisecircuits.circuits.pbit import p_one_exact, v_mid
+
+    mid = v_mid(design, temperature)
+    out = []
+    for p in probabilities:
+        p = in_range("probability", p, 1e-3, 1 - 1e-3, "")
+        if abs(p - 0.5) < 1e-12:
+            out.append(mid)
+            continue
+        step = 0.005 if p > 0.5 else -0.005
+        lo, hi = mid, mid + step
+        while (p_one_exact(design, hi, temperature) - p) * (1 if p > 0.5 else -1) < 0:
+            hi += step
+            if abs(hi - mid) > 0.3:
+                raise SimulationError(f"no bias within 0.3 V of v_mid gives P(1) = {p:g} at {temperature:g} K")
+        a, b = sorted((lo, hi))
+        out.append(float(brentq(lambda v: p_one_exact(design, v, temperature) - p, a, b, xtol=1e-6)))
+    return out
+
+
+def _pbit_spice_values(design, v_bias, temperature, noise_step, duration, seed, start):
+    c = design.node_capacitance
+    return {
+        "temperature_celsius": temperature - 273.15,
+        "seed": int(seed),
+        "v_dd": design.supply_voltage,
+        "v_bias": float(v_bias),
+        "v_ref": design.v_ref,
+        "width_p": design.pmos.width,
+        "length_p": design.pmos.length,
+        "width_n": design.nmos.width,
+        "length_n": design.nmos.length,
+        "width_bias": design.bias_nmos.width,
+        "length_bias": design.bias_nmos.length,
+        "width_ref": design.bias_nmos.width * design.ref_width_ratio,
+        "capacitance": c,
+        "v_out_initial": float(start[0]),
+        "v_outb_initial": float(start[1]),
+        "sample_step": noise_step / SAMPLES_PER_NOISE_STEP,
+        "stop_time": duration,
+        "max_step": noise_step / 5,
+        "noise_step": noise_step,
+        "shot_scale": ELEMENTARY_CHARGE / noise_step,
+        "inverse_two_ut": 1.0 / (2.0 * thermal_voltage(temperature)),
+    }
+
+
+def pbit_netlist(design, v_bias: float, temperature: float, *, duration: float, seed, noise_step=None,
+                 card: str = "generic") -> str:
+    """The noisy transistor-level netlist of a p-bit design at one bias and temperature.
+
+    Parameters
+    ----------
+    design : PBitDesign
+        Sizes and voltages (device geometry from its ``MosfetParams``) [-].
+    v_bias : float
+        Gate voltage of MNbias [V].
+    temperature : float
+        [K].
+    duration : float
+        Simulated time [s].
+    seed : int, SeedSequence or Generator
+        Seed of the netlist's ``trrandom`` sources [-].
+    noise_step : float, optional
+        Noise hold time N_T; default half the SDE model's fastest relaxation time, 3
+        significant digits [s].
+    card : str
+        Model card; its capacitance-free variant is used [-].
+
+    Returns
+    -------
+    str
+        Netlist whose ``wrdata`` writes V(out), V(outb) every 4 N_T to ``out.dat``.
+    """
+    from noisecircuits.circuits.pbit import PBit
+    from noisecircuits.spice.render import render_netlist
+    from noisecircuits.spice.seeds import spice_seeds
+
+    deck, _ = _spice_card(card)
+    model = PBit(design, v_bias, temperature)
+    if noise_step is None:
+        noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * model.timescale, 3)
+    start = _start_point(model, design)
+    (s,) = spice_seeds(seed, 1)
+    values = _pbit_spice_values(design, v_bias, temperature, noise_step, positive("duration", duration, "s"), s, start)
+    return render_netlist("pbit", deck, values, noise=True)
+
+
+def _start_point(model, design):
+    """Initial node voltages: the saddle of a bistable latch, else its single stable state [V]."""
+    points = model.fixed_points
+    if "saddle" in points:
+        return points["saddle"]
+    if "stable" in points:
+        return points["stable"]
+    return (design.supply_voltage / 2, design.supply_voltage / 2)
+
+
+def _sensitivity_budget(design, v_bias, temperature, calibrations, p_ref, tau_ref):
+    """Model-mismatch budget of P(1) [-] and of ln tau [-] (module docstring).
+
+    Perturbations, each by the calibration's largest weak-inversion error ε of the device
+    type: latch nmos (MNa, MNb) current × e^{±ε_n}; latch pmos × e^{±ε_p}; MNbias against
+    MNref (different gate voltages, so their errors need not cancel): ``ref_width_ratio`` ×
+    e^{±ε_b}; node capacitance × (1 + CAPACITANCE_BUDGET). The budget is the sum of the
+    largest changes.
+    """
+    from noisecircuits.circuits.pbit import PBit
+
+    variants = []
+    for name in ("nmos", "pmos"):
+        eps = calibrations[name].max_abs_log_error
+        dev = getattr(design, name)
+        variants.append([replace(design, **{name: replace(dev, current_factor=dev.current_factor * math.exp(sg * eps))})
+                         for sg in (1.0, -1.0)])
+    eps_b = calibrations["bias_nmos"].max_abs_log_error
+    variants.append([replace(design, ref_width_ratio=design.ref_width_ratio * math.exp(sg * eps_b)) for sg in (1.0, -1.0)])
+    variants.append([replace(design, node_capacitance=design.node_capacitance * (1 + CAPACITANCE_BUDGET))])
+    dp, dlt = 0.0, 0.0
+    for group in variants:
+        models = [PBit(d, v_bias, temperature) for d in group]
+        dp += max(abs(m.p_one_exact() - p_ref) for m in models)
+        # NaN (no correlation time to compare) propagates: any NaN makes the sum NaN
+        changes = [_log_tau_change(m, tau_ref) for m in models]
+        dlt += math.nan if any(math.isnan(c) for c in changes) else max(changes)
+    return dp, dlt
+
+
+def _log_tau_change(pbit, tau_ref):
+    if not math.isfinite(tau_ref):
+        return math.nan
+    try:
+        return abs(math.log(pbit.correlation_time_exact() / tau_ref))
+    except SimulationError:
+        return math.nan
+
+
+def _spice_statistics(readout, sample_interval, wells):
+    from noisecircuits.analysis.autocorrelation import mean_and_stderr
+    from noisecircuits.analysis.dwell import dwell_times
+
+    p, p_se = mean_and_stderr((readout > 0).astype(float))
+    tau, tau_se, n_sw = math.nan, math.nan, 0
+    if wells is not None:
+        summary = dwell_times(readout, wells[0], wells[1], sample_interval).summary()
+        n_sw = summary.n_switches
+        (t0, s0), (t1, s1) = summary.mean_low, summary.mean_high
+        if all(math.isfinite(v) for v in (t0, t1, s0, s1)):
+            tau = t0 * t1 / (t0 + t1)
+            # d tau = (t1^2 d t0 + t0^2 d t1) / (t0 + t1)^2
+            tau_se = math.sqrt((t1**2 * s0) ** 2 + (t0**2 * s1) ** 2) / (t0 + t1) ** 2
+    return float(p), float(p_se), tau, tau_se, n_sw
+
+
+def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases=None, *, seed=0,
+               correlation_times: float = 100.0, workers: int = 2, keep=None, timeout: float = 1800.0,
+               probabilities=_DEFAULT_PROBABILITIES) -> pd.DataFrame:
+    """P(1) and correlation time of the p-bit: ngspice transient noise vs the SDE model.
+
+    Parameters
+    ----------
+    card : str
+        Model card ("generic") [-].
+    temperatures : sequence of float
+        Check temperatures [K].
+    biases : sequence of float, optional
+        Gate voltages of MNbias, the same at every temperature; default: the biases where
+        the SDE gives ``probabilities`` at each temperature [V].
+    seed : int, SeedSequence or Generator
+        Seed; each point gets its own spawned ngspice seed [-].
+    correlation_times : float
+        SPICE duration per point, in SDE correlation times at v_mid [-].
+    workers : int
+        Concurrent ngspice runs [-].
+    keep : path-like, optional
+        Keep every run's netlist and output [-].
+    timeout : float
+        Per-run limit [s].
+    probabilities : sequence of float
+        Targets for the automatic biases [-].
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (temperature, bias): ``temperature_K, v_bias_V, p_one_spice,
+        p_one_spice_stderr, p_one_sde`` (Stratonovich, the value compared), ``p_one_sde_ito``,
+        ``p_one_budget`` (model mismatch), ``p_one_tolerance``, ``p_one_agrees``,
+        ``tau_spice_s, tau_spice_stderr_s, tau_sde_s, tau_log_budget, tau_tolerance_s,
+        tau_agrees`` (None where not checkable), ``n_switches_spice, duration_s, noise_step_s, seed`` [SI].
+    """
+    from noisecircuits.circuits.pbit import PBit, v_mid
+    from noisecircuits.spice.render import render_netlist
+    from noisecircuits.spice.runner import run_netlists
+    from noisecircuits.spice.seeds import spice_seeds
+
+    deck, _ = _spice_card(card)
+    temps = [in_range("temperature", t, 200.0, 450.0, "K") for t in temperatures]
+    if not temps:
+        raise ParameterError("temperatures must list at least one temperature [K]")
+    positive("correlation_times", correlation_times)
+    positive_int("workers", workers)
+    design, cals = check_pbit_design(card, temps, workers=workers)
+    points = []
+    for t in temps:
+        vbs = list(biases) if biases is not None else pbit_biases(design, t, probabilities)
+        mid_model = PBit(design, v_mid(design, t), t)
+        tau_mid = mid_model.correlation_time_exact()
+        noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * mid_model.timescale, 3)
+        for vb in vbs:
+            points.append((t, float(vb), noise_step, correlation_times * tau_mid))
+    seeds = spice_seeds(seed, len(points))
+    jobs, models = [], []
+    for k, ((t, vb, nt, dur), s) in enumerate(zip(points, seeds)):
+        model = PBit(design, vb, t)
+        start = _start_point(model, design)
+        models.append(model)
+        netlist = render_netlist("pbit", deck, _pbit_spice_values(design, vb, t, nt, dur, s, start), noise=True)
+        jobs.append((f"pbit_{k:02d}", netlist, ["v_out_V", "v_outb_V"]))
+    runs = run_netlists(jobs, workers=workers, keep=keep, timeout=timeout)
+    rows = []
+    for (t, vb, nt, dur), s, model, run in zip(points, seeds, models, runs):
+        frame = run.data
+        sample = nt / SAMPLES_PER_NOISE_STEP
+        readout = (frame["v_out_V"] - frame["v_outb_V"]).to_numpy()
+        readout = readout[frame["x"].to_numpy() > 0]
+        if model.bistable:
+            wells, tau_sde = model.wells, model.correlation_time_exact()
+        else:
+            wells, tau_sde = None, math.nan
+        p_sp, p_se, tau_sp, tau_se, n_sw = _spice_statistics(readout, sample, wells)
+        p_ito = model.p_one_exact()
+        p_str = stratonovich_p_one(model)
+        budget_p, budget_lt = _sensitivity_budget(design, vb, t, cals, p_ito, tau_sde)
+        tol_p = STATISTICAL_SIGMAS * p_se + budget_p
+        tol_tau = STATISTICAL_SIGMAS * tau_se + tau_sde * (math.exp(budget_lt) - 1) if math.isfinite(tau_sde) else math.nan
+        rows.append({
+            "temperature_K": t, "v_bias_V": vb,
+            "p_one_spice": p_sp, "p_one_spice_stderr": p_se, "p_one_sde": p_str, "p_one_sde_ito": p_ito,
+            "p_one_budget": budget_p, "p_one_tolerance": tol_p, "p_one_agrees": bool(abs(p_sp - p_str) <= tol_p),
+            "tau_spice_s": tau_sp, "tau_spice_stderr_s": tau_se, "tau_sde_s": tau_sde, "tau_log_budget": budget_lt,
+            "tau_tolerance_s": tol_tau,
+            # None: not checked (latch not bistable at this bias, or no completed dwells in SPICE)
+            "tau_agrees": bool(abs(tau_sp - tau_sde) <= tol_tau) if math.isfinite(tol_tau) and math.isfinite(tau_sp)
+            else None,
+            "n_switches_spice": int(n_sw), "duration_s": dur, "noise_step_s": nt, "seed": int(s),
+        })
+    use("bsim4", "ekv", "sarpeshkar1993", "wongzakai1965")
+    return pd.DataFrame(rows)
+
+
+def _calibrated(card_name, device, temperature, workers):
+    from noisecircuits.calibration import calibrate_card
+
+    return calibrate_card(card_name, device.polarity, device.width, device.length, (temperature,),
+                          t_ref=temperature, workers=workers)
+
+
+def _conditional_moments(y, mask):
+    """Mean, its SE, std and its SE of ``y`` over the samples where ``mask`` holds [V]."""
+    from noisecircuits.analysis.autocorrelation import mean_and_stderr
+
+    seg = y[mask]
+    if seg.size < 20:
+        return (math.nan,) * 4
+    mean, mean_se = mean_and_stderr(seg)
+    var, var_se = mean_and_stderr((seg - mean) ** 2)
+    std = math.sqrt(var)
+    return float(mean), float(mean_se), std, float(var_se / (2 * std))
+
+
+def check_continuous(card: str = "generic", temperature: float = 300.0, *, v_modes=(0.04, 0.0), seed=0,
+                     correlation_times: float = 100.0, workers: int = 2, keep=None,
+                     timeout: float = 1800.0) -> pd.DataFrame:
+    r"""Mixture weight, means and widths of the continuous cell: ngspice vs the SDE model.
+
+    The p-bit is the check design of :func:`check_pbit_design` at its v_mid; the pass devices
+    are the default design's, calibrated from the card. SDE values: the weight is the
+    Stratonovich Fokker–Planck P(1); means and standard deviations of V(y) per mode are the
+    model's (Itô) component moments. Budgets: weight as for the p-bit; means
+    :math:`nU_T\epsilon_\mathrm{pass} + q/(4C_y)` (a relative current error ε between MA and
+    MB, plus the Itô–Stratonovich shift); standard deviations relative
+    :math:`\epsilon_\mathrm{pass}/2` + half the capacitance budget.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per quantity (``weight_one``, ``mean_V_mode0``, ``mean_V_mode1``,
+        ``std_V_mode0``, ``std_V_mode1``): ``quantity, spice, spice_stderr, sde, budget,
+        tolerance, agrees, temperature_K, v_bias_V, n_switches_spice, seed`` [SI].
+    """
+    from noisecircuits.circuits.continuous import ContinuousCell, ContinuousDesign
+    from noisecircuits.circuits.pbit import PBit, v_mid
+    from noisecircuits.spice.render import render_netlist
+    from noisecircuits.spice.runner import run_netlist
+    from noisecircuits.spice.seeds import spice_seeds
+
+    deck, cal_card = _spice_card(card)
+    t = in_range("temperature", temperature, 200.0, 450.0, "K")
+    pdesign, cals = check_pbit_design(card, (t,), workers=workers)
+    base = ContinuousDesign.default()
+    cal_pass = _calibrated(cal_card, base.pass_nmos, t, workers)
+    design = replace(base, pbit=pdesign, pass_nmos=cal_pass.params)
+    vb = v_mid(pdesign, t)
+    cell = ContinuousCell(design, vb, tuple(v_modes), t)
+    pbit = PBit(pdesign, vb, t)
+    noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * min(cell.timescale, pbit.timescale), 3)
+    duration = correlation_times * pbit.correlation_time_exact()
+    (s,) = spice_seeds(seed, 1)
+    values = _pbit_spice_values(pdesign, vb, t, noise_step, duration, s, _start_point(pbit, pdesign))
+    values.update({"v_mode_a": float(cell.v_modes[0]), "v_mode_b": float(cell.v_modes[1]),
+                   "width_pass": design.pass_nmos.width, "length_pass": design.pass_nmos.length,
+                   "output_capacitance": design.output_capacitance, "v_y_initial": float(np.mean(cell.v_modes))})
+    netlist = render_netlist("continuous", deck, values, noise=True)
+    run = run_netlist(netlist, ["v_out_V", "v_outb_V", "v_y_V"], name="continuous", keep=keep, timeout=timeout)
+    frame = run.data[run.data["x"] > 0]
+    readout = (frame["v_out_V"] - frame["v_outb_V"]).to_numpy()
+    y = frame["v_y_V"].to_numpy()
+    sample = noise_step / SAMPLES_PER_NOISE_STEP
+    p_sp, p_se, _, _, n_sw = _spice_statistics(readout, sample, pbit.wells)
+    p_str = stratonovich_p_one(pbit)
+    budget_p, _ = _sensitivity_budget(pdesign, vb, t, cals, pbit.p_one_exact(), math.nan)
+    moments = cell.component_moments()
+    u_t = thermal_voltage(t)
+    eps = cal_pass.max_abs_log_error
+    mean_budget = cal_pass.params.slope_factor * u_t * eps + ELEMENTARY_CHARGE / (4 * design.output_capacitance)
+    std_rel_budget = eps / 2 + CAPACITANCE_BUDGET / 2
+    rows = [("weight_one", p_sp, p_se, p_str, budget_p)]
+    for mode in (0, 1):
+        mean, mean_se, std, std_se = _conditional_moments(y, (readout > 0) == bool(mode))
+        rows.append((f"mean_V_mode{mode}", mean, mean_se, float(moments["mean_V"][mode]), mean_budget))
+        sde_std = float(moments["std_V"][mode])
+        rows.append((f"std_V_mode{mode}", std, std_se, sde_std, std_rel_budget * sde_std))
+    out = []
+    for name, sp, se, sde, budget in rows:
+        tol = STATISTICAL_SIGMAS * se + budget
+        out.append({"quantity": name, "spice": sp, "spice_stderr": se, "sde": sde, "budget": budget,
+                    "tolerance": tol, "agrees": bool(abs(sp - sde) <= tol) if math.isfinite(sp) else False,
+                    "temperature_K": t, "v_bias_V": vb, "n_switches_spice": int(n_sw), "seed": int(s)})
+    use("bsim4", "ekv", "sarpeshkar1993", "wongzakai1965")
+    return pd.DataFrame(out)
+
+
+def check_categorical(card: str = "generic", temperature: float = 300.0, *, seed=0, correlation_times: float = 100.0,
+                      workers: int = 2, keep=None, timeout: float = 1800.0) -> pd.DataFrame:
+    r"""Occupations and correlation time of the 4-state categorical cell: ngspice vs the SDE model.
+
+    Default design (:meth:`CategoricalDesign.default`) with its devices calibrated from the
+    card, all controls at ``v_nominal``. The SDE is integrated with the Stratonovich Heun
+    solver (like with like) for 20× the SPICE duration; both sides use the same estimators
+    (occupation of the highest node; correlation time = largest integrated autocorrelation
+    time of the state indicators, as :func:`noisecircuits.trace_stats`). With equal controls
+    the calibration errors are common to all branches, so the occupation budget is the
+    symmetric one, 0; the correlation-time budget is relative
+    :math:`\epsilon_n + \epsilon_p` + the capacitance budget (prefactor C/I only; the barrier's
+    change is not included).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per quantity (``occupation_0..3``, ``correlation_time_s``): ``quantity, spice,
+        spice_stderr, sde, sde_stderr, budget, tolerance, agrees, temperature_K, seed`` [SI].
+    """
+    from noisecircuits.analysis.autocorrelation import integrated_autocorrelation_time
+    from noisecircuits.analysis.occupation import state_occupations
+    from noisecircuits.circuits.categorical import CategoricalCell, CategoricalDesign
+    from noisecircuits.sde.simulate import simulate
+    from noisecircuits.spice.render import render_netlist
+    from noisecircuits.spice.runner import run_netlist
+    from noisecircuits.spice.seeds import spice_seeds
+
+    deck, cal_card = _spice_card(card)
+    t = in_range("temperature", temperature, 200.0, 450.0, "K")
+    base = CategoricalDesign.default()
+    if base.n_states != 4:
+        raise ParameterError("the categorical netlist template has 4 states")
+    cal_n = _calibrated(cal_card, base.nmos, t, workers)
+    cal_p = _calibrated(cal_card, base.pmos, t, workers)
+    design = replace(base, nmos=cal_n.params, pmos=cal_p.params)
+    cell = CategoricalCell(design, None, t)
+    noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * cell.timescale, 3)
+    # the cell's correlation time is only a few relaxation times: one sample per noise step
+    sample = noise_step
+    # SDE first: its correlation time sets the SPICE duration
+    sde_seed, spice_seed_root = _seed_children(seed)
+    probe = simulate(cell, 2000 * cell.timescale * 20, dt=cell.timescale / 20, seed=sde_seed, solver="heun",
+                     record_every=max(int(round(sample / (cell.timescale / 20))), 1))
+    states_probe = np.asarray(cell.readout(probe.values))[0]
+    tau_probe = max(integrated_autocorrelation_time(states_probe == k) for k in range(4)) * probe.sample_interval
+    duration = max(correlation_times * tau_probe, _MIN_CATEGORICAL_SAMPLES * sample)
+    trace = simulate(cell, 20 * duration, dt=cell.timescale / 20, seed=sde_seed, solver="heun",
+                     record_every=max(int(round(sample / (cell.timescale / 20))), 1))
+    sde_states = np.asarray(cell.readout(trace.values))[0]
+    (s,) = spice_seeds(spice_seed_root, 1)
+    values = {"temperature_celsius": t - 273.15, "seed": int(s), "v_dd": design.supply_voltage,
+              "width_p": design.pmos.width, "length_p": design.pmos.length, "width_n": design.nmos.width,
+              "length_n": design.nmos.length, "capacitance": design.node_capacitance, "sample_step": sample,
+              "stop_time": duration, "max_step": noise_step / 5, "noise_step": noise_step,
+              "shot_scale": ELEMENTARY_CHARGE / noise_step, "inverse_two_ut": 1.0 / (2.0 * thermal_voltage(t))}
+    for k in range(4):
+        values[f"v_control_{k}"] = float(cell.v_controls[k])
+        values[f"v_initial_{k}"] = design.supply_voltage if k == 0 else 0.0
+    netlist = render_netlist("categorical", deck, values, noise=True)
+    run = run_netlist(netlist, [f"v_out_{k}" for k in range(4)], name="categorical", keep=keep, timeout=timeout)
+    frame = run.data[run.data["x"] > 0]
+    spice_states = np.argmax(frame[[f"v_out_{k}" for k in range(4)]].to_numpy(), axis=1)
+    occ_sp, occ_sp_se = state_occupations(spice_states, 4)
+    occ_sde, occ_sde_se = state_occupations(sde_states, 4)
+
+    def tau_and_se(states, dt):
+        taus = [integrated_autocorrelation_time(states == k) for k in range(4)]
+        tau = max(taus) * dt
+        # Sokal: var(tau_int)/tau_int^2 ~ 2(2M+1)/N with window M ~ 5 tau_int
+        return tau, tau * math.sqrt(2 * (10 * max(taus) + 1) / len(states))
+
+    tau_sp, tau_sp_se = tau_and_se(spice_states, sample)
+    tau_sde, tau_sde_se = tau_and_se(sde_states, trace.sample_interval)
+    tau_budget = (cal_n.max_abs_log_error + cal_p.max_abs_log_error + CAPACITANCE_BUDGET) * tau_sde
+    rows = [(f"occupation_{k}", occ_sp[k], occ_sp_se[k], occ_sde[k], occ_sde_se[k], 0.0) for k in range(4)]
+    rows.append(("correlation_time_s", tau_sp, tau_sp_se, tau_sde, tau_sde_se, tau_budget))
+    out = []
+    for name, sp, se, sde, sde_se, budget in rows:
+        tol = STATISTICAL_SIGMAS * math.hypot(se, sde_se) + budget
+        out.append({"quantity": name, "spice": float(sp), "spice_stderr": float(se), "sde": float(sde),
+                    "sde_stderr": float(sde_se), "budget": float(budget), "tolerance": float(tol),
+                    "agrees": bool(abs(sp - sde) <= tol), "temperature_K": t, "seed": int(s)})
+    use("bsim4", "ekv", "sarpeshkar1993", "wongzakai1965")
+    return pd.DataFrame(out)
+
+
+def _seed_children(seed):
+    """Two independent child seeds (SDE, SPICE) of ``seed``."""
+    from noisecircuits.spice.seeds import seed_sequence
+
+    return tuple(seed_sequence(seed).spawn(2))

@@ -1,0 +1,243 @@
+r"""Test benches: the kT/C noise bench and the subthreshold I–V sweep.
+
+kT/C: a resistor R across a capacitor C, driven by the resistor's thermal-noise current
+(one-sided PSD 4kT/R) as a held unit-Gaussian ``trrandom`` stream of step
+:math:`N_T = RC / 20` scaled by :math:`\sqrt{4kT/R / (2 N_T)}`. The stationary variance of
+the node is :math:`kT/C` (equipartition); for noise held over :math:`N_T` it is exactly
+
+.. math:: \langle V^2 \rangle = \frac{kT}{C} \frac{2RC}{N_T} \tanh\frac{N_T}{2RC},
+
+(:math:`kT/C\,(1 - h^2/12)` with :math:`h = N_T/RC`: 0.02 % low at the default step).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from noisecircuits._validate import in_range, positive
+from noisecircuits.analysis.autocorrelation import mean_and_stderr
+from noisecircuits.constants import BOLTZMANN, thermal_voltage
+from noisecircuits.errors import ParameterError, SpiceError
+from noisecircuits.spice.cards import get_card
+from noisecircuits.spice.render import render_netlist
+from noisecircuits.spice.runner import run_netlist, run_netlists
+from noisecircuits.spice.seeds import spice_seeds
+from noisecircuits.spice.units import round_significant
+
+__all__ = ["ktc_variance", "held_noise_ktc_variance", "iv_sweep", "subthreshold_swing_table", "kelvin_to_celsius",
+           "MAX_STEP_PER_NOISE_STEP"]
+
+#: ngspice maximum time step as a fraction of the noise step (PHYSICS.md: <= NT/5).
+MAX_STEP_PER_NOISE_STEP = 0.2
+_ABSOLUTE_ZERO_C = -273.15
+#: the gate sweep starts this far below zero (low-threshold devices are in weak inversion at V_GS = 0) [V]
+_REVERSE_GATE = 0.3
+#: settling time discarded before statistics, in RC time constants
+_SETTLE_TIME_CONSTANTS = 10.0
+
+
+def kelvin_to_celsius(temperature: float) -> float:
+    """Temperature in °C for ngspice's ``temp`` option.
+
+    Parameters
+    ----------
+    temperature : float
+        Absolute temperature [K].
+    """
+    return float(temperature) + _ABSOLUTE_ZERO_C
+
+
+def held_noise_ktc_variance(resistance, capacitance, temperature, noise_step) -> float:
+    r"""Exact stationary variance of an RC node driven by held (piecewise-constant) white noise.
+
+    .. math:: \frac{kT}{C} \frac{2RC}{N_T} \tanh\frac{N_T}{2RC}
+
+    Parameters
+    ----------
+    resistance : float
+        [Ohm].
+    capacitance : float
+        [F].
+    temperature : float
+        [K].
+    noise_step : float
+        Hold time of each noise value N_T [s].
+
+    Returns
+    -------
+    float
+        Variance [V^2].
+    """
+    tau = resistance * capacitance
+    x = noise_step / (2 * tau)
+    return BOLTZMANN * temperature / capacitance * math.tanh(x) / x
+
+
+def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep=None, timeout=600.0) -> dict:
+    r"""Simulate the kT/C bench in ngspice and return the node variance and its oracle.
+
+    Parameters
+    ----------
+    resistance : float
+        R [Ohm].
+    capacitance : float
+        C [F].
+    temperature : float
+        T [K].
+    duration : float
+        Simulated time; must exceed 100 RC [s].
+    seed : int, SeedSequence or Generator
+        Seed of ngspice's ``trrandom`` [-].
+    keep : path-like, optional
+        Keep netlist and output in ``keep/ktc/`` [-].
+    timeout : float
+        ngspice wall-clock limit [s].
+
+    Returns
+    -------
+    dict
+        ``variance_V2`` (after discarding 10 RC of settling) [V^2], ``variance_stderr_V2``
+        (autocorrelation-aware) [V^2], ``expected_V2`` = kT/C [V^2],
+        ``expected_held_noise_V2`` (exact for the held noise) [V^2], ``n_samples``,
+        ``noise_step_s`` [s], ``seed``.
+    """
+    r = positive("resistance", resistance, "Ohm")
+    c = positive("capacitance", capacitance, "F")
+    t = in_range("temperature", temperature, 1.0, 1000.0, "K")
+    tau = r * c
+    d = positive("duration", duration, "s")
+    if d < 100 * tau:
+        raise ParameterError(f"duration must be at least 100 RC = {100 * tau:g} s, got {duration!r}")
+    noise_step = round_significant(tau / 20, 3)
+    (spice_seed,) = spice_seeds(seed, 1)
+    values = {
+        "seed": spice_seed,
+        "temperature_celsius": kelvin_to_celsius(t),
+        "resistance": r,
+        "capacitance": c,
+        "noise_step": noise_step,
+        "noise_amplitude": math.sqrt(4 * BOLTZMANN * t / r / (2 * noise_step)),
+        "sample_step": tau / 4,
+        "stop_time": d,
+        "max_step": noise_step * MAX_STEP_PER_NOISE_STEP,
+    }
+    netlist = render_netlist("ktc", get_card("generic"), values)
+    run = run_netlist(netlist, ["v_V"], name="ktc", keep=keep, timeout=timeout)
+    frame = run.data
+    v = frame.loc[frame["x"] >= _SETTLE_TIME_CONSTANTS * tau, "v_V"].to_numpy()
+    if len(v) < 100:
+        raise SpiceError(f"ngspice returned only {len(v)} samples after settling")
+    var, stderr = mean_and_stderr(v**2)
+    return {
+        "variance_V2": float(var),
+        "variance_stderr_V2": float(stderr),
+        "expected_V2": BOLTZMANN * t / c,
+        "expected_held_noise_V2": held_noise_ktc_variance(r, c, t, noise_step),
+        "n_samples": int(len(v)),
+        "noise_step_s": noise_step,
+        "seed": spice_seed,
+    }
+
+
+def iv_sweep(card: str, polarity: str, width, length, v_ds, temperatures, *, v_gate_stop=None, v_gate_step=2e-3,
+             workers: int = 2, keep=None, timeout=300.0) -> pd.DataFrame:
+    """DC sweep of I_D vs V_GS at fixed |V_DS| for one transistor at several temperatures.
+
+    Source and bulk are grounded; for a pmos the drain and gate voltages are negative. The
+    gate sweep runs from 0.3 V in the off direction to ``v_gate_stop``; voltages and currents
+    in the result are signed for the nmos convention (pmos values are negated).
+
+    Parameters
+    ----------
+    card : str
+        "generic" or "sky130" [-].
+    polarity : str
+        "nmos" or "pmos" [-].
+    width, length : float
+        Drawn geometry [m].
+    v_ds : float
+        Drain-source voltage magnitude [V].
+    temperatures : sequence of float
+        [K].
+    v_gate_stop : float, optional
+        Largest |V_GS| (default 0.8 V) [V].
+    v_gate_step : float
+        Sweep step [V].
+    workers : int
+        Concurrent ngspice processes [-].
+    keep : path-like, optional
+        Keep the runs' files [-].
+    timeout : float
+        Per-run limit [s].
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``temperature_K``, ``v_gs_V``, ``v_ds_V``, ``i_d_A`` (magnitudes).
+    """
+    deck = get_card(card)
+    if polarity not in ("nmos", "pmos"):
+        raise ParameterError(f"device must be 'nmos' or 'pmos', got {polarity!r}")
+    w = positive("width", width, "m")
+    ln = positive("length", length, "m")
+    vds = in_range("v_ds", v_ds, 1e-3, 3.0, "V")
+    stop = positive("v_gate_stop", 0.8 if v_gate_stop is None else v_gate_stop, "V")
+    step = in_range("v_gate_step", v_gate_step, 1e-4, 0.05, "V")
+    temps = [in_range("temperature", T, 100.0, 500.0, "K") for T in temperatures]
+    if not temps:
+        raise ParameterError("temperatures must list at least one temperature [K]")
+    sign = 1.0 if polarity == "nmos" else -1.0
+    jobs = []
+    for i, T in enumerate(temps):
+        values = {"temperature_celsius": kelvin_to_celsius(T), "v_drain": sign * vds, "v_gate_start": -sign * _REVERSE_GATE,
+                  "v_gate_stop": sign * stop, "v_gate_step": sign * step, "width": w, "length": ln}
+        jobs.append((f"iv_{polarity}_{i}", render_netlist(f"iv_{polarity}", deck, values), ["i_d_A"]))
+    runs = run_netlists(jobs, workers=workers, keep=keep, timeout=timeout)
+    frames = []
+    for T, run in zip(temps, runs):
+        frames.append(pd.DataFrame({"temperature_K": T, "v_gs_V": sign * run.data["x"].to_numpy(), "v_ds_V": vds,
+                                    "i_d_A": np.abs(run.data["i_d_A"].to_numpy())}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def subthreshold_swing_table(sweep: pd.DataFrame, *, window: float = 0.02) -> pd.DataFrame:
+    r"""Minimum subthreshold swing of each temperature's sweep.
+
+    The swing :math:`S = dV_{GS}/d\log_{10} I_D` is taken from a least-squares line through
+    :math:`\log_{10} I_D` over a sliding window of ``window`` volts (robust to the sweep's
+    numerical noise); the slope factor is :math:`n = S / (U_T \ln 10)`.
+
+    Parameters
+    ----------
+    sweep : pandas.DataFrame
+        Output of :func:`iv_sweep` [SI].
+    window : float
+        Width of the local fit window [V].
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``temperature_K``, ``swing_mV_per_decade`` [mV/dec], ``slope_factor`` [-],
+        ``v_gs_at_min_V`` [V].
+    """
+    rows = []
+    for T, group in sweep.groupby("temperature_K", sort=True):
+        v = group["v_gs_V"].to_numpy()
+        i = group["i_d_A"].to_numpy()
+        ok = i > 0
+        v, logi = v[ok], np.log10(i[ok])
+        half = max(int(round(window / np.median(np.diff(v)) / 2)), 1)
+        best, at = math.inf, math.nan
+        for k in range(half, len(v) - half):
+            sl = slice(k - half, k + half + 1)
+            slope = np.polyfit(v[sl], logi[sl], 1)[0]
+            if slope > 0 and 1.0 / slope < best:
+                best, at = 1.0 / slope, v[k]
+        if not math.isfinite(best):
+            raise SpiceError(f"no rising subthreshold region in the sweep at {T:g} K")
+        rows.append({"temperature_K": float(T), "swing_mV_per_decade": best * 1e3,
+                     "slope_factor": best / (thermal_voltage(T) * math.log(10)), "v_gs_at_min_V": float(at)})
+    return pd.DataFrame(rows)

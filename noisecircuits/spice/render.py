@@ -1,0 +1,217 @@
+"""Netlist templates and their rendering.
+
+Templates live in ``spice_models/<name>.cir.tmpl``. They are plain SPICE with two additions:
+
+* ``${name}`` — a numeric parameter, filled from the values given to :func:`render_netlist`
+  and written by :func:`noisecircuits.spice.units.format_value` (so SPICE suffixes exist
+  only in this package);
+* directive lines, expanded by the renderer from the chosen model card:
+  ``@card`` (the card's ``.include``) and
+  ``@mos POLARITY NAME DRAIN GATE SOURCE BULK WIDTH_PARAM LENGTH_PARAM``
+  (one transistor; with ``noise=True`` also its shot-noise source, see
+  :func:`mos_lines`).
+
+Rendering accepts only the parameter names the template uses, each with a finite real
+value (not a bool or a string); anything else raises
+:class:`~noisecircuits.errors.ParameterError` before a file is written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections.abc import Mapping
+from numbers import Real
+from pathlib import Path
+
+from noisecircuits.errors import ParameterError
+from noisecircuits.spice.cards import Card, spice_models_dir
+from noisecircuits.spice.units import format_value, round_significant
+
+__all__ = ["TEMPLATE_NAMES", "template_path", "template_parameters", "render_netlist", "mos_lines",
+           "NOISE_PARAMETERS"]
+
+#: Templates shipped in spice_models/.
+TEMPLATE_NAMES = ("ktc", "iv_nmos", "iv_pmos", "pbit", "categorical", "continuous")
+#: Parameters every noisy template needs: the noise sample step [s], q/NT [C/s], and
+#: 1/(2 U_T) [1/V] at the simulation temperature.
+NOISE_PARAMETERS = ("noise_step", "shot_scale", "inverse_two_ut")
+
+#: Smoothing of the noise amplitude so that its derivatives stay finite for Newton:
+#: |I| -> sqrt(I^2 + I_floor^2) with I_floor = 1 fA, and |V_DS|/2U_T -> sqrt(x^2 + x_floor^2)
+#: with x_floor = 1e-3 (|V_DS| < 52 uV at 300 K), both far below the circuits' operating values.
+_CURRENT_FLOOR_SQUARED = "1e-30"
+_X_FLOOR_SQUARED = "1e-6"
+#: significant digits allowed in a trrandom step (see units.round_significant)
+_NOISE_STEP_DIGITS = 6
+_NODE = re.compile(r"^[A-Za-z0-9_]+$")
+_POLARITIES = ("nmos", "pmos")
+
+
+def template_path(name: str) -> Path:
+    """Path of template ``name`` (one of :data:`TEMPLATE_NAMES`)."""
+    if name not in TEMPLATE_NAMES:
+        raise ParameterError(f"template must be one of {', '.join(TEMPLATE_NAMES)}, got {name!r}")
+    return spice_models_dir() / f"{name}.cir.tmpl"
+
+
+def _split(text: str):
+    """Yield (is_directive, fields or line) for each template line."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("@"):
+            yield True, stripped[1:].split()
+        else:
+            yield False, line
+
+
+def template_parameters(name: str, *, noise: bool = False) -> tuple[str, ...]:
+    """Sorted names of the numeric parameters template ``name`` needs.
+
+    Parameters
+    ----------
+    name : str
+        Template name [-].
+    noise : bool
+        Include the shot-noise parameters (:data:`NOISE_PARAMETERS`) when the template has
+        transistors [-].
+    """
+    text = template_path(name).read_text(encoding="utf-8")
+    names: set[str] = set()
+    has_mos = False
+    for is_directive, item in _split(text):
+        if is_directive:
+            if item[0] == "mos":
+                has_mos = True
+                names.update(item[7:9])
+        else:
+            names.update(string.Template(item).get_identifiers())
+    if noise and has_mos:
+        names.update(NOISE_PARAMETERS)
+    return tuple(sorted(names))
+
+
+def _check_values(values: Mapping, allowed: tuple[str, ...], template: str) -> dict[str, object]:
+    checked = {}
+    for key, value in values.items():
+        if not isinstance(key, str) or not key.isidentifier():
+            raise ParameterError(f"netlist parameter names must be identifiers, got {key!r}")
+        if key not in allowed:
+            raise ParameterError(f"unknown parameter {key!r} for template {template!r}; allowed: {', '.join(allowed)}")
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)):
+            raise ParameterError(f"netlist parameter {key} must be a finite real number, got {value!r}")
+        checked[key] = value
+    missing = [k for k in allowed if k not in checked]
+    if missing:
+        raise ParameterError(f"template {template!r} needs parameter(s) {', '.join(missing)}")
+    return checked
+
+
+def _include_line(card: Card) -> str:
+    path = str(card.library)
+    if any(c in path for c in '"\n\r'):
+        raise ParameterError(f"model-card path must not contain quotes or newlines, got {path!r}")
+    return f'.include "{path}"'
+
+
+def mos_lines(card: Card, polarity: str, name: str, drain: str, gate: str, source: str, bulk: str,
+              width: float, length: float, *, noise: bool, noise_values: Mapping | None = None) -> list[str]:
+    r"""SPICE lines for one transistor, with an ammeter in series and, optionally, its shot noise.
+
+    The drain current is read through the zero-volt source ``V<name>_i``. With ``noise``, a
+    unit Gaussian ``trrandom`` stream (one value per noise step NT, held) drives a behavioural
+    current source between drain and source:
+
+    .. math:: i_n = \sqrt{\frac{q}{N_T} |I_D| \coth\frac{|V_{DS}|}{2 U_T}}\; w(t),
+              \quad w \sim N(0, 1) \text{ per } N_T,
+
+    whose one-sided PSD below 1/NT is :math:`2 q |I_D| \coth(V_{DS}/2U_T) = 2q(I_f + I_r)`
+    (weak-inversion shot noise, Sarpeshkar et al. 1993).
+
+    Parameters
+    ----------
+    card : Card
+        Model cards [-].
+    polarity : str
+        "nmos" or "pmos" [-].
+    name : str
+        Instance name (letters, digits, underscore) [-].
+    drain, gate, source, bulk : str
+        Node names [-].
+    width, length : float
+        Drawn geometry [m].
+    noise : bool
+        Add the shot-noise source [-].
+    noise_values : mapping, optional
+        ``noise_step`` [s], ``shot_scale`` = q/NT [C/s], ``inverse_two_ut`` = 1/(2 U_T) [1/V],
+        already validated; required with ``noise`` [-].
+    """
+    for label, node in (("name", name), ("drain", drain), ("gate", gate), ("source", source), ("bulk", bulk)):
+        if not _NODE.match(node):
+            raise ParameterError(f"transistor {label} must be letters, digits or '_', got {node!r}")
+    model = card.model(polarity)
+    w = format_value(float(width) / card.geometry_scale)
+    l_ = format_value(float(length) / card.geometry_scale)
+    internal = f"{name}_d"
+    prefix = "X" if card.subcircuit else "M"
+    lines = [
+        f"V{name}_i {drain} {internal} 0",
+        f"{prefix}{name} {internal} {gate} {source} {bulk} {model} w={w} l={l_}",
+    ]
+    if noise:
+        if noise_values is None:
+            raise ParameterError("noise_values are required when noise=True")
+        step = format_value(noise_values["noise_step"])
+        scale = format_value(noise_values["shot_scale"])
+        inv = format_value(noise_values["inverse_two_ut"])
+        lines += [
+            f"V{name}_w {name}_w 0 dc 0 trrandom(2 {step} 0 1 0)",
+            f"B{name}_n {drain} {source} I=sqrt({scale}*sqrt(i(V{name}_i)^2+{_CURRENT_FLOOR_SQUARED})"
+            f"/tanh(sqrt((v({drain},{source})*{inv})^2+{_X_FLOOR_SQUARED})))*v({name}_w)",
+        ]
+    return lines
+
+
+def render_netlist(name: str, card: Card, values: Mapping, *, noise: bool = False) -> str:
+    """Render template ``name`` with ``card`` and numeric ``values``.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`TEMPLATE_NAMES` [-].
+    card : Card
+        Model cards (from :func:`noisecircuits.spice.cards.get_card`) [-].
+    values : mapping of str to float
+        Exactly the parameters :func:`template_parameters` lists, SI units (geometry in
+        metres, temperatures in the units the template names them) [SI].
+    noise : bool
+        Give every transistor its shot-noise source [-].
+
+    Returns
+    -------
+    str
+        The netlist text.
+    """
+    allowed = template_parameters(name, noise=noise)
+    checked = _check_values(values, allowed, name)
+    step = checked.get("noise_step")
+    if step is not None and round_significant(step, _NOISE_STEP_DIGITS) != float(step):
+        raise ParameterError(f"noise_step must have at most {_NOISE_STEP_DIGITS} significant digits "
+                             f"(ngspice's trrandom freezes otherwise; use units.round_significant), got {step!r}")
+    formatted = {k: format_value(v) for k, v in checked.items()}
+    noise_values = {k: checked[k] for k in NOISE_PARAMETERS if k in checked}
+    out: list[str] = []
+    text = template_path(name).read_text(encoding="utf-8")
+    for is_directive, item in _split(text):
+        if not is_directive:
+            out.append(string.Template(item).substitute(formatted))
+        elif item[0] == "card":
+            out.append(_include_line(card))
+        elif item[0] == "mos" and len(item) == 9 and item[1] in _POLARITIES:
+            _, pol, inst, d, g, s, b, wname, lname = item
+            out += mos_lines(card, pol, inst, d, g, s, b, checked[wname], checked[lname], noise=noise,
+                             noise_values=noise_values)
+        else:
+            raise ParameterError(f"template {name!r} has a malformed directive: @{' '.join(item)}")
+    return "\n".join(out) + "\n"

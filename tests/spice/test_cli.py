@@ -1,0 +1,84 @@
+"""The ``noisecircuits spice`` command line: JSON contracts and one-line errors."""
+
+import json
+import math
+
+import pytest
+
+from noisecircuits import cli
+from noisecircuits.constants import thermal_voltage
+
+pytestmark = pytest.mark.requires_ngspice
+
+
+def _run(capsys, argv):
+    code = cli.main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_ktc_json_contract(capsys, tmp_path):
+    code, out, _ = _run(capsys, ["spice", "ktc", "--resistance", "1e5", "--capacitance", "1e-12",
+                                 "--temperature", "300", "--duration", "4e-4", "--seed", "2",
+                                 "--keep", str(tmp_path), "--json"])
+    assert code == 0
+    result = json.loads(out)
+    assert result["expected_V2"] == pytest.approx(1.380649e-23 * 300 / 1e-12, rel=1e-9)
+    # 4 standard errors (about 2 % of kT/C here)
+    assert abs(result["variance_V2"] - result["expected_held_noise_V2"]) < 4 * result["variance_stderr_V2"]
+    assert (tmp_path / "ktc" / "netlist.cir").is_file() and (tmp_path / "ktc" / "out.dat").is_file()
+
+
+def test_iv_json_contract(capsys):
+    code, out, _ = _run(capsys, ["spice", "iv", "--card", "generic", "--device", "nmos", "--width", "1e-6",
+                                 "--length", "1e-6", "--vds", "0.05", "--temperatures", "300,350", "--json"])
+    assert code == 0
+    points = json.loads(out)["points"]
+    assert [p["temperature_K"] for p in points] == [300.0, 350.0]
+    for p in points:
+        assert set(p) == {"temperature_K", "swing_mV_per_decade", "slope_factor"}
+        # S = n U_T ln 10 (U_T ln10 = 59.53 mV at 300 K)
+        expected = p["slope_factor"] * thermal_voltage(p["temperature_K"]) * math.log(10) * 1e3
+        assert p["swing_mV_per_decade"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["spice", "ktc", "--resistance", "-1", "--capacitance", "1e-12", "--duration", "1"],
+        ["spice", "ktc", "--resistance", "1e5", "--capacitance", "1e-12", "--duration", "1e-9"],
+        ["spice", "iv", "--card", "ptm", "--temperatures", "300"],
+        ["spice", "iv", "--temperatures", "300,abc"],
+        ["spice", "check", "pbit", "--card", "sky130", "--temperatures", "300"],
+    ],
+)
+def test_bad_input_is_one_line_exit_2(capsys, argv, monkeypatch, tmp_path):
+    monkeypatch.setenv("NOISECIRCUITS_CACHE", str(tmp_path))
+    try:
+        code, _, err = _run(capsys, argv)
+    except SystemExit as exc:  # argparse errors
+        code, err = exc.code, capsys.readouterr().err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_missing_ngspice_cli(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    code, _, err = _run(capsys, ["spice", "ktc", "--resistance", "1e5", "--capacitance", "1e-12",
+                                 "--duration", "4e-4", "--json"])
+    assert code == 2
+    assert "sudo apt-get install ngspice" in err and len(err.strip().splitlines()) == 1
+
+
+def test_check_pbit_json_contract(capsys, tmp_path):
+    code, out, _ = _run(capsys, ["spice", "check", "pbit", "--temperatures", "320", "--biases", "0.159",
+                                 "--correlation-times", "20", "--seed", "4", "--keep", str(tmp_path), "--json"])
+    assert code == 0
+    result = json.loads(out)
+    (point,) = result["points"]
+    for key in ("temperature_K", "v_bias_V", "p_one_spice", "p_one_spice_stderr", "p_one_sde", "tau_spice_s",
+                "tau_sde_s"):
+        assert key in point
+    assert point["temperature_K"] == 320.0 and point["v_bias_V"] == 0.159
+    assert 0.0 <= point["p_one_spice"] <= 1.0
+    assert (tmp_path / "pbit_00" / "netlist.cir").is_file()

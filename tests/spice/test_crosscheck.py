@@ -1,0 +1,96 @@
+"""SPICE vs SDE agreement of the three sampler designs (tolerances: 4 SE + derived budget)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from noisecircuits.circuits.pbit import PBit, v_mid
+from noisecircuits.crosscheck import (
+    STATISTICAL_SIGMAS,
+    check_categorical,
+    check_continuous,
+    check_pbit,
+    check_pbit_design,
+    pbit_biases,
+    stratonovich_p_one,
+)
+from noisecircuits.errors import ParameterError
+
+pytestmark = pytest.mark.requires_ngspice
+
+
+@pytest.fixture(scope="module")
+def design_320():
+    design, cals = check_pbit_design("generic", (320.0,))
+    return design, cals
+
+
+def test_check_design_is_bistable_and_calibrated(design_320):
+    design, cals = design_320
+    model = PBit(design, v_mid(design, 320.0), 320.0)
+    low, high = model.wells
+    assert low < 0 < high
+    # the capacitance-free card's EKV calibration error (weak inversion) stays below 15 %
+    assert all(c.max_abs_log_error < 0.15 for c in cals.values())
+
+
+def test_ito_stratonovich_difference_is_negligible(design_320):
+    design, _ = design_320
+    for vb in pbit_biases(design, 320.0, (0.2, 0.8)):
+        model = PBit(design, vb, 320.0)
+        # correction of relative size q/(4 C n U_T) = 1.5e-2 at C = 70 aF: P(1) moves by about
+        # 0.01 in the tails (measured 0.0100 at P = 0.2, 320 K), far below the SPICE errors but
+        # not zero, so the checks compare against the Stratonovich value
+        shift = abs(stratonovich_p_one(model) - model.p_one_exact())
+        assert 1e-4 < shift < 0.02
+
+
+def test_pbit_biases_hit_their_targets(design_320):
+    design, _ = design_320
+    targets = (0.1, 0.5, 0.9)
+    biases = pbit_biases(design, 320.0, targets)
+    assert np.all(np.diff(biases) > 0)
+    for vb, p in zip(biases, targets):
+        assert PBit(design, vb, 320.0).p_one_exact() == pytest.approx(p, abs=1e-4)
+
+
+def test_checks_reject_cards_without_capacitance_free_variant():
+    with pytest.raises(ParameterError, match="capacitance-free"):
+        check_pbit("sky130", (300.0,))
+
+
+@pytest.mark.slow
+def test_pbit_agreement_two_temperatures():
+    frame = check_pbit("generic", (300.0, 320.0), probabilities=(0.2, 0.5, 0.8), correlation_times=100, seed=1)
+    assert len(frame) == 6
+    assert frame["p_one_agrees"].all(), frame.to_string()
+    compared = frame[frame["tau_agrees"].notna()]
+    # the correlation time is compared wherever the SDE latch is bistable (5 of 6 points here)
+    assert len(compared) >= 4
+    assert compared["tau_agrees"].astype(bool).all(), frame.to_string()
+    # both wells visited repeatedly (about 50 switches expected at P = 0.5 in 100 tau_c)
+    assert (compared["n_switches_spice"] >= 10).all()
+    # the transfer curve rises with the bias in SPICE too (SE ~0.05 against steps of 0.3)
+    for _, group in frame.groupby("temperature_K"):
+        assert np.all(np.diff(group.sort_values("v_bias_V")["p_one_spice"].to_numpy()) > 0)
+    # the tolerance is 4 SE + the derived budget, never more
+    np.testing.assert_allclose(frame["p_one_tolerance"],
+                               STATISTICAL_SIGMAS * frame["p_one_spice_stderr"] + frame["p_one_budget"])
+
+
+@pytest.mark.slow
+def test_continuous_agreement():
+    frame = check_continuous("generic", 320.0, correlation_times=100, seed=2)
+    assert frame["agrees"].all(), frame.to_string()
+    means = frame.set_index("quantity")["spice"]
+    # the two modes are resolved: mode 1 (MA, v_mode_a = 40 mV) sits above mode 0 (0 V)
+    assert means["mean_V_mode1"] > means["mean_V_mode0"] + 0.01
+
+
+@pytest.mark.slow
+def test_categorical_agreement():
+    frame = check_categorical("generic", 300.0, correlation_times=200, seed=3)
+    assert frame["agrees"].all(), frame.to_string()
+    occ = frame[frame["quantity"].str.startswith("occupation")]
+    assert math.isclose(occ["spice"].sum(), 1.0, rel_tol=1e-12)
