@@ -57,6 +57,7 @@ __all__ = [
     "pbit_biases",
     "check_pbit",
     "pbit_netlist",
+    "simulate_pbit_spice",
     "check_continuous",
     "check_categorical",
 ]
@@ -349,6 +350,57 @@ def _spice_statistics(readout, sample_interval, wells):
             # d tau = (t1^2 d t0 + t0^2 d t1) / (t0 + t1)^2
             tau_se = math.sqrt((t1**2 * s0) ** 2 + (t0**2 * s1) ** 2) / (t0 + t1) ** 2
     return float(p), float(p_se), tau, tau_se, n_sw
+
+
+def simulate_pbit_spice(design, v_bias: float, temperature: float, *, duration: float, seed, card: str = "generic",
+                        timeout: float = 1800.0) -> dict:
+    """One transient-noise ngspice run of a p-bit design, reduced like an SDE trace.
+
+    Parameters
+    ----------
+    design : PBitDesign
+        Sizes and voltages [-].
+    v_bias : float
+        Gate voltage of MNbias [V].
+    temperature : float
+        [K].
+    duration : float
+        Simulated time [s].
+    seed : int, SeedSequence or Generator
+        Seed of the netlist's noise sources [-].
+    card : str
+        Model card (its capacitance-free variant is used) [-].
+    timeout : float
+        Wall-clock limit of the run [s].
+
+    Returns
+    -------
+    dict
+        ``p_one``, ``p_one_stderr``, ``correlation_time_s`` (NaN when no complete dwells),
+        ``correlation_time_stderr_s``, ``n_switches``, ``n_samples``, ``n_ones``,
+        ``supply_power_W`` (the EKV model's supply current at the ngspice node voltages ×
+        V_dd), and the read-out as ``readout_V`` (ndarray).
+    """
+    from noisecircuits.circuits.pbit import PBit
+    from noisecircuits.spice.runner import run_netlist
+
+    model = PBit(design, v_bias, temperature)
+    noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * model.timescale, 3)
+    netlist = pbit_netlist(design, v_bias, temperature, duration=duration, seed=seed, noise_step=noise_step, card=card)
+    frame = run_netlist(netlist, ["v_out_V", "v_outb_V"], name="pbit", timeout=timeout).data
+    frame = frame[frame["x"].to_numpy() > 0]
+    states = frame[["v_out_V", "v_outb_V"]].to_numpy()
+    readout = states[:, 0] - states[:, 1]
+    try:
+        wells = model.wells
+    except SimulationError:
+        wells = None
+    p, p_se, tau, tau_se, n_sw = _spice_statistics(readout, noise_step / SAMPLES_PER_NOISE_STEP, wells)
+    power = design.supply_voltage * float(np.mean(model.supply_current(states)))
+    use("bsim4", "sarpeshkar1993")
+    return {"p_one": p, "p_one_stderr": p_se, "correlation_time_s": tau, "correlation_time_stderr_s": tau_se,
+            "n_switches": int(n_sw), "n_samples": int(readout.size), "n_ones": int(np.count_nonzero(readout > 0)),
+            "supply_power_W": power, "readout_V": readout}
 
 
 def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases=None, *, seed=0,

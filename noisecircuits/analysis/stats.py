@@ -27,7 +27,7 @@ from noisecircuits.analysis.dwell import DwellSummary, dwell_times
 from noisecircuits.analysis.occupation import occupation, state_occupations
 from noisecircuits.errors import DataError
 
-__all__ = ["trace_stats"]
+__all__ = ["trace_stats", "binary_effective_samples"]
 
 
 def _binary(trace) -> dict:
@@ -80,12 +80,12 @@ def _pbit(trace) -> dict:
         "mean_dwell_zero_s": s["t_low"],
         "mean_dwell_one_s": s["t_high"],
         "n_switches": s["n_switches"],
-        "n_effective": _pbit_effective_samples(total_time, tau_c, s["n_switches"]),
+        "n_effective": binary_effective_samples(total_time, tau_c, s["n_switches"]),
         "path_steps": int(trace.path_steps),
     }
 
 
-def _pbit_effective_samples(total_time: float, tau_c: float, n_switches: int) -> float:
+def binary_effective_samples(total_time: float, tau_c: float, n_switches: int) -> float:
     """Independent samples T/(2 tau_c) in a p-bit trace of total time ``total_time`` [s].
 
     When the trace holds too few complete dwells to measure tau_c [s] (a cell parked near

@@ -1,5 +1,5 @@
 """Point kinds of the reference sampler circuits (``pbit``, ``categorical``, ``continuous``),
-engine ``sde``.
+engine ``sde`` (and ``spice`` for ``pbit``).
 
 Each point builds the circuit model at the point's bias and temperature, simulates it with
 :func:`noisecircuits.simulate` (one path, noise seeded by the point seed), and reduces the
@@ -43,13 +43,18 @@ def _design(design_class, params, extra=()):
 def _require_sde(params, kind):
     if params["engine"] != "sde":
         raise ParameterError(
-            f"engine {params['engine']} is not available for the {kind} kind yet (the SPICE cross-check module is "
-            "missing); use --engine sde"
+            f"engine {params['engine']} is not available for the {kind} kind (only the pbit kind runs in ngspice); "
+            "use --engine sde"
         )
 
 
 def pbit_point(params: dict, seed: np.random.SeedSequence) -> dict:
-    """Point function of the ``pbit`` kind: the cross-coupled-inverter p-bit, engine ``sde``.
+    """Point function of the ``pbit`` kind: the cross-coupled-inverter p-bit.
+
+    Engine ``sde``: the toolkit's SDE model. Engine ``spice``: the same netlist in ngspice
+    with the generic BSIM4 card's capacitance-free variant and seeded shot-noise sources
+    (:func:`noisecircuits.crosscheck.simulate_pbit_spice`); its supply power is the EKV
+    model's supply current at the ngspice node voltages.
 
     Returns
     -------
@@ -58,39 +63,65 @@ def pbit_point(params: dict, seed: np.random.SeedSequence) -> dict:
         ``correlation_time_s``, ``n_switches``, ``supply_power_W``, ``energy_per_sample_J``,
         plus ``delta_vth_*_V`` with mismatch.
     """
-    _require_sde(params, "pbit")
-    from noisecircuits.analysis.stats import trace_stats
-    from noisecircuits.circuits.pbit import PBit, PBitDesign
-    from noisecircuits.sde.simulate import simulate
+    from noisecircuits.circuits.pbit import PBitDesign
 
     design, shifts = _design(PBitDesign, params)
+    if params["engine"] == "spice":
+        row = _pbit_spice_row(design, params, seed)
+    else:
+        row = _pbit_sde_row(design, params, seed)
+    tau = row["correlation_time_s"]
+    row["energy_per_sample_J"] = row["supply_power_W"] * 2.0 * tau
+    return {**row, **shifts}
+
+
+def _pbit_sde_row(design, params, seed) -> dict:
+    from noisecircuits.analysis.stats import trace_stats
+    from noisecircuits.circuits.pbit import PBit
+    from noisecircuits.sde.simulate import simulate
+
     model = PBit(design, v_bias=params["v_bias_V"], temperature=params["temperature_K"])
     # one stored sample per 20 steps (one fastest relaxation time): far below τ_c, and cheap to reduce
     trace = simulate(model, params["duration_s"], paths=1, seed=seed, record_every=RECORD_EVERY)
     stats = trace_stats(trace)
     readout = model.readout(trace.values)
-    power = design.supply_voltage * float(np.mean(model.supply_current(trace.values)))
-    tau = float(stats["correlation_time_s"])
     return {
         "p_one": float(stats["p_one"]),
         "p_one_stderr": float(stats["p_one_stderr"]),
         "n_samples": int(readout.size),
         "n_ones": int(np.count_nonzero(readout > 0)),
         "n_effective": float(stats["n_effective"]),
-        "correlation_time_s": tau,
+        "correlation_time_s": float(stats["correlation_time_s"]),
         "n_switches": int(stats["n_switches"]),
-        "supply_power_W": power,
-        "energy_per_sample_J": power * 2.0 * tau,
-        **shifts,
+        "supply_power_W": design.supply_voltage * float(np.mean(model.supply_current(trace.values))),
+    }
+
+
+def _pbit_spice_row(design, params, seed) -> dict:
+    from noisecircuits.analysis.stats import binary_effective_samples
+    from noisecircuits.crosscheck import simulate_pbit_spice
+
+    run = simulate_pbit_spice(design, params["v_bias_V"], params["temperature_K"], duration=params["duration_s"],
+                              seed=seed)
+    tau = float(run["correlation_time_s"])
+    return {
+        "p_one": run["p_one"],
+        "p_one_stderr": run["p_one_stderr"],
+        "n_samples": run["n_samples"],
+        "n_ones": run["n_ones"],
+        "n_effective": binary_effective_samples(params["duration_s"], tau, run["n_switches"]),
+        "correlation_time_s": tau,
+        "n_switches": run["n_switches"],
+        "supply_power_W": run["supply_power_W"],
     }
 
 
 register_kind(
     "pbit",
     pbit_point,
-    engines=("sde",),
+    engines=("sde", "spice"),
     default_duration=1e-3,
-    description="cross-coupled-inverter p-bit (noisecircuits.circuits.pbit), SDE engine",
+    description="cross-coupled-inverter p-bit (noisecircuits.circuits.pbit), SDE or ngspice engine",
 )
 
 
