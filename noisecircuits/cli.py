@@ -89,8 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    """Print a warning as one line on stderr (no source excerpt)."""
+    sys.stderr.write(f"noisecircuits: warning: {message}\n")
+
+
 def main(argv=None) -> int:
     """Entry point of the ``noisecircuits`` console script; returns the exit status."""
+    import warnings
+
+    warnings.showwarning = _one_line_warning
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["finite_float", "positive_float", "positive_int", "non_negative_int", "float_list", "add_json_flag"]
+__all__ = [
+    "finite_float",
+    "positive_float",
+    "non_negative_float",
+    "positive_int",
+    "non_negative_int",
+    "float_list",
+    "add_json_flag",
+    "output_errors",
+    "check_output_path",
+]
 
 
 def finite_float(text: str) -> float:
@@ -26,6 +39,14 @@ def positive_float(text: str) -> float:
     value = finite_float(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type: a finite number >= 0."""
+    value = finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
     return value
 
 
@@ -75,3 +96,56 @@ def float_list(text: str) -> list[float]:
 def add_json_flag(parser) -> None:
     """Add ``--json``: print exactly one JSON object on stdout."""
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+
+
+@contextlib.contextmanager
+def output_errors(option: str, path):
+    """Turn an ``OSError`` raised while writing ``path`` into one clear :class:`ParameterError` line.
+
+    Parameters
+    ----------
+    option : str
+        The command-line option that named the path, e.g. ``"--out"``.
+    path : str or os.PathLike
+        The file or directory being written.
+    """
+    from noisecircuits.errors import ParameterError
+
+    try:
+        yield
+    except OSError as exc:
+        if Path(path).is_dir():
+            raise ParameterError(f"{option} {str(path)!r} is a directory; give a file name") from None
+        reason = exc.strerror or type(exc).__name__
+        where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) else ""
+        raise ParameterError(
+            f"{option} {str(path)!r} cannot be written: {reason}{where}; give a path in a writable directory"
+        ) from None
+
+
+def check_output_path(option: str, path) -> None:
+    """Refuse, before any work is done, an output file that cannot be created.
+
+    The nearest existing ancestor of the file's folder must be a writable directory and the
+    file itself must not be a directory. (The write itself is still guarded by
+    :func:`output_errors`; this check only spares a long run whose result could not be saved.)
+
+    Parameters
+    ----------
+    option : str
+        The command-line option that named the path, e.g. ``"--out"``.
+    path : str or os.PathLike
+        The output file.
+    """
+    from noisecircuits.errors import ParameterError
+
+    target = Path(path)
+    if target.is_dir():
+        raise ParameterError(f"{option} {str(path)!r} is a directory; give a file name")
+    ancestor = target.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ParameterError(f"{option} {str(path)!r} cannot be written: {str(ancestor)!r} is not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ParameterError(f"{option} {str(path)!r} cannot be written: no write permission in {str(ancestor)!r}")

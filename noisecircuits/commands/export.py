@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from noisecircuits.commands._common import add_json_flag, positive_float
+from noisecircuits.commands._common import add_json_flag, output_errors, positive_float
 
 __all__ = ["register"]
 
@@ -13,14 +13,15 @@ def _run(args):
     from noisecircuits.errors import ParameterError
 
     cell = load_cell(args.cell)
-    if args.noise_step is not None:
-        if args.format != "spice":
-            raise ParameterError("--noise-step applies to --format spice only")
-        from noisecircuits.cells.spice import write_spice
+    if args.noise_step is not None and args.format != "spice":
+        raise ParameterError("--noise-step applies to --format spice only")
+    with output_errors("--out", args.out):
+        if args.noise_step is not None:
+            from noisecircuits.cells.spice import write_spice
 
-        path = write_spice(cell, args.out, noise_step=args.noise_step)
-    else:
-        path = export_cell(cell, args.out, args.format)
+            path = write_spice(cell, args.out, noise_step=args.noise_step)
+        else:
+            path = export_cell(cell, args.out, args.format)
     return {"format": args.format, "cell": cell.name, "kind": cell.kind, "out": str(path)}
 
 

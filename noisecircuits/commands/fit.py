@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from noisecircuits.commands._common import add_json_flag
+from noisecircuits.commands._common import add_json_flag, output_errors
 
 __all__ = ["register"]
 
@@ -12,7 +12,8 @@ def _run_transfer(args):
     from noisecircuits.cells.export import export_cell
 
     cell, fit = fit_pbit_cell(args.data, form=args.form, name=args.name)
-    path = export_cell(cell, args.out, "json")
+    with output_errors("--out", args.out):
+        path = export_cell(cell, args.out, "json")
     return {
         "kind": args.kind,
         "form": fit.form,

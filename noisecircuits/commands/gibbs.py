@@ -5,7 +5,14 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from noisecircuits.commands._common import add_json_flag, finite_float, non_negative_int, positive_float, positive_int
+from noisecircuits.commands._common import (
+    add_json_flag,
+    finite_float,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from noisecircuits.errors import DataError
 
 __all__ = ["register", "load_cell_file", "sweep_progress"]
@@ -44,7 +51,7 @@ def _add_hardware_options(parser) -> None:
     parser.add_argument("--temperature", type=positive_float, default=300.0, help="chip temperature [K] (with --cell)")
     parser.add_argument(
         "--update-interval",
-        type=finite_float,
+        type=non_negative_float,
         default=0.0,
         help="time between updates of one cell [s] (with --cell; 0: every read is fresh)",
     )

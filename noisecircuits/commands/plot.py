@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from noisecircuits.commands._common import add_json_flag, non_negative_int
+from noisecircuits.commands._common import add_json_flag, non_negative_int, output_errors
 
 _WHAT = ("transfer", "tau", "occupations", "energy")
 
@@ -31,5 +31,6 @@ def run(args) -> dict:
     if not args.out.lower().endswith(FIGURE_FORMATS):
         raise ParameterError(f"--out must end in {', '.join(FIGURE_FORMATS)}, got {args.out!r}")
     ax = figures.figure_from_source(args.what, args.source, row=args.row)
-    path = save_figure(ax, args.out)
+    with output_errors("--out", args.out):
+        path = save_figure(ax, args.out)
     return {"out": str(path), "figure": args.what, "source": args.source}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from noisecircuits.commands._common import add_json_flag
+from noisecircuits.commands._common import add_json_flag, output_errors
 
 
 def register(subparsers) -> None:
@@ -21,5 +21,7 @@ def register(subparsers) -> None:
 def run(args) -> dict:
     from noisecircuits.report import write_report
 
-    path = write_report(args.directory, args.out)
+    target = args.out if args.out is not None else f"{args.directory}/report.html"
+    with output_errors("--out", target):
+        path = write_report(args.directory, args.out)
     return {"out": str(path), "bytes": path.stat().st_size}

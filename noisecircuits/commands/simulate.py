@@ -19,7 +19,15 @@ import sys
 import time
 from pathlib import Path
 
-from noisecircuits.commands._common import add_json_flag, finite_float, non_negative_int, positive_float, positive_int
+from noisecircuits.commands._common import (
+    add_json_flag,
+    check_output_path,
+    finite_float,
+    non_negative_int,
+    output_errors,
+    positive_float,
+    positive_int,
+)
 from noisecircuits.errors import ParameterError
 
 _SOLVERS = ("euler", "milstein", "heun", "exact")
@@ -79,6 +87,8 @@ def run(args) -> dict:
 
     if args.out is not None and Path(args.out).suffix.lower() not in (".parquet", ".csv"):
         raise ParameterError(f"--out must end in .parquet or .csv, got {args.out!r}")
+    if args.out is not None:
+        check_output_path("--out", args.out)
     model = args.build_model(args)
     start = time.perf_counter()
     trace = simulate(
@@ -93,5 +103,6 @@ def run(args) -> dict:
     if args.out is not None:
         from noisecircuits._io import write_table
 
-        write_table(trace.to_frame(), args.out)
+        with output_errors("--out", args.out):
+            write_table(trace.to_frame(), args.out)
     return stats

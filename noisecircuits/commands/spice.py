@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from noisecircuits.commands._common import add_json_flag, float_list, non_negative_int, positive_float, positive_int
+from noisecircuits.commands._common import (
+    add_json_flag,
+    float_list,
+    non_negative_int,
+    output_errors,
+    positive_float,
+    positive_int,
+)
 
 _CARDS = ("generic", "sky130")
 
@@ -53,9 +60,19 @@ def register(subparsers) -> None:
     check.set_defaults(func=_check)
 
 
+def _prepare_keep(args) -> None:
+    """Create the ``--keep`` directory up front, so an unwritable path is one clear error, not a traceback."""
+    if args.keep is not None:
+        from pathlib import Path
+
+        with output_errors("--keep", args.keep):
+            Path(args.keep).mkdir(parents=True, exist_ok=True)
+
+
 def _ktc(args) -> dict:
     from noisecircuits.spice.benches import ktc_variance
 
+    _prepare_keep(args)
     return ktc_variance(args.resistance, args.capacitance, args.temperature, args.duration, seed=args.seed,
                         keep=args.keep)
 
@@ -63,6 +80,7 @@ def _ktc(args) -> dict:
 def _iv(args) -> dict:
     from noisecircuits.spice.benches import iv_sweep, subthreshold_swing_table
 
+    _prepare_keep(args)
     stop = 1.0 if args.card == "sky130" else 0.9
     sweep = iv_sweep(args.card, args.device, args.width, args.length, args.vds, args.temperatures, v_gate_stop=stop,
                      keep=args.keep)
@@ -78,6 +96,7 @@ def _check(args) -> dict:
     from noisecircuits.errors import ParameterError
 
     temps = args.temperatures if args.temperatures is not None else [300.0, 320.0]
+    _prepare_keep(args)
     if args.design == "pbit":
         frame = crosscheck.check_pbit(args.card, temps, args.biases, seed=args.seed,
                                       correlation_times=args.correlation_times, workers=args.workers, keep=args.keep)

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 
-from noisecircuits.commands._common import add_json_flag, float_list, non_negative_int, positive_float, positive_int
+from noisecircuits.commands._common import (
+    add_json_flag,
+    float_list,
+    non_negative_int,
+    output_errors,
+    positive_float,
+    positive_int,
+)
 
 _KINDS = ("pbit", "categorical", "continuous", "telegraph")
+#: Kinds that simulate the reference circuits, whose models are valid over circuits.pbit.TEMPERATURE_RANGE.
+_CIRCUIT_KINDS = ("pbit", "categorical", "continuous")
+_SCHEDULER_ADDRESS = re.compile(r"^(?:(?:tcp|tls)://)?[A-Za-z0-9_.\-]+:[0-9]{1,5}$")
+
+
+def scheduler_address(text: str) -> str:
+    """argparse type: a Dask scheduler address ``tcp://host:port`` (or ``tls://host:port``, ``host:port``)."""
+    if not _SCHEDULER_ADDRESS.match(text):
+        raise argparse.ArgumentTypeError(f"expected a scheduler address tcp://host:port, got {text!r}")
+    return text
 
 
 def register(subparsers) -> None:
@@ -29,7 +47,7 @@ def register(subparsers) -> None:
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--workers", type=positive_int, default=None,
                         help="local worker processes (default: CPU count)")
-    parser.add_argument("--scheduler", default=None,
+    parser.add_argument("--scheduler", type=scheduler_address, default=None,
                         help="Dask scheduler address tcp://host:port (runs on that cluster)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="sweep seed (default 0)")
     parser.add_argument("--duration", type=positive_float, default=None, help="simulated time per point [s]")
@@ -47,6 +65,8 @@ def run(args) -> dict:
 
     from noisecircuits.sweeps import SweepSpec, run_sweep
 
+    if args.kind in _CIRCUIT_KINDS:
+        _check_temperatures(args.temperatures)
     spec = SweepSpec(
         kind=args.kind,
         temperatures=args.temperatures,
@@ -57,12 +77,24 @@ def run(args) -> dict:
         seed=args.seed,
     )
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    return run_sweep(
-        spec,
-        args.out,
-        workers=workers,
-        scheduler=args.scheduler,
-        force=args.force,
-        csv=args.csv,
-        show_progress=False if args.json else None,
-    )
+    with output_errors("--out", args.out):
+        return run_sweep(
+            spec,
+            args.out,
+            workers=workers,
+            scheduler=args.scheduler,
+            force=args.force,
+            csv=args.csv,
+            show_progress=False if args.json else None,
+        )
+
+
+def _check_temperatures(temperatures) -> None:
+    """Refuse temperatures outside the circuit models' range before any point is run or written."""
+    from noisecircuits.circuits.pbit import TEMPERATURE_RANGE
+    from noisecircuits.errors import ParameterError
+
+    low, high = TEMPERATURE_RANGE
+    bad = [t for t in temperatures if not low <= t <= high]
+    if bad:
+        raise ParameterError(f"--temperatures must lie in [{low:g}, {high:g}] K, got {bad[0]:g}")
