@@ -33,10 +33,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 import numba
 import numpy as np
+from _timing import best_rates
 
 import noisecircuits as nc
 from noisecircuits.circuits._subthreshold import circuit_diffusion, circuit_diffusion_derivative, circuit_drift
@@ -167,17 +167,6 @@ def transfer_runner(model, threads, duration):
         pbit_transfer_curve(model.design, [300.0], biases, duration=duration, seed=0)
 
     return run, steps
-
-
-def best_rates(runners, rounds):
-    """Run every runner once per round (interleaved, so load changes hit all alike); best rate of each."""
-    best = {name: 0.0 for name in runners}
-    for _ in range(rounds):
-        for name, (run, work) in runners.items():
-            start = time.perf_counter()
-            run()
-            best[name] = max(best[name], work / (time.perf_counter() - start))
-    return best
 
 
 def main(argv=None) -> None:

@@ -14,10 +14,10 @@ Run ``python benchmarks/bench_sde.py`` (``--quick`` for a short run). Prints fig
 from __future__ import annotations
 
 import argparse
-import time
 
 import numba
 import numpy as np
+from _timing import best_rates
 import sdeint
 
 from noisecircuits.circuits.double_well import ReducedDoubleWell
@@ -77,17 +77,6 @@ def numpy_normal_runner(size):
     rng = np.random.default_rng(0)
     out = np.empty(size)
     return (lambda: rng.standard_normal(out=out)), size
-
-
-def best_rates(runners, rounds):
-    """Run every runner once per round (interleaved, so load changes hit all alike); best rate of each."""
-    best = {name: 0.0 for name in runners}
-    for _ in range(rounds):
-        for name, (run, work) in runners.items():
-            start = time.perf_counter()
-            run()
-            best[name] = max(best[name], work / (time.perf_counter() - start))
-    return best
 
 
 def main(argv=None) -> None:

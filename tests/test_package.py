@@ -1,6 +1,5 @@
 """Package-level contracts: light import, version, CLI wiring."""
 
-import json
 import subprocess
 import sys
 

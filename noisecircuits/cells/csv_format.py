@@ -9,7 +9,6 @@ provenance. Numbers are written with Python's shortest round-trip ``repr``, so
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 from noisecircuits._io import atomic_write_text
 from noisecircuits.cells._header import provenance_lines
 from noisecircuits.errors import DataError, ParameterError
+from noisecircuits.fitting.data import csv_rows
 
 __all__ = ["lookup_table", "render_csv", "write_csv", "read_lookup_csv", "parse_lookup_csv"]
 
@@ -78,20 +78,7 @@ def write_csv(cell, path, **grid) -> Path:
 
 def parse_lookup_csv(raw, *, origin: str = "lookup CSV") -> dict:
     """Parse lookup-table CSV text or bytes into float64 columns; any problem raises DataError."""
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise DataError(f"{origin}: not UTF-8 text") from None
-    if "\x00" in raw:
-        raise DataError(f"{origin}: contains NUL bytes; expected CSV text")
-    lines = [line for line in raw.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if not lines:
-        raise DataError(f"{origin}: no header line; expected {','.join(_BASE_COLUMNS)},...")
-    try:
-        rows = list(csv.reader(io.StringIO("\n".join(lines))))
-    except csv.Error as exc:
-        raise DataError(f"{origin}: not valid CSV ({exc})") from None
+    rows = csv_rows(raw, origin=origin, expected_header=",".join(_BASE_COLUMNS) + ",...")
     header = [h.strip() for h in rows[0]]
     allowed = (*_BASE_COLUMNS, *_TIMING_COLUMNS)
     unknown = [h for h in header if h not in allowed]

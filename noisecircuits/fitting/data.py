@@ -189,24 +189,34 @@ def _read_csv(path: Path) -> PBitData:
     return parse_pbit_csv(raw, origin=origin, sha256=hashlib.sha256(raw).hexdigest())
 
 
+def csv_rows(raw, *, origin: str, expected_header: str) -> list[list[str]]:
+    """Split CSV text or UTF-8 bytes into rows, skipping blank and ``#`` comment lines.
+
+    The first row returned is the header. Raises DataError (naming ``origin``) for text that
+    is not UTF-8, contains NUL bytes, has no header line or is not valid CSV.
+    """
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DataError(f"{origin}: the file is not UTF-8 text") from None
+    if "\x00" in raw:
+        raise DataError(f"{origin}: the file contains NUL bytes; expected CSV text")
+    lines = [line for line in raw.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        raise DataError(f"{origin}: the file is empty; expected a header {expected_header}")
+    try:
+        return list(csv.reader(io.StringIO("\n".join(lines))))
+    except csv.Error as exc:
+        raise DataError(f"{origin}: not valid CSV ({exc})") from None
+
+
 def parse_pbit_csv(raw: bytes, *, origin: str = "CSV", sha256: str | None = None) -> PBitData:
     """Parse the bytes of a lab p-bit CSV (header line first; ``#`` lines are comments).
 
     Rows are numbered from 1 for the first data row. Raises DataError for anything malformed.
     """
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(f"{origin}: the file is not UTF-8 text") from None
-    if "\x00" in text:
-        raise DataError(f"{origin}: the file contains NUL bytes; expected CSV text")
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if not lines:
-        raise DataError(f"{origin}: the file is empty; expected a header {','.join(REQUIRED_COLUMNS)}")
-    try:
-        rows = list(csv.reader(io.StringIO("\n".join(lines))))
-    except csv.Error as exc:
-        raise DataError(f"{origin}: not valid CSV ({exc})") from None
+    rows = csv_rows(raw, origin=origin, expected_header=",".join(REQUIRED_COLUMNS))
     header = [h.strip() for h in rows[0]]
     if len(set(header)) != len(header):
         raise DataError(f"{origin}: the header repeats a column name: {','.join(header)}")

@@ -4,7 +4,6 @@ dx = A x dt + diag(s) dW has the stationary covariance C solving A C + C A^T + d
 """
 
 import numpy as np
-import pytest
 from numba import njit
 from scipy.linalg import solve_continuous_lyapunov
 
