@@ -14,3 +14,35 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "requires_ngspice" in item.keywords:
             item.add_marker(skip)
+
+
+#: Address-space limit under which extreme-input CLI tests run [bytes] (12 GiB).
+CLI_ADDRESS_SPACE_LIMIT = 12 * 1024**3
+
+
+@pytest.fixture
+def run_cli_limited():
+    """Run ``python -m noisecircuits ARGS...`` under a 12 GiB address-space limit.
+
+    Returns a function ``run(*args, timeout=30, cwd=None, env=None)`` giving the
+    :class:`subprocess.CompletedProcess` (text mode). Extreme-input tests assert exit status 2,
+    exactly one stderr line and no traceback; the limit turns an attempted huge allocation into a
+    ``MemoryError`` (a test failure) instead of a swapping machine.
+    """
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    def _limit():
+        resource.setrlimit(resource.RLIMIT_AS, (CLI_ADDRESS_SPACE_LIMIT, CLI_ADDRESS_SPACE_LIMIT))
+
+    def run(*args, timeout=30, cwd=None, env=None):
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        return subprocess.run(
+            [sys.executable, "-m", "noisecircuits", *map(str, args)],
+            capture_output=True, text=True, timeout=timeout, cwd=cwd, env=full_env, preexec_fn=_limit,
+        )
+
+    return run

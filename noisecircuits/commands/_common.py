@@ -20,6 +20,8 @@ __all__ = [
     "add_json_flag",
     "output_errors",
     "check_output_path",
+    "add_budget_flags",
+    "budget_from_args",
 ]
 
 
@@ -149,3 +151,32 @@ def check_output_path(option: str, path) -> None:
         raise ParameterError(f"{option} {str(path)!r} cannot be written: {str(ancestor)!r} is not a directory")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise ParameterError(f"{option} {str(path)!r} cannot be written: no write permission in {str(ancestor)!r}")
+
+
+def add_budget_flags(parser) -> None:
+    """Add ``--max-memory GIB`` and ``--max-time S`` to a sub-command parser."""
+    from noisecircuits.budget import DEFAULT_MAX_MEMORY_GIB, DEFAULT_MAX_TIME_S
+
+    parser.add_argument(
+        "--max-memory", type=positive_float, default=None, metavar="GIB",
+        help=f"refuse work estimated to need more memory [GiB] (default: $NOISECIRCUITS_MAX_MEMORY_GIB "
+             f"or {DEFAULT_MAX_MEMORY_GIB:g})",
+    )
+    parser.add_argument(
+        "--max-time", type=positive_float, default=None, metavar="S",
+        help=f"refuse work estimated to take longer [s] (default: $NOISECIRCUITS_MAX_TIME_S "
+             f"or {DEFAULT_MAX_TIME_S:g})",
+    )
+
+
+def budget_from_args(args):
+    """The :class:`~noisecircuits.budget.Budget` of a parsed command line (flags override the environment)."""
+    from noisecircuits.budget import _GIB, Budget
+
+    base = Budget.from_environment()
+    memory = getattr(args, "max_memory", None)
+    seconds = getattr(args, "max_time", None)
+    return Budget(
+        max_memory_bytes=base.max_memory_bytes if memory is None else memory * _GIB,
+        max_seconds=base.max_seconds if seconds is None else seconds,
+    )
