@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 
 import pytest
+
+_OWN_KERNEL_DIR = None
+
+
+def pytest_configure(config):
+    """Generated kernels of this run go to a temporary folder, never the user's cache.
+
+    The folder is made once by the controlling process (xdist workers inherit the variable).
+    """
+    global _OWN_KERNEL_DIR
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        _OWN_KERNEL_DIR = tempfile.mkdtemp(prefix="noisecircuits-test-kernels-")
+        os.environ["NOISECIRCUITS_KERNEL_DIR"] = _OWN_KERNEL_DIR
+
+
+def pytest_unconfigure(config):
+    if _OWN_KERNEL_DIR is not None:
+        shutil.rmtree(_OWN_KERNEL_DIR, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):

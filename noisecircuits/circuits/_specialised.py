@@ -220,7 +220,7 @@ def hash_of_sources() -> str:
 
 @functools.lru_cache(maxsize=64)
 def _module_for(topo):
-    from noisecircuits.sde.ensemble import generated_module
+    from noisecircuits.sde.kernel_cache import generated_module
 
     return generated_module("circuit", _source(topo))
 

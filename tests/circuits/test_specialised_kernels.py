@@ -25,7 +25,8 @@ from noisecircuits.circuits.categorical import CategoricalCell, CategoricalDesig
 from noisecircuits.circuits.continuous import ContinuousCell
 from noisecircuits.circuits.pbit import PBit, PBitDesign
 from noisecircuits.circuits.transfer import pbit_transfer_curve
-from noisecircuits.sde.ensemble import ensemble_kernel, generated_module
+from noisecircuits.sde.ensemble import ensemble_kernel
+from noisecircuits.sde.kernel_cache import generated_module
 from noisecircuits.sde.solvers import euler_step
 from noisecircuits.sde.terms import SDETerms, zero_derivative
 
@@ -128,7 +129,7 @@ def test_generated_module_is_written_once_and_memoised(tmp_path, monkeypatch):
     assert module.VALUE == os.getpid()
     assert generated_module("test", source) is module
     files = list(tmp_path.glob("noisecircuits_generated_test_*.py"))
-    assert len(files) == 1 and files[0].read_text() == source
+    assert len(files) == 1 and files[0].read_text().startswith(source)
 
 
 def test_a_fresh_process_loads_the_ensemble_kernel_from_numba_cache():
