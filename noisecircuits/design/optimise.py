@@ -1,0 +1,215 @@
+"""The cheapest p-bit for a target: global search, local polish, active constraints, sensitivities.
+
+:func:`optimise_pbit` searches the unit cube of a :class:`~noisecircuits.design.space.DesignProblem`'s
+variables with :func:`scipy.optimize.differential_evolution` (feasibility-first handling of
+the constraints), then polishes the best point with COBYLA, evaluating every candidate with
+the exact Fokker–Planck figures of :func:`~noisecircuits.design.evaluate.evaluate`. The
+optimum is re-evaluated on the finer grid with v_mid solved exactly.
+
+Sensitivities of the optimum energy to each active constraint's bound come from the KKT
+conditions: with central-difference gradients of ln E and of the active normalised slacks
+:math:`s_i`, non-negative multipliers solve :math:`\\nabla \\ln E = \\sum_i \\lambda_i \\nabla s_i`
+(least squares), and :math:`\\partial E/\\partial b_i = \\pm E \\lambda_i / \\mathrm{scale}_i`
+(+ for a lower bound, − for an upper one).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from noisecircuits.design.evaluate import FINAL_GRID_POINTS, SEARCH_GRID_POINTS, DesignMetrics, evaluate
+from noisecircuits.design.geometry import PBitGeometry, build_design
+from noisecircuits.design.space import DesignProblem
+from noisecircuits.errors import ParameterError
+
+__all__ = ["DesignResult", "DesignInfeasibleError", "optimise_pbit", "ACTIVE_SLACK"]
+
+#: A constraint whose normalised slack is below this at the optimum is reported active [-].
+ACTIVE_SLACK = 0.05
+_INFEASIBLE_OBJECTIVE = 1e3
+
+
+class DesignInfeasibleError(ParameterError):
+    """No design in the box meets the constraints; the message names the binding one."""
+
+
+@dataclass(frozen=True)
+class DesignResult:
+    """An optimum and what limits it.
+
+    Attributes
+    ----------
+    geometry : PBitGeometry
+        Drawn sizes and voltages [-].
+    design : PBitDesign
+        The circuit built from them [-].
+    metrics : DesignMetrics
+        Exact figures on the final grid at the exact v_mid [-].
+    active_constraints : tuple of str
+        Constraints at their bound [-].
+    sensitivities : dict
+        ``name -> dE/d(bound)`` of each active constraint [J per constraint unit].
+    evaluations : int
+        Exact evaluations spent [-].
+    """
+
+    geometry: PBitGeometry
+    design: object
+    metrics: DesignMetrics
+    active_constraints: tuple
+    sensitivities: dict
+    evaluations: int
+
+
+class _Evaluator:
+    """Memoised exact figures, objective and slacks on the unit cube."""
+
+    def __init__(self, problem: DesignProblem):
+        self.problem = problem
+        self.cache: dict = {}
+
+    def metrics(self, u) -> DesignMetrics:
+        key = tuple(np.round(np.clip(np.asarray(u, dtype=float), 0.0, 1.0), 12))
+        if key not in self.cache:
+            p = self.problem
+            design = build_design(p.geometry(key), p.process)
+            self.cache[key] = evaluate(design, p.process, p.temperature, p.temperature_range,
+                                       grid_points=SEARCH_GRID_POINTS)
+        return self.cache[key]
+
+    def objective(self, u) -> float:
+        m = self.metrics(u)
+        if not m.bistable:
+            return _INFEASIBLE_OBJECTIVE
+        return _objective_value(m, self.problem)
+
+    def slacks(self, u) -> np.ndarray:
+        m = self.metrics(u)
+        if not m.bistable:
+            return np.full(self._n_slacks(), -1e3)
+        return np.array([s for c in self.problem.constraints for s in c.slacks(m, self.problem)])
+
+    def _n_slacks(self) -> int:
+        return sum((c.lower is not None) + (c.upper is not None) for c in self.problem.constraints)
+
+
+def _objective_value(m: DesignMetrics, problem: DesignProblem) -> float:
+    if problem.target_tau is None:  # fastest cell under the energy budget
+        return math.log(m.correlation_time_s)
+    return math.log(m.energy_per_sample_J + problem.readout_energy)
+
+
+def _slack_names(problem: DesignProblem) -> list[tuple[str, str]]:
+    return [(c.name, side) for c in problem.constraints for side, bound in (("lower", c.lower), ("upper", c.upper))
+            if bound is not None]
+
+
+def _binding_message(problem: DesignProblem, evaluator: _Evaluator, u) -> str:
+    slacks = evaluator.slacks(u)
+    names = _slack_names(problem)
+    worst = int(np.argmin(slacks))
+    name, side = names[worst]
+    constraint = next(c for c in problem.constraints if c.name == name)
+    m = evaluator.metrics(u)
+    target = f"{problem.target_tau:g} s" if problem.target_tau else f"an energy budget of {problem.max_energy:g} J"
+    if not m.bistable:
+        return (f"no design in the search box is bistable and meets the constraints for {target}; "
+                f"binding constraint: {name} ({constraint.description})")
+    value = constraint.value(m, problem)
+    bound = constraint.lower if side == "lower" else constraint.upper
+    return (f"no feasible design for {target} at {problem.temperature:g} K over "
+            f"{problem.temperature_range[0]:g}:{problem.temperature_range[1]:g} K; binding constraint: {name} "
+            f"({constraint.description}): best {value:.3g} {constraint.unit} against a {side} bound of "
+            f"{bound:.3g} {constraint.unit}")
+
+
+def _sensitivities(problem: DesignProblem, evaluator: _Evaluator, u, active) -> dict:
+    from scipy.optimize import nnls
+
+    if not active:
+        return {}
+    names = _slack_names(problem)
+    rows = [i for i, (name, _side) in enumerate(names) if name in active]
+    h = 2e-3
+    d = len(u)
+    grad_f = np.empty(d)
+    grad_s = np.empty((len(rows), d))
+    for k in range(d):
+        up, down = np.array(u, dtype=float), np.array(u, dtype=float)
+        up[k] = min(1.0, up[k] + h)
+        down[k] = max(0.0, down[k] - h)
+        span = up[k] - down[k]
+        grad_f[k] = (evaluator.objective(up) - evaluator.objective(down)) / span
+        grad_s[:, k] = (evaluator.slacks(up)[rows] - evaluator.slacks(down)[rows]) / span
+    multipliers, _ = nnls(grad_s.T, grad_f)
+    energy = evaluator.metrics(u).energy_per_sample_J + problem.readout_energy
+    out = {}
+    for lam, i in zip(multipliers, rows, strict=True):
+        name, side = names[i]
+        constraint = next(c for c in problem.constraints if c.name == name)
+        sign = 1.0 if side == "lower" else -1.0
+        out[f"{name}.{side}"] = float(sign * energy * lam / constraint.scale)
+    return out
+
+
+def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 8, generations: int = 30,
+                  progress_bar=None) -> DesignResult:
+    """The design of least energy per sample (or shortest τ_c under a budget) meeting the constraints.
+
+    Parameters
+    ----------
+    problem : DesignProblem
+        Variables, constraints, target [-].
+    seed : int, optional
+        Seed of the global search [-].
+    population : int
+        Population size per variable of differential evolution [-].
+    generations : int
+        Largest number of generations [-].
+    progress_bar : Progress, optional
+        Advanced once per generation [-].
+
+    Raises
+    ------
+    DesignInfeasibleError
+        When no feasible design was found; names the binding constraint.
+    """
+    from scipy.optimize import NonlinearConstraint, differential_evolution, minimize
+
+    evaluator = _Evaluator(problem)
+    d = len(problem.variables)
+
+    def callback(*_args, **_kwargs):
+        if progress_bar is not None:
+            progress_bar.update()
+
+    search = differential_evolution(
+        evaluator.objective, [(0.0, 1.0)] * d, constraints=NonlinearConstraint(evaluator.slacks, 0.0, np.inf),
+        seed=seed, popsize=population, maxiter=generations, tol=1e-3, polish=False, init="sobol", callback=callback,
+    )
+    best = np.clip(search.x, 0.0, 1.0)
+    if np.min(evaluator.slacks(best)) < -1e-9:
+        raise DesignInfeasibleError(_binding_message(problem, evaluator, best))
+    box = [{"type": "ineq", "fun": lambda u, k=k: u[k]} for k in range(d)]
+    box += [{"type": "ineq", "fun": lambda u, k=k: 1.0 - u[k]} for k in range(d)]
+    polished = minimize(evaluator.objective, best, method="COBYLA",
+                        constraints=[{"type": "ineq", "fun": evaluator.slacks}, *box],
+                        options={"maxiter": 120, "rhobeg": 0.02})
+    candidate = np.clip(polished.x, 0.0, 1.0)
+    if np.min(evaluator.slacks(candidate)) >= -1e-9 and evaluator.objective(candidate) < evaluator.objective(best):
+        best = candidate
+    slacks = evaluator.slacks(best)
+    names = _slack_names(problem)
+    active = tuple(dict.fromkeys(name for (name, _side), s in zip(names, slacks, strict=True) if s < ACTIVE_SLACK))
+    sensitivities = _sensitivities(problem, evaluator, best, active)
+    geometry = problem.geometry(tuple(best))
+    design = build_design(geometry, problem.process)
+    final = evaluate(design, problem.process, problem.temperature, problem.temperature_range,
+                     grid_points=FINAL_GRID_POINTS, exact_v_mid=True)
+    return DesignResult(geometry=geometry, design=design, metrics=final, active_constraints=active,
+                        sensitivities=sensitivities, evaluations=len(evaluator.cache))
+
+

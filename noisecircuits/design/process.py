@@ -1,0 +1,109 @@
+"""Process data a p-bit design is built from: current factors, per-area capacitances, mismatch.
+
+A design never takes its node capacitance as a free number: it follows from the devices' W
+and L through the per-area and per-length values here (:mod:`noisecircuits.design.geometry`).
+
+``generic`` states round values typical of a 130-180 nm bulk CMOS process; they are the
+toolkit's own stated values, not a foundry's, and are the ones the reference p-bit's current
+factors were chosen from (β = µC_ox W/L with µ_n C_ox = 200 µA/V², µ_p C_ox = 80 µA/V²).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from noisecircuits import _validate
+from noisecircuits.errors import ParameterError
+
+__all__ = ["Process", "PROCESSES", "process_named"]
+
+
+@dataclass(frozen=True)
+class Process:
+    """Per-device process constants of one card.
+
+    Parameters
+    ----------
+    name : str
+        Card name [-].
+    nmos_mobility_cox, pmos_mobility_cox : float
+        µC_ox of each polarity, so that β = µC_ox W/L [A/V^2].
+    nmos_threshold, pmos_threshold : float
+        Threshold-voltage magnitude V_T0 at 300 K [V].
+    nmos_slope_factor, pmos_slope_factor : float
+        Subthreshold slope factor n [-].
+    oxide_capacitance : float
+        Gate-oxide capacitance per area C_ox [F/m^2].
+    overlap_capacitance : float
+        Gate overlap capacitance per edge and width (each of source and drain) [F/m].
+    junction_capacitance : float
+        Drain junction capacitance per area at zero bias [F/m^2].
+    junction_sidewall_capacitance : float
+        Drain junction sidewall capacitance per perimeter [F/m].
+    diffusion_length : float
+        Extent of a drain diffusion along the channel [m].
+    pelgrom_threshold : float
+        Pelgrom coefficient A_VT: σ(ΔV_T) of a pair = A_VT / sqrt(W L) [V m].
+    min_width, min_length : float
+        Smallest drawn width and length [m].
+    max_width, max_length : float
+        Largest width and length the design tool considers [m].
+    """
+
+    name: str
+    nmos_mobility_cox: float
+    pmos_mobility_cox: float
+    nmos_threshold: float
+    pmos_threshold: float
+    nmos_slope_factor: float
+    pmos_slope_factor: float
+    oxide_capacitance: float
+    overlap_capacitance: float
+    junction_capacitance: float
+    junction_sidewall_capacitance: float
+    diffusion_length: float
+    pelgrom_threshold: float
+    min_width: float
+    min_length: float
+    max_width: float
+    max_length: float
+
+    def __post_init__(self):
+        for field_name in ("nmos_mobility_cox", "pmos_mobility_cox", "oxide_capacitance", "overlap_capacitance",
+                           "junction_capacitance", "junction_sidewall_capacitance", "diffusion_length",
+                           "pelgrom_threshold", "min_width", "min_length", "max_width", "max_length"):
+            _validate.positive(field_name, getattr(self, field_name))
+        if self.min_width >= self.max_width or self.min_length >= self.max_length:
+            raise ParameterError(f"process {self.name!r}: minimum sizes must be below the maximum sizes")
+
+
+#: The cards the design tool knows, by name.
+PROCESSES = {
+    "generic": Process(
+        name="generic",
+        nmos_mobility_cox=200e-6,
+        pmos_mobility_cox=80e-6,
+        nmos_threshold=0.35,
+        pmos_threshold=0.35,
+        nmos_slope_factor=1.35,
+        pmos_slope_factor=1.40,
+        oxide_capacitance=8.6e-3,  # 4 nm of SiO2: 3.9 eps0 / 4 nm
+        overlap_capacitance=0.3e-9,  # 0.3 fF/um
+        junction_capacitance=1.0e-3,  # 1 fF/um^2
+        junction_sidewall_capacitance=0.1e-9,  # 0.1 fF/um
+        diffusion_length=0.3e-6,
+        pelgrom_threshold=5e-9,  # 5 mV um
+        min_width=0.15e-6,
+        min_length=0.15e-6,
+        max_width=10e-6,
+        max_length=20e-6,
+    ),
+}
+
+
+def process_named(name: str) -> Process:
+    """The :class:`Process` of card ``name``; one clear line when it is unknown."""
+    try:
+        return PROCESSES[name]
+    except KeyError:
+        raise ParameterError(f"--card must be one of {sorted(PROCESSES)}, got {name!r}") from None

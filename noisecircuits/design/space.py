@@ -1,0 +1,235 @@
+"""Decision variables, objective and constraints of a p-bit design, declared as data.
+
+A :class:`DesignProblem` holds everything the optimiser needs, so a user can change a bound,
+drop a constraint or add one without touching the optimiser:
+
+* :class:`Variable`: a drawn size or voltage with its box, searched on a log scale where it
+  spans decades;
+* :class:`Constraint`: ``lower <= value(metrics) <= upper`` on the exact figures of
+  :class:`~noisecircuits.design.evaluate.DesignMetrics`;
+* the objective: energy per independent sample ``2 P τ_c`` plus an optional read-out energy
+  per sample, or (under an energy budget) the correlation time itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from noisecircuits import _validate
+from noisecircuits.design.geometry import PBitGeometry
+from noisecircuits.design.process import Process
+from noisecircuits.errors import ParameterError
+
+__all__ = ["Variable", "Constraint", "DesignProblem", "default_variables", "default_constraints"]
+
+#: Default smallest effective barrier over the temperature range [kT]: clearly two wells.
+MIN_BARRIER_KT = 0.5
+#: Default band of the logistic transfer width over the temperature range [V].
+TRANSFER_WIDTH_BAND = (0.5e-3, 50e-3)
+#: Default largest first-order sigma of v_mid under mismatch (a per-cell trim range of +-3 sigma
+#: must fit the control range) [V].
+MAX_OFFSET_SIGMA = 0.1
+#: Largest inversion coefficient accepted as weak inversion [-].
+MAX_INVERSION_COEFFICIENT = 0.1
+#: Relative band around the target correlation time accepted by the optimiser [-].
+TAU_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One decision variable: a field of :class:`~noisecircuits.design.geometry.PBitGeometry`.
+
+    Parameters
+    ----------
+    name : str
+        The geometry field [-].
+    low, high : float
+        Box of the search, in the field's unit ([V], [m] or [F]).
+    log : bool
+        Search on a logarithmic scale (needs ``low > 0``) [-].
+    """
+
+    name: str
+    low: float
+    high: float
+    log: bool = True
+
+    def __post_init__(self):
+        if self.name not in PBitGeometry.__dataclass_fields__:
+            raise ParameterError(f"design variable must be one of {sorted(PBitGeometry.__dataclass_fields__)}, "
+                                 f"got {self.name!r}")
+        _validate.finite(f"{self.name} low", self.low)
+        _validate.finite(f"{self.name} high", self.high)
+        if not self.low < self.high or (self.log and self.low <= 0):
+            raise ParameterError(f"design variable {self.name}: need 0 < low < high for a log scale, or low < high")
+
+    def from_unit(self, u: float) -> float:
+        """Value at position ``u`` in [0, 1] of the box."""
+        u = min(max(float(u), 0.0), 1.0)
+        if self.log:
+            return math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        return self.low + u * (self.high - self.low)
+
+    def to_unit(self, value: float) -> float:
+        """Position of ``value`` in the box, in [0, 1]."""
+        if self.log:
+            return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
+        return (value - self.low) / (self.high - self.low)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``lower <= value(metrics, problem) <= upper``; either bound may be None.
+
+    Parameters
+    ----------
+    name : str
+        Name reported in ``active_constraints`` [-].
+    value : callable
+        ``value(metrics, problem) -> float`` in the constraint's unit.
+    lower, upper : float or None
+        Bounds, in the constraint's unit.
+    unit : str
+        Unit of the value, e.g. ``"kT"`` or ``"V"``.
+    scale : float
+        Typical size of the value, used to normalise violations [unit].
+    description : str
+        One line saying what the constraint asks.
+    """
+
+    name: str
+    value: Callable
+    lower: float | None = None
+    upper: float | None = None
+    unit: str = ""
+    scale: float = 1.0
+    description: str = ""
+
+    def slacks(self, metrics, problem) -> list[float]:
+        """Normalised slack of each bound (>= 0 when met); a non-finite value violates by 1e3."""
+        v = self.value(metrics, problem)
+        out = []
+        for bound, sign in ((self.lower, 1.0), (self.upper, -1.0)):
+            if bound is None:
+                continue
+            out.append(sign * (v - bound) / self.scale if math.isfinite(v) else -1e3)
+        return out
+
+
+def _tau_log_ratio(m, problem):
+    return math.log(m.correlation_time_s / problem.target_tau) if problem.target_tau else 0.0
+
+
+def _control_margin(m, problem):
+    from noisecircuits.circuits.pbit import V_BIAS_RANGE
+
+    reach = 3.0 * m.max_transfer_width_V  # P(1) = sigma(3) = 0.95 at three widths
+    return min(m.v_bias_V - reach - V_BIAS_RANGE[0], V_BIAS_RANGE[1] - m.v_bias_V - reach)
+
+
+def default_constraints(target_tau: float | None, max_energy: float | None) -> tuple[Constraint, ...]:
+    """The stated constraints (docs/design.md): target, barrier, control range, width, offset, weak inversion."""
+    constraints = []
+    if target_tau is not None:
+        band = math.log1p(TAU_TOLERANCE)
+        constraints.append(Constraint("correlation_time", _tau_log_ratio, -band, band, "ln(tau/target)", band,
+                                      "exact tau_c within 5 % of the target at the target temperature"))
+    if max_energy is not None:
+        constraints.append(Constraint("max_energy", lambda m, p: math.log(m.energy_per_sample_J / p.max_energy),
+                                      None, 0.0, "ln(E/E_max)", 0.05, "energy per sample within the budget"))
+    constraints += [
+        Constraint("min_barrier", lambda m, p: m.min_barrier_kT, MIN_BARRIER_KT, None, "kT", 0.5,
+                   "effective barrier over the temperature range: the latch stays bistable"),
+        Constraint("control_range", _control_margin, 0.0, None, "V", 0.01,
+                   "P(1) from 0.05 to 0.95 reachable inside the control-voltage range"),
+        Constraint("transfer_width", lambda m, p: m.transfer_width_V, TRANSFER_WIDTH_BAND[0], None, "V", 1e-3,
+                   "transfer width not below the control resolution"),
+        Constraint("transfer_width_max", lambda m, p: m.max_transfer_width_V, None, TRANSFER_WIDTH_BAND[1], "V",
+                   1e-2, "transfer width not above the band"),
+        Constraint("offset_spread", lambda m, p: m.offset_sigma_V, None, MAX_OFFSET_SIGMA, "V", 0.02,
+                   "first-order sigma of v_mid under Pelgrom mismatch within the trim range"),
+        Constraint("weak_inversion", lambda m, p: m.max_inversion_coefficient, None, MAX_INVERSION_COEFFICIENT, "-",
+                   0.05, "every device in weak inversion at the fixed points"),
+    ]
+    return tuple(constraints)
+
+
+def default_variables(process: Process) -> tuple[Variable, ...]:
+    """Supply voltage, latch W and L, tilt-device W and L, explicit capacitor; boxes inside the card."""
+    return (
+        Variable("supply_voltage", 0.055, 0.12, log=False),
+        Variable("latch_width", process.min_width, min(4e-6, process.max_width)),
+        Variable("latch_length", process.min_length, min(4e-6, process.max_length)),
+        Variable("bias_width", process.min_width, min(2e-6, process.max_width)),
+        Variable("bias_length", max(0.5e-6, process.min_length), min(20e-6, process.max_length)),
+        Variable("extra_capacitance", 0.0, 2e-15, log=False),
+    )
+
+
+@dataclass(frozen=True)
+class DesignProblem:
+    """Everything the optimiser needs.
+
+    Parameters
+    ----------
+    process : Process
+        The card [-].
+    target_tau : float or None
+        Target correlation time at ``temperature`` [s]; None under an energy budget only.
+    temperature : float
+        Temperature of the target [K].
+    temperature_range : (float, float)
+        Range over which the constraints hold [K].
+    max_energy : float or None
+        Energy budget per sample; with no target the fastest cell under it is sought [J].
+    readout_energy : float
+        Read-out energy added to every sample's energy in the objective [J].
+    variables : tuple of Variable
+        Decision variables; the rest of the geometry from ``fixed`` [-].
+    constraints : tuple of Constraint
+        Constraints on the exact figures [-].
+    fixed : dict
+        Geometry fields that are not searched (e.g. ``v_ref``) [field units].
+    """
+
+    process: Process
+    target_tau: float | None
+    temperature: float = 300.0
+    temperature_range: tuple[float, float] = (280.0, 340.0)
+    max_energy: float | None = None
+    readout_energy: float = 0.0
+    variables: tuple = ()
+    constraints: tuple = ()
+    fixed: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.target_tau is None and self.max_energy is None:
+            raise ParameterError("give --target-tau S, --max-energy J or both")
+        if self.target_tau is not None:
+            _validate.positive("--target-tau", self.target_tau, "s")
+        if self.max_energy is not None:
+            _validate.positive("--max-energy", self.max_energy, "J")
+        _validate.non_negative("readout_energy", self.readout_energy, "J")
+        low, high = self.temperature_range
+        if not low <= self.temperature <= high:
+            raise ParameterError(f"--temperature {self.temperature:g} K must lie inside --temperature-range "
+                                 f"{low:g}:{high:g} K")
+        if not self.variables:
+            object.__setattr__(self, "variables", default_variables(self.process))
+        if not self.constraints:
+            object.__setattr__(self, "constraints", default_constraints(self.target_tau, self.max_energy))
+
+    def geometry(self, unit_point) -> PBitGeometry:
+        """Geometry at a point of the unit cube of the variables."""
+        values = dict(self.fixed)
+        values.update({v.name: v.from_unit(u) for v, u in zip(self.variables, unit_point, strict=True)})
+        defaults = {"supply_voltage": 0.08, "latch_width": 1e-6, "latch_length": 1e-6, "bias_length": 20e-6}
+        return PBitGeometry(**{**defaults, **values})
+
+    def with_bound(self, name: str, lower=None, upper=None) -> DesignProblem:
+        """A copy with constraint ``name``'s bounds replaced where given."""
+        changed = tuple(replace(c, lower=c.lower if lower is None else lower, upper=c.upper if upper is None else upper)
+                        if c.name == name else c for c in self.constraints)
+        return replace(self, constraints=changed)
