@@ -25,7 +25,8 @@ def _refuse_constant(name):
 def dumps_cell(cell) -> str:
     """The cell model's JSON text (indented, keys in schema order)."""
     try:
-        return json.dumps(cell.to_document(), indent=2, allow_nan=False) + "\n"
+        # ensure_ascii: every string is escaped to printable ASCII, so no raw control character is written
+        return json.dumps(cell.to_document(), indent=2, allow_nan=False, ensure_ascii=True) + "\n"
     except ValueError as exc:
         raise DataError(f"cell model cannot be written as JSON: {exc}") from None
 

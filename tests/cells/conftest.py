@@ -11,7 +11,7 @@ from noisecircuits._version import __version__
 
 def pbit_document(form="logistic", name="pcell"):
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "kind": "pbit",
         "name": name,
         "form": form,
@@ -31,6 +31,7 @@ def pbit_document(form="logistic", name="pcell"):
         },
         "correlation_time": {
             "law": "power_arrhenius",
+            "source": "fitted",
             "tau_peak_ref_s": 1.0e-6,
             "tau_activation_energy_J": 1.0e-20,
             "tau_shape_exponent": 0.5,

@@ -50,7 +50,14 @@ def test_csv_round_trip_is_exact(tmp_path, pbit_doc):
 @pytest.mark.parametrize(
     ("mutate", "pattern"),
     [
-        (lambda d: d.update(schema_version=2), "'schema_version': unknown schema version"),
+        (lambda d: d.update(schema_version=3), "'schema_version': unknown schema version"),
+        (lambda d: d.update(parameter_covarience=None), "'parameter_covarience' is not a known field; did you mean 'parameter_covariance'"),
+        (lambda d: d["parameters"].update(extra=1.0), "'parameters.extra' is not a known field"),
+        (lambda d: d["provenance"]["fit_quality"]["transfer"].update({"a b": 1}), "'provenance.fit_quality.transfer.a b' is not"),
+        (lambda d: d["provenance"].update(source="data\n.end"), "'provenance.source': expected text without control"),
+        (lambda d: d["correlation_time"].pop("source"), "'correlation_time.source' is missing"),
+        (lambda d: d["correlation_time"].update(source="guessed"), "'correlation_time.source': must be one of fitted, given"),
+        (lambda d: d.update(name="abc\n"), "'name': expected an identifier"),
         (lambda d: d.pop("schema_version"), "'schema_version' is missing"),
         (lambda d: d.update(kind="qbit"), "'kind': must be one of"),
         (lambda d: d["parameters"].pop("v_width_ref_V"), "'parameters.v_width_ref_V' is missing"),
