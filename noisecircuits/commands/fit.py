@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from noisecircuits.commands._common import add_json_flag, output_errors
+from noisecircuits.commands._common import add_json_flag, output_errors, positive_float
 
 __all__ = ["register"]
 
@@ -11,7 +11,7 @@ def _run_transfer(args):
     from noisecircuits.cells.calibrate import fit_pbit_cell
     from noisecircuits.cells.export import export_cell
 
-    cell, fit = fit_pbit_cell(args.data, form=args.form, name=args.name)
+    cell, fit = fit_pbit_cell(args.data, form=args.form, name=args.name, correlation_time_s=args.correlation_time)
     with output_errors("--out", args.out):
         path = export_cell(cell, args.out, "json")
     return {
@@ -23,6 +23,7 @@ def _run_transfer(args):
         "n_points": fit.n_points,
         "goodness_of_fit": fit.goodness_of_fit,
         "log_likelihoods": {k: v for k, v in fit.details.items() if k.startswith("log_likelihood_")},
+        "correlation_time_source": None if cell.correlation_time_law is None else cell.correlation_time_law["source"],
         "out": str(path),
     }
 
@@ -46,5 +47,10 @@ def register(subparsers) -> None:
         "--form", choices=("auto", "logistic", "probit"), default="auto", help="sigmoid form (auto: larger likelihood)"
     )
     transfer.add_argument("--name", default="pbit_cell", help="cell name (identifier; SPICE/Verilog-A name)")
+    transfer.add_argument(
+        "--correlation-time", type=positive_float, default=None, metavar="S",
+        help="correlation time [s] for data without a correlation_time_s column: the cell gets this constant "
+             "correlation-time law (marked as given, not fitted), so its SPICE export works (default: none)",
+    )
     add_json_flag(transfer)
     transfer.set_defaults(func=_run_transfer)
