@@ -59,15 +59,26 @@ def test_every_kind_the_toolkit_writes_validates(validator, tmp_path, pbit_doc):
         assert document["schema_version"] == SCHEMA_VERSION
 
 
-def test_cli_outputs_validate(validator, tmp_path, capsys, lab_csv):
+def test_cli_and_calibration_outputs_validate(validator, tmp_path, capsys, lab_csv, pbit_doc):
+    import pandas as pd
+
+    from noisecircuits.cells.calibrate import calibrate_pbit_cell
     from noisecircuits.cli import main
 
     data = lab_csv(tmp_path / "lab.csv")
-    out, copy_out = tmp_path / "cell.json", tmp_path / "copy.json"
+    out, copy_out, upgraded = tmp_path / "cell.json", tmp_path / "copy.json", tmp_path / "upgraded.json"
     assert main(["fit", "transfer", str(data), "--out", str(out), "--correlation-time", "1e-6"]) == 0
     assert main(["export", str(out), "--format", "json", "--out", str(copy_out)]) == 0
+    old = tmp_path / "v1.json"
+    old.write_text(json.dumps(_v1(pbit_doc())))
+    assert main(["export", str(old), "--format", "json", "--out", str(upgraded)]) == 0
     capsys.readouterr()
-    for path in (out, copy_out):
+    # a sweep with timing and power columns: every law present, written by calibrate_pbit_cell
+    frame = pd.read_csv(data)
+    frame["correlation_time_s"] = 1e-6 * (frame["temperature_K"] / 300.0) ** -3
+    frame["supply_power_W"] = 1e-9 * (frame["temperature_K"] / 300.0)
+    _, paths = calibrate_pbit_cell(frame, out_dir=tmp_path / "calibrated")
+    for path in (out, copy_out, upgraded, paths["json"]):
         validator.validate(json.loads(path.read_text()))
 
 
