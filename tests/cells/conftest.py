@@ -81,3 +81,20 @@ def write_lab_csv(path, *, seed=0, temperature_column="temperature_K", offset=0.
 @pytest.fixture
 def lab_csv():
     return write_lab_csv
+
+
+def document_paths(node, prefix=()):
+    """Every key path in a JSON document (tuples of keys and list indices), the root excluded."""
+    if prefix:
+        yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from document_paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from document_paths(v, (*prefix, i))
+
+
+@pytest.fixture
+def doc_paths():
+    return document_paths

@@ -83,17 +83,6 @@ _COMMENT_STARTS = ("noisecircuits ", "model written by ", "source data: ", "sour
 _CONTROL_WORDS = (".control", ".endc", "shell", ".include", ".lib", "+")
 
 
-def _paths(node, prefix=()):
-    if prefix:
-        yield prefix
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _paths(v, (*prefix, i))
-
-
 def _mutate(doc, path, action, text, value) -> bool:
     """Apply one mutation at ``path``; False when it does not apply there (a list has no keys)."""
     parent = doc
@@ -222,9 +211,9 @@ _ACCEPTABLE = st.lists(
 )
 
 
-def _apply(doc, mutations):
+def _apply(doc, mutations, paths_of):
     for where, action, text, value in mutations:
-        paths = list(_paths(doc))
+        paths = list(paths_of(doc))
         path = where if isinstance(where, tuple) else paths[where % len(paths)]
         if path in paths:
             _mutate(doc, path, action, text, value)
@@ -234,9 +223,9 @@ def _apply(doc, mutations):
 @settings(max_examples=400, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(mutations=st.one_of(_MUTATIONS, _ACCEPTABLE))
-def test_arbitrary_strings_never_reach_an_export_as_code(pbit_doc, mutations):
+def test_arbitrary_strings_never_reach_an_export_as_code(pbit_doc, doc_paths, mutations):
     clean = pbit_doc()["provenance"]
-    cell = _load_or_refuse(_apply(pbit_doc(), mutations))
+    cell = _load_or_refuse(_apply(pbit_doc(), mutations, doc_paths))
     if cell is not None:
         _check_exports(cell, clean)
 
@@ -245,22 +234,22 @@ def test_arbitrary_strings_never_reach_an_export_as_code(pbit_doc, mutations):
 @settings(max_examples=300, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(mutations=st.one_of(_MUTATIONS, _ACCEPTABLE))
-def test_arbitrary_strings_then_ngspice_create_no_file(pbit_doc, mutations):
+def test_arbitrary_strings_then_ngspice_create_no_file(pbit_doc, doc_paths, mutations):
     # 300 examples, about half of them accepted and run in ngspice: about 4 s
     clean = pbit_doc()["provenance"]
-    cell = _load_or_refuse(_apply(pbit_doc(), mutations))
+    cell = _load_or_refuse(_apply(pbit_doc(), mutations, doc_paths))
     if cell is not None:
         _ngspice_leaves_no_file(_check_exports(cell, clean))
 
 
 @pytest.mark.requires_ngspice
 @pytest.mark.parametrize("payload", [_PAYLOADS[0], _PAYLOADS[2]])
-def test_the_exploit_string_in_every_key_and_every_field(pbit_doc, payload):
+def test_the_exploit_string_in_every_key_and_every_field(pbit_doc, doc_paths, payload):
     """Exhaustive over the document: each key renamed to, each value set to, and a key added as the payload."""
     clean = pbit_doc()["provenance"]
     accepted = []
     tried = 0
-    for path in _paths(pbit_doc()):
+    for path in doc_paths(pbit_doc()):
         for action in ("set", "add_key", "rename_key"):
             doc = pbit_doc()
             if not _mutate(doc, path, action, payload, 1.0):

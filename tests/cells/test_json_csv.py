@@ -95,22 +95,12 @@ def _mutations():
     return st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["set", "delete"]), leaf), min_size=1, max_size=4)
 
 
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _paths(v, (*prefix, i))
-
-
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(mutations=_mutations())
-def test_fuzz_mutated_documents_only_raise_data_error(pbit_doc, mutations):
+def test_fuzz_mutated_documents_only_raise_data_error(pbit_doc, doc_paths, mutations):
     doc = pbit_doc()
     for index, action, value in mutations:
-        paths = [p for p in _paths(doc) if p]
+        paths = list(doc_paths(doc))
         path = paths[index % len(paths)]
         parent = doc
         for key in path[:-1]:

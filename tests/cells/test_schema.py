@@ -197,25 +197,14 @@ def _mutations():
                     min_size=1, max_size=3)
 
 
-def _paths(node, prefix=()):
-    if prefix:
-        yield prefix
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _paths(v, (*prefix, i))
-
-
 @settings(max_examples=600, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mutations=_mutations(), kind=st.sampled_from(["pbit", "categorical"]))
-def test_reader_and_published_schema_agree(validator, pbit_doc, mutations, kind):
+def test_reader_and_published_schema_agree(validator, pbit_doc, doc_paths, mutations, kind):
     """Accepted by the reader => valid by the schema; refused by the reader but valid by the schema =>
     one of the checks a schema cannot express."""
     doc = pbit_doc() if kind == "pbit" else _categorical(pbit_doc())
     for index, action, value, key in mutations:
-        paths = list(_paths(doc))
+        paths = list(doc_paths(doc))
         path = paths[index % len(paths)]
         parent = doc
         for part in path[:-1]:
