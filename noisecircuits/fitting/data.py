@@ -114,10 +114,13 @@ def source_sha256(path) -> str:
     return digest.hexdigest()
 
 
-def _check_values(columns: dict, origin: str, row_label) -> None:
+def _check_values(columns: dict, origin: str, row_label, *, clip_effective: bool = False) -> None:
     """Range checks shared by every source; ``row_label(i)`` names row ``i`` in messages.
 
-    A ``temperature_C`` column is converted in place to ``temperature_K``.
+    A ``temperature_C`` column is converted in place to ``temperature_K``. ``n_effective`` above
+    ``n_samples`` is refused, or with ``clip_effective`` (toolkit sweeps, whose estimate
+    T / (2 tau_c) can exceed the number of samples read when the samples are independent)
+    clipped to ``n_samples``.
     """
     for name, values in columns.items():
         bad = np.flatnonzero(np.isinf(values) if name in NULLABLE_COLUMNS else ~np.isfinite(values))
@@ -148,7 +151,9 @@ def _check_values(columns: dict, origin: str, row_label) -> None:
                 f"(and 0 when n_samples is 0), got {n_eff[bad[0]]!r}"
             )
         bad = np.flatnonzero(n_eff > n_samples)
-        if bad.size:
+        if bad.size and clip_effective:
+            columns["n_effective"] = np.minimum(n_eff, n_samples)
+        elif bad.size:
             i = bad[0]
             raise DataError(
                 f"{origin}: {row_label(i)}, column n_effective: n_effective ({n_eff[i]:g}) exceeds n_samples "
@@ -207,7 +212,7 @@ def _from_frame(frame, origin: str, sha256: str | None) -> PBitData:
                 except (TypeError, ValueError):
                     raise DataError(f"{origin}: row {i}, column {name}: expected a number, got {item!r}") from None
         columns[name] = values
-    _check_values(columns, origin, lambda i: f"row {i}")
+    _check_values(columns, origin, lambda i: f"row {i}", clip_effective=True)
     if sha256 is None:
         digest = hashlib.sha256()
         for name in sorted(columns):

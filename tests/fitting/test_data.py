@@ -223,6 +223,10 @@ def test_more_effective_than_actual_samples_is_refused_by_row(tmp_path):
     path.write_text(f"{HEADER},n_effective\n0,300,1,10,10\n0.1,300,5,10,11\n")
     with pytest.raises(DataError, match=r"row 2, column n_effective: n_effective \(11\) exceeds n_samples \(10\)"):
         read_pbit_data(path)
+    # a toolkit sweep's estimate T/(2 tau_c) may exceed the samples read: it is clipped to them
+    frame = pd.DataFrame({"v_bias_V": [0.0, 0.1], "temperature_K": 300.0, "n_ones": [1, 5], "n_samples": 10,
+                          "n_effective": [10.0, 11.0]})
+    assert np.array_equal(read_pbit_data(frame).n_effective, [10.0, 10.0])
 
 
 @pytest.mark.parametrize("count", ["1e30", "1e16", "9007199254740994"])
