@@ -112,3 +112,13 @@ def test_bad_lab_data_one_line_exit_2_no_file(tmp_path, run_cli_limited, text, m
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr and message in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lab.csv"]
+
+
+def test_fit_sizes_a_large_csv_up_front(tmp_path, capsys, lab_csv):
+    data = lab_csv(tmp_path / "lab.csv")  # 40 lines: about 16 kB by the per-row estimate
+    out = tmp_path / "cell.json"
+    assert main(["fit", "transfer", str(data), "--out", str(out), "--max-memory", "1e-6"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--max-memory" in err and "number of rows" in err
+    assert not out.exists()
+    assert main(["fit", "transfer", str(data), "--out", str(out), "--max-memory", "0.001"]) == 0
