@@ -13,10 +13,11 @@ from noisecircuits.commands._common import (
 __all__ = ["register"]
 
 
-# Peak memory and time per CSV row of reading and fitting (measured on 400 000 rows: 330 bytes and
-# 2 us + 4.4 us per row; the figures below leave a margin). The row count is bounded by the line breaks.
+# Peak memory and time per CSV row of reading and fitting (measured: 330 bytes on 400 000 rows, and
+# 6 us + 4.4 us per row on a shared 2-core machine; the figures below leave a margin). The row count
+# is bounded by the file's line breaks.
 _BYTES_PER_ROW = 400.0
-_SECONDS_PER_ROW = 1e-5
+_SECONDS_PER_ROW = 2e-5
 
 
 def _check_size(args) -> None:
