@@ -281,6 +281,6 @@ _CLASSES = {"pbit": PBitCellModel, "categorical": CategoricalCellModel, "continu
 
 
 def cell_from_document(document: dict, *, on_out_of_range: str = "warn"):
-    """Build the model object for a (validated) cell-model document."""
-    validate_document(document)
+    """Build the model object for a cell-model document (version 1 documents are upgraded to 2)."""
+    document = validate_document(document)
     return _CLASSES[document["kind"]](document, on_out_of_range=on_out_of_range)
