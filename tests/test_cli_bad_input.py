@@ -71,7 +71,7 @@ CASES = [
     pytest.param(["simulate", "pbit", "--temperature", "-300", *SIM], "--temperature", None,
                  id="pbit-temperature-negative"),
     pytest.param(["simulate", "pbit", "--temperature", "10", *SIM], "temperature", None, id="pbit-temperature-cold"),
-    pytest.param(["simulate", "pbit", "--temperature", "300", "--v-bias", "50", *SIM], "v_bias", None,
+    pytest.param(["simulate", "pbit", "--temperature", "300", "--v-bias", "50", *SIM], "--v-bias", None,
                  id="pbit-v-bias-out-of-range"),
     pytest.param(["simulate", "pbit", "--temperature", "300", "--v-bias", "nan", *SIM], "--v-bias", None,
                  id="pbit-v-bias-nan"),
