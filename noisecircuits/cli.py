@@ -162,21 +162,37 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
 
 
 def main(argv=None) -> int:
-    """Entry point of the ``noisecircuits`` console script; returns the exit status."""
+    """Entry point of the ``noisecircuits`` console script; returns the exit status.
+
+    Warnings raised while a command runs are held back and printed (one line each) when it
+    succeeds; a command that fails prints exactly one line, its error.
+    """
     import warnings
 
-    warnings.showwarning = _one_line_warning
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    held = []
+    previous = warnings.showwarning
+    warnings.showwarning = lambda message, *rest, **kw: held.append(message)
     try:
-        result = args.func(args)
-        emit(result, getattr(args, "json", False))
-    except NoisecircuitsError as exc:
-        sys.stderr.write(f"noisecircuits {args.command}: error: {exc}\n")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        sys.stderr.write(f"noisecircuits {args.command}: interrupted\n")
-        return 130
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        try:
+            result = args.func(args)
+        except NoisecircuitsError as exc:
+            sys.stderr.write(f"noisecircuits {args.command}: error: {exc}\n")
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            sys.stderr.write(f"noisecircuits {args.command}: interrupted\n")
+            return 130
+        for message in held:
+            _one_line_warning(message, None, None, None)
+        held.clear()
+        try:
+            emit(result, getattr(args, "json", False))
+        except NoisecircuitsError as exc:
+            sys.stderr.write(f"noisecircuits {args.command}: error: {exc}\n")
+            return EXIT_USAGE
+    finally:
+        warnings.showwarning = previous
     return 0
 
 

@@ -184,7 +184,7 @@ def run(args) -> dict:
                  options="--duration/--paths/--dt")
     if note is not None:
         sys.stderr.write(note + "\n")
-    if plan.seconds > 2.0:
+    if plan.seconds > 2.0 and sys.stderr.isatty():  # on a terminal only: a failure stays one line in scripts
         sys.stderr.write(f"simulate {args.model}: {plan.path_steps:.3g} path-steps, about {plan.seconds:.3g} s ...\n")
         sys.stderr.flush()
     start = time.perf_counter()

@@ -125,6 +125,9 @@ def _ktc(args) -> dict:
     check_budget("spice ktc", memory_bytes=points * KTC_BYTES_PER_POINT, seconds=seconds, budget=budget,
                  options="--duration (in units of RC)")
     _prepare_keep(args)
+    if seconds > 2.0 and sys.stderr.isatty():  # on a terminal only: a failure stays one line in scripts
+        sys.stderr.write(f"spice ktc: {points:.3g} ngspice time points, about {seconds:.3g} s ...\n")
+        sys.stderr.flush()
     return ktc_variance(r, c, t, duration, seed=args.seed, keep=args.keep,
                         timeout=min(max(600.0, 10.0 * seconds), budget.max_seconds))
 
