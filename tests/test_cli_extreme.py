@@ -46,6 +46,8 @@ CASES = [
     pytest.param(["spice", "check", "pbit", "--temperatures", "1e-320"], "--temperatures", id="check-temperature"),
     pytest.param(["spice", "check", "pbit", "--correlation-times", "1e300"], "--correlation-times",
                  id="check-correlation-times-huge"),
+    pytest.param(["spice", "iv", "--temperatures", "200:450:1000000"], "--temperatures", id="iv-million-temperatures"),
+    pytest.param(["spice", "check", "pbit", "--biases", "0.1:0.2:100000"], "--biases", id="check-many-biases"),
     # plot, report
     pytest.param(["plot", "transfer", "BIG", "--out", "x.png", "--max-memory", "0.001"], "--max-memory",
                  id="plot-input-over-memory-limit"),

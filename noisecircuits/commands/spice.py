@@ -37,6 +37,13 @@ KTC_BYTES_PER_POINT = 64.0
 KTC_POINTS_PER_SECOND = 1e5
 #: SPICE duration per check point, in correlation times [-].
 CORRELATION_TIMES_RANGE = (1.0, 1e6)
+#: Wall time of one ngspice I-V sweep at one temperature [s] (conservative).
+IV_SECONDS_PER_TEMPERATURE = 1.0
+#: Wall time of one check point per correlation time of SPICE transient, one worker [s]
+#: (measured: ``spice check pbit --temperatures 300``, 7 points of 100 correlation times, 48 s).
+CHECK_SECONDS_PER_CORRELATION_TIME = 0.1
+#: Bias points per temperature of the p-bit check without ``--biases`` [-].
+CHECK_DEFAULT_BIASES = 7
 _TEMPERATURE_HELP = f"[K], each in [{TEMPERATURE_RANGE[0]:g}, {TEMPERATURE_RANGE[1]:g}]"
 
 
@@ -69,6 +76,7 @@ def register(subparsers) -> None:
     iv.add_argument("--temperatures", type=float_list, default=[ROOM_TEMPERATURE],
                     help=f"temperatures {_TEMPERATURE_HELP}: a,b,c or start:stop:count")
     iv.add_argument("--keep", default=None, help="keep netlists and ngspice output in this directory")
+    add_budget_flags(iv)
     add_json_flag(iv)
     iv.set_defaults(func=_iv)
 
@@ -85,6 +93,7 @@ def register(subparsers) -> None:
     check.add_argument("--workers", type=positive_int, default=2, help="concurrent ngspice runs")
     check.add_argument("--seed", type=non_negative_int, default=0, help="noise seed")
     check.add_argument("--keep", default=None, help="keep netlists and ngspice output in this directory")
+    add_budget_flags(check)
     add_json_flag(check)
     # bias lists such as "-0.05,0.1" start with a minus sign
     check._negative_number_matcher = re.compile(r"^-\.?\d")
@@ -135,7 +144,11 @@ def _ktc(args) -> dict:
 def _iv(args) -> dict:
     from noisecircuits.spice.benches import iv_sweep, subthreshold_swing_table
 
+    from noisecircuits.budget import check_budget
+
     _temperatures("--temperatures", args.temperatures)
+    check_budget("spice iv", seconds=len(args.temperatures) * IV_SECONDS_PER_TEMPERATURE,
+                 budget=budget_from_args(args), options="--temperatures")
     _prepare_keep(args)
     stop = 1.0 if args.card == "sky130" else 0.9
     sweep = iv_sweep(args.card, args.device, args.width, args.length, args.vds, args.temperatures, v_gate_stop=stop,
@@ -157,6 +170,12 @@ def _check(args) -> dict:
     _validate.in_range("--correlation-times", args.correlation_times, *CORRELATION_TIMES_RANGE)
     if args.design != "pbit" and args.biases is not None:
         raise ParameterError("--biases applies to the pbit check only")
+    from noisecircuits.budget import check_budget
+
+    points = len(temps) * (len(args.biases) if args.biases is not None else CHECK_DEFAULT_BIASES)
+    check_budget(f"spice check {args.design}",
+                 seconds=points * args.correlation_times * CHECK_SECONDS_PER_CORRELATION_TIME / args.workers,
+                 budget=budget_from_args(args), options="--temperatures/--biases/--correlation-times")
     _prepare_keep(args)
     start = time.perf_counter()
     if args.design == "pbit":
