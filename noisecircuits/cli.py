@@ -58,14 +58,16 @@ class HelpFormatter(argparse.HelpFormatter):
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "default" in text or action.default in (None, argparse.SUPPRESS, False) or not action.option_strings:
+        default = action.default
+        if "default" in text or default is None or default is argparse.SUPPRESS or isinstance(default, bool) \
+                or not action.option_strings:
             return text
-        if isinstance(action.default, (list, tuple)):
-            shown = ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in action.default)
-        elif isinstance(action.default, float):
-            shown = f"{action.default:g}"
+        if isinstance(default, (list, tuple)):
+            shown = ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in default)
+        elif isinstance(default, float):
+            shown = f"{default:g}"
         else:
-            shown = str(action.default)
+            shown = str(default)
         return f"{text} (default: {shown.replace('%', '%%')})"
 
 

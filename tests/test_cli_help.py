@@ -22,9 +22,10 @@ def test_version_flag(flag, capsys):
 
 def _options_with_defaults(parser):
     for action in parser._actions:
-        if action.option_strings and action.help is not argparse.SUPPRESS and \
-                action.default not in (None, False, argparse.SUPPRESS):
-            yield action
+        default = action.default
+        if action.option_strings and action.help is not argparse.SUPPRESS and default is not None \
+                and default is not argparse.SUPPRESS and not isinstance(default, bool):
+            yield action  # a default of 0 counts: only flags (bool) and "no default" (None) are exempt
 
 
 @pytest.mark.parametrize(("name", "parser"), COMMANDS, ids=[name for name, _ in COMMANDS])
@@ -50,3 +51,5 @@ def test_a_default_is_shown_in_the_formatted_help():
     text = " ".join(dict(COMMANDS)["simulate pbit"].format_help().split())
     assert "independent paths (default: 1)" in text
     assert "temperature [K], in [200, 450] (default: 300)" in text
+    tilt = " ".join(dict(COMMANDS)["simulate double-well"].format_help().split())
+    assert "(default: 0)" in tilt  # a zero default is shown too
