@@ -15,8 +15,18 @@ BOLTZMANN: float = _c.k
 ELEMENTARY_CHARGE: float = _c.e
 #: Room temperature used as the default reference [K]
 ROOM_TEMPERATURE: float = 300.0
+#: Temperatures the circuit models accept, (low, high) [K]; every temperature a command
+#: takes is checked against this range (``noisecircuits._validate.temperature``).
+TEMPERATURE_RANGE: tuple[float, float] = (200.0, 450.0)
 
-__all__ = ["BOLTZMANN", "ELEMENTARY_CHARGE", "ROOM_TEMPERATURE", "thermal_voltage", "thermal_energy"]
+__all__ = [
+    "BOLTZMANN",
+    "ELEMENTARY_CHARGE",
+    "ROOM_TEMPERATURE",
+    "TEMPERATURE_RANGE",
+    "thermal_voltage",
+    "thermal_energy",
+]
 
 
 def thermal_voltage(temperature):

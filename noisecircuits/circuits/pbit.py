@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from noisecircuits import _validate
+from noisecircuits import constants as _constants
 from noisecircuits.circuits._specialised import specialised_terms
 from noisecircuits.circuits._subthreshold import Device, Netlist
 from noisecircuits.citations import use
@@ -53,8 +54,8 @@ __all__ = [
     "correlation_time_exact",
 ]
 
-#: Temperatures the models accept [K].
-TEMPERATURE_RANGE = (200.0, 450.0)
+#: Temperatures the models accept [K] (one copy, in noisecircuits.constants).
+TEMPERATURE_RANGE = _constants.TEMPERATURE_RANGE
 #: Bias voltages the p-bit accepts [V].
 V_BIAS_RANGE = (-0.2, 0.6)
 #: Grid points per axis of the Fokker–Planck solution (convergence: docs/circuits.md).
@@ -162,7 +163,7 @@ class PBitDesign:
 
 
 def _check_temperature(temperature) -> float:
-    return _validate.in_range("temperature", temperature, *TEMPERATURE_RANGE, "K")
+    return _validate.temperature("temperature", temperature)
 
 
 class PBit:

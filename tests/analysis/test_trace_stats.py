@@ -50,10 +50,13 @@ def test_all_kinds_read_the_same_path_consistently(traces):
     pbit = noisecircuits.trace_stats(traces["pbit"])
     cat = noisecircuits.trace_stats(traces["categorical"])
     cont = noisecircuits.trace_stats(traces["continuous"])
-    assert set(pbit) == {"p_one", "p_one_stderr", "correlation_time_s", "mean_dwell_zero_s", "mean_dwell_one_s",
-                         "n_switches", "n_effective", "path_steps"}
-    assert set(cat) == {"occupations", "occupations_stderr", "correlation_time_s", "n_effective", "path_steps"}
-    assert set(cont) == {"weight_one", "weight_one_stderr", "mean_V", "std_V", "correlation_time_s", "path_steps"}
+    assert set(pbit) == {"p_one", "p_one_stderr", "correlation_time_s", "correlation_time_stderr_s",
+                         "mean_dwell_zero_s", "mean_dwell_one_s", "n_switches", "n_effective", "path_steps"}
+    assert set(cat) == {"occupations", "occupations_stderr", "correlation_time_s", "correlation_time_stderr_s",
+                        "n_effective", "path_steps"}
+    assert set(cont) == {"weight_one", "weight_one_stderr", "mean_V", "std_V", "correlation_time_s",
+                         "correlation_time_stderr_s", "path_steps"}
+    assert pbit["correlation_time_stderr_s"] == dw["correlation_time_stderr_s"] > 0
     assert pbit["p_one"] == dw["p_right"] and pbit["mean_dwell_one_s"] == dw["mean_dwell_right_s"]
     trace = traces["pbit"]
     assert pbit["n_effective"] == pytest.approx(3 * trace.duration / (2 * dw["correlation_time_s"]))

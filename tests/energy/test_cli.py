@@ -33,6 +33,6 @@ def test_errors(capsys):
     assert main(["energy", "--size", "2", "--sweeps", "5"]) == 2
     assert "--size must be >= 3" in capsys.readouterr().err
     assert main(["energy", "--size", "10", "--sweeps", "5", "--wire-length", "-1"]) == 2
-    assert "wire_length" in capsys.readouterr().err
+    assert "--wire-length must be in [0, 1]" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["energy", "--size", "10", "--sweeps", "5", "--cell", "a.json", "--cell-energy", "1e-15"])
