@@ -39,6 +39,8 @@ EXAMPLES = {
     "spice ktc": "noisecircuits spice ktc --resistance 1e6 --capacitance 1e-13 --duration 2e-5 --json",
     "spice iv": "noisecircuits spice iv --card generic --device nmos --temperatures 260:340:5 --json",
     "spice check": "noisecircuits spice check pbit --temperatures 300 --json",
+    "cell": "noisecircuits cell validate cell.json",
+    "cell validate": "noisecircuits cell validate cell.json",
     "fit": "noisecircuits fit transfer data/example_pbit_transfer.csv --out cell.json --json",
     "fit transfer": "noisecircuits fit transfer data/example_pbit_transfer.csv --out cell.json --json",
     "export": "noisecircuits export cell.json --format verilog-a --out cell.va",

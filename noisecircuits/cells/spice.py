@@ -93,7 +93,8 @@ def render_spice(cell, *, noise_step: float | None = None) -> str:
     use("machlup1954", *(("abramowitz_stegun",) if cell.form == "probit" else ()))
     h = default_noise_step(cell) if noise_step is None else noise_step
     if not (isinstance(h, (int, float)) and np.isfinite(h) and h > 0):
-        raise DataError(f"noise_step must be a finite positive time [s], got {noise_step!r}")
+        what = "noise_step" if noise_step is not None else "the default noise step (tau_c / 10 over the validity range)"
+        raise DataError(f"{what} of cell {cell.name!r} must be a finite positive time [s], got {h!r}")
     p = cell.parameters
     n = {key: number(key, p[key]) for key in _TRANSFER}
     tk = f"(temper+{_ZERO_CELSIUS!r})"
