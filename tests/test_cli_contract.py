@@ -9,7 +9,7 @@ from noisecircuits.circuits.pbit import PBit
 from noisecircuits.commands import simulate as simulate_command
 
 KEYS = {"p_one", "p_one_stderr", "correlation_time_s", "correlation_time_stderr_s", "mean_dwell_zero_s",
-        "mean_dwell_one_s", "n_switches", "n_effective", "path_steps", "duration_s", "v_bias_V", "temperature_K",
+        "mean_dwell_one_s", "mean_dwell_zero_stderr_s", "mean_dwell_one_stderr_s", "n_switches", "n_effective", "path_steps", "duration_s", "v_bias_V", "temperature_K",
         "supply_power_W", "energy_per_sample_J", "v_mid_V"}
 
 

@@ -1,16 +1,21 @@
-"""``trace_stats``: the summary statistics of a simulated trace, by model kind.
+"""``trace_stats``: the summary statistics of a simulated trace, by its declared read-out.
 
-The model's read-out protocol (docs/architecture.md) decides what is computed:
+The read-out the model declared (``trace.readout``, :mod:`noisecircuits.sde.readouts`)
+decides what is computed:
 
-* ``"double_well"``: ``p_right`` (fraction of samples with x > 0), dwell times between the
-  two minima (counted at every step by the kernel when ``trace.dwell_tally`` is present,
-  else read from the stored samples, :mod:`noisecircuits.analysis.dwell`), ``correlation_time_s`` =
-  :math:`1/(1/T_\\text{left} + 1/T_\\text{right})`, ``n_switches``, ``path_steps``.
-* ``"pbit"``: the same for the binary read-out (state 1 = read-out > 0) with
-  ``n_effective`` = :math:`T_\\text{total}/(2\\tau_c)` (max(1, switches/2) when tau_c cannot be measured).
-* ``"categorical"``: occupations of the ``model.n_states`` states; the correlation time is
-  the largest integrated autocorrelation time of the state indicators.
-* ``"continuous"``: weight of mode 1 and mean/std of the output in each mode.
+* :class:`~noisecircuits.sde.readouts.BinaryReadout` with labels ``(low, high)`` (``("left",
+  "right")`` for the double well, ``("zero", "one")`` for the p-bit): ``p_<high>`` (fraction of
+  samples with read-out > 0), the mean dwells ``mean_dwell_<low>_s`` and ``mean_dwell_<high>_s``
+  between the two wells (counted at every step by the kernel when ``trace.dwell_tally`` is
+  present, else read from the stored samples, :mod:`noisecircuits.analysis.dwell`), each with
+  its standard error, ``correlation_time_s`` = :math:`1/(1/T_\text{low} + 1/T_\text{high})`,
+  ``n_switches``, ``n_effective`` = :math:`T_\text{total}/(2\tau_c)` (max(1, switches/2) when
+  tau_c cannot be measured) and ``path_steps``.
+* :class:`~noisecircuits.sde.readouts.CategoricalReadout`: occupations of the ``n_states``
+  states; the correlation time is the largest integrated autocorrelation time of the state
+  indicators.
+* :class:`~noisecircuits.sde.readouts.MixtureReadout`: weight of mode 1 and mean/std of the
+  output in each mode.
 
 Standard errors of occupations use the integrated autocorrelation time (Sokal 1997).
 
@@ -38,6 +43,7 @@ from noisecircuits.analysis.bias import fraction_high
 from noisecircuits.analysis.dwell import DwellSummary, dwell_times
 from noisecircuits.analysis.occupation import occupation, state_occupations
 from noisecircuits.errors import DataError
+from noisecircuits.sde.readouts import BinaryReadout, CategoricalReadout, MixtureReadout
 
 __all__ = ["trace_stats", "binary_effective_samples", "correlation_time_stderr", "integrated_time_stderr"]
 
@@ -83,59 +89,28 @@ def integrated_time_stderr(tau: float, n_samples: int, window: float = SOKAL_WIN
 
 
 def _binary(trace) -> dict:
-    model = trace.model
-    x = model.readout(trace.values)
-    low, high = model.wells
+    readout = trace.readout
+    low_name, high_name = readout.labels
+    x = readout(trace.values)
     p, p_err = fraction_high(x, 0.0)
     tally = getattr(trace, "dwell_tally", None)
-    if tally is not None and (tally.low, tally.high) == (low, high):
+    if tally is not None and (tally.low, tally.high) == (readout.low, readout.high):
         dwell = DwellSummary.from_tally(tally)
     else:
-        dwell = dwell_times(x, low, high, trace.sample_interval).summary()
+        dwell = dwell_times(x, readout.low, readout.high, trace.sample_interval).summary()
     (t_low, t_low_err), (t_high, t_high_err) = dwell.mean_low, dwell.mean_high
-    stats = {
-        "p": p,
-        "p_stderr": p_err,
-        "t_low": t_low,
-        "t_high": t_high,
-        "t_low_err": t_low_err,
-        "t_high_err": t_high_err,
-        "correlation_time_s": dwell.correlation_time,
-        "correlation_time_stderr_s": correlation_time_stderr(t_low, t_low_err, t_high, t_high_err),
-        "n_switches": dwell.n_switches,
-    }
-    return stats
-
-
-def _double_well(trace) -> dict:
-    s = _binary(trace)
+    tau_c = dwell.correlation_time
     return {
-        "p_right": s["p"],
-        "p_right_stderr": s["p_stderr"],
-        "mean_dwell_left_s": s["t_low"],
-        "mean_dwell_right_s": s["t_high"],
-        "mean_dwell_left_stderr_s": s["t_low_err"],
-        "mean_dwell_right_stderr_s": s["t_high_err"],
-        "correlation_time_s": s["correlation_time_s"],
-        "correlation_time_stderr_s": s["correlation_time_stderr_s"],
-        "n_switches": s["n_switches"],
-        "path_steps": int(trace.path_steps),
-    }
-
-
-def _pbit(trace) -> dict:
-    s = _binary(trace)
-    total_time = trace.paths * trace.duration
-    tau_c = s["correlation_time_s"]
-    return {
-        "p_one": s["p"],
-        "p_one_stderr": s["p_stderr"],
+        f"p_{high_name}": p,
+        f"p_{high_name}_stderr": p_err,
         "correlation_time_s": tau_c,
-        "correlation_time_stderr_s": s["correlation_time_stderr_s"],
-        "mean_dwell_zero_s": s["t_low"],
-        "mean_dwell_one_s": s["t_high"],
-        "n_switches": s["n_switches"],
-        "n_effective": binary_effective_samples(total_time, tau_c, s["n_switches"]),
+        "correlation_time_stderr_s": correlation_time_stderr(t_low, t_low_err, t_high, t_high_err),
+        f"mean_dwell_{low_name}_s": t_low,
+        f"mean_dwell_{high_name}_s": t_high,
+        f"mean_dwell_{low_name}_stderr_s": t_low_err,
+        f"mean_dwell_{high_name}_stderr_s": t_high_err,
+        "n_switches": dwell.n_switches,
+        "n_effective": binary_effective_samples(trace.paths * trace.duration, tau_c, dwell.n_switches),
         "path_steps": int(trace.path_steps),
     }
 
@@ -153,10 +128,10 @@ def binary_effective_samples(total_time: float, tau_c: float, n_switches: int) -
 
 
 def _categorical(trace) -> dict:
-    model = trace.model
-    states = np.asarray(model.readout(trace.values))
-    occupations, stderr = state_occupations(states, model.n_states)
-    taus = [integrated_autocorrelation_time(states == k) for k in range(model.n_states) if np.any(states == k)]
+    readout = trace.readout
+    states = readout(trace.values)
+    occupations, stderr = state_occupations(states, readout.n_states)
+    taus = [integrated_autocorrelation_time(states == k) for k in range(readout.n_states) if np.any(states == k)]
     tau = max(taus) if taus else 0.5
     return {
         "occupations": occupations.tolist(),
@@ -169,9 +144,9 @@ def _categorical(trace) -> dict:
 
 
 def _continuous(trace) -> dict:
-    model = trace.model
-    v = np.asarray(model.readout(trace.values), dtype=float)
-    mode = np.asarray(model.mode_readout(trace.values))
+    readout = trace.readout
+    v = readout(trace.values)
+    mode = np.asarray(readout.mode(trace.values))
     weight, weight_err = occupation(mode == 1)
     tau = integrated_autocorrelation_time(mode == 1)
     means, stds = [], []
@@ -190,11 +165,11 @@ def _continuous(trace) -> dict:
     }
 
 
-_BY_KIND = {"double_well": _double_well, "pbit": _pbit, "categorical": _categorical, "continuous": _continuous}
+_BY_READOUT = ((BinaryReadout, _binary), (CategoricalReadout, _categorical), (MixtureReadout, _continuous))
 
 
 def trace_stats(trace) -> dict:
-    """Summary statistics of ``trace`` according to ``trace.model.kind``.
+    """Summary statistics of ``trace`` according to the read-out its model declared.
 
     Parameters
     ----------
@@ -204,10 +179,11 @@ def trace_stats(trace) -> dict:
     Returns
     -------
     dict
-        The keys listed in docs/architecture.md for the model's kind; times in [s],
+        The keys listed in docs/architecture.md for the read-out; times in [s],
         occupations [-]; NaN where a quantity was not observed (e.g. no complete dwell).
     """
-    kind = getattr(trace.model, "kind", None)
-    if kind not in _BY_KIND:
-        raise DataError(f"trace_stats needs a model of kind {', '.join(_BY_KIND)}; got kind {kind!r}")
-    return _BY_KIND[kind](trace)
+    for kind, summary in _BY_READOUT:
+        if isinstance(trace.readout, kind):
+            return summary(trace)
+    raise DataError("trace_stats needs a trace of a model that declares a read-out (readout_spec() returning a "
+                    f"BinaryReadout, CategoricalReadout or MixtureReadout); got {type(trace.readout).__name__}")

@@ -237,6 +237,12 @@ class CategoricalCell:
         """Index of the highest node for states ``values`` (..., N) [-]."""
         return np.argmax(np.asarray(values, dtype=float), axis=-1)
 
+    def readout_spec(self):
+        """The index of the highest node, a categorical read-out of ``n_states`` labels."""
+        from noisecircuits.sde.readouts import CategoricalReadout
+
+        return CategoricalReadout(function=self.readout, n_states=self.n_states)
+
     def occupations_exact(self, grid_points: int = 61) -> np.ndarray:
         """Stationary occupations from the 2-D Fokker–Planck solution (N = 2 only) [-].
 

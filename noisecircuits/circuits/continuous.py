@@ -203,6 +203,12 @@ class ContinuousCell:
         values = np.asarray(values, dtype=float)
         return (values[..., 0] > values[..., 1]).astype(np.int64)
 
+    def readout_spec(self):
+        """V(y) with the p-bit state as its mixture mode."""
+        from noisecircuits.sde.readouts import MixtureReadout
+
+        return MixtureReadout(value=self.readout, mode=self.mode_readout)
+
     def output_law(self, mode: int, grid_points: int = 2001):
         """Exact stationary law of V(y) with the latch frozen at its ``mode`` fixed point.
 

@@ -266,6 +266,13 @@ class PBit:
         values = np.asarray(values, dtype=float)
         return values[..., 0] - values[..., 1]
 
+    def readout_spec(self):
+        """V(out) − V(outb), a binary read-out with the latch's fixed points as wells (zero, one)."""
+        from noisecircuits.sde.readouts import BinaryReadout
+
+        low, high = self.wells
+        return BinaryReadout(weights=[1.0, -1.0], offset=0.0, low=low, high=high, labels=("zero", "one"))
+
     # ------------------------------------------------------------------ exact (Fokker–Planck)
     @functools.cached_property
     def grid(self) -> np.ndarray:

@@ -13,10 +13,11 @@ numbers, and the resource estimates the command line checks, before anything is 
 
 Dwell times: read from a stored trace they are biased long as soon as samples are more
 than a few steps apart (brief visits to a minimum are missed: +3 % at a spacing of 1/160
-of the dwell, +11 % at 1/40, on the h = 2 double well). So for binary models - ``kind``
-``"double_well"`` or ``"pbit"`` with ``wells`` and a read-out that is linear in the state
-(found by probing ``model.readout``) - the kernel counts dwells at every step and the
-trace carries them as ``trace.dwell_tally``, which :func:`noisecircuits.trace_stats` uses.
+of the dwell, +11 % at 1/40, on the h = 2 double well). So for models that declare a
+:class:`~noisecircuits.sde.readouts.BinaryReadout` (``model.readout_spec()``) the kernel
+counts dwells at every step and the trace carries them as ``trace.dwell_tally``, which
+:func:`noisecircuits.trace_stats` uses. The solver knows a model only through its SDE terms
+and that declaration, never by its kind.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from noisecircuits import _validate
 from noisecircuits.errors import ParameterError, SimulationError
 from noisecircuits.sde.ensemble import TALLY_COLUMNS, ensemble_kernel, increments_kernel
 from noisecircuits.sde.noise import path_states, seed_sequence
+from noisecircuits.sde.readouts import BinaryReadout
 from noisecircuits.sde.solvers import get_solver, ou_table
 from noisecircuits.sde.terms import SDETerms, zero_derivative
 from noisecircuits.sde.trace import DwellTally, Trace
@@ -39,6 +41,7 @@ __all__ = [
     "plan_run",
     "RunPlan",
     "integrate_increments",
+    "readout_of",
     "MAX_STORED_VALUES",
     "MAX_STEPS_PER_PATH",
     "DEFAULT_STEPS_PER_TIMESCALE",
@@ -197,31 +200,18 @@ def _terms_of(model) -> SDETerms:
     return terms
 
 
-def _linear_readout(model, x0: np.ndarray):
-    """``(weights, offset, low, high)`` of a binary model's linear read-out, or None."""
-    if getattr(model, "kind", None) not in ("double_well", "pbit") or not hasattr(model, "wells"):
-        return None
-    dim = x0.shape[0]
-    probe = np.vstack([np.zeros(dim), np.eye(dim)])[None]
-    values = np.asarray(model.readout(probe), dtype=float).reshape(-1)
-    offset, weights = values[0], values[1:] - values[0]
-    scale = max(1.0, float(np.max(np.abs(x0))))
-    check = x0 + scale * np.random.default_rng(0).standard_normal((1, 3, dim))
-    expected = offset + check[0] @ weights
-    got = np.asarray(model.readout(check), dtype=float).reshape(-1)
-    if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-9, atol=1e-12 * scale):
-        return None
-    low, high = (float(w) for w in model.wells)
-    return weights, float(offset), low, high
+def readout_of(model):
+    """The typed read-out ``model.readout_spec()`` declares, or None (e.g. bare SDE terms)."""
+    spec = getattr(model, "readout_spec", None)
+    return spec() if callable(spec) else None
 
 
 def _start_tally(readout, x: np.ndarray) -> np.ndarray:
     tally = np.zeros((x.shape[0], TALLY_COLUMNS))
     tally[:, 1] = -1.0
     if readout is not None:
-        weights, offset, low, high = readout
-        r = offset + x @ weights
-        tally[:, 0] = np.where(r <= low, -1.0, np.where(r >= high, 1.0, 0.0))
+        r = readout(x)
+        tally[:, 0] = np.where(r <= readout.low, -1.0, np.where(r >= readout.high, 1.0, 0.0))
     return tally
 
 
@@ -233,8 +223,8 @@ def _dwell_tally(readout, tally: np.ndarray, dt: float):
         sums=tally[:, [3, 6]] * dt,
         sums_of_squares=tally[:, [4, 7]] * dt * dt,
         switches=tally[:, 8].astype(np.int64),
-        low=readout[2],
-        high=readout[3],
+        low=readout.low,
+        high=readout.high,
     )
 
 
@@ -274,7 +264,8 @@ def simulate(model, duration, dt=None, paths=1, seed=None, *, solver="euler", re
     -------
     Trace
         ``values[:, 0]`` is the start state at ``t = 0``; ``dwell_tally`` holds the dwells
-        counted at every step for binary models with a linear read-out.
+        counted at every step for models declaring a binary read-out; ``readout`` is the
+        model's declared read-out (None for bare SDE terms).
 
     Raises
     ------
@@ -297,8 +288,12 @@ def simulate(model, duration, dt=None, paths=1, seed=None, *, solver="euler", re
     values = np.empty((paths, n_records + 1, dim))
     values[:, 0, :] = terms.x0
     fail = np.zeros(paths, dtype=np.int64)
-    readout = _linear_readout(model, terms.x0)
-    packed = np.zeros(0) if readout is None else np.concatenate([readout[0], readout[1:]])
+    spec = readout_of(model)
+    readout = spec if isinstance(spec, BinaryReadout) else None
+    if readout is not None and readout.weights.size != dim:
+        raise ParameterError(f"the model's read-out has {readout.weights.size} weights for {dim} states")
+    packed = np.zeros(0) if readout is None else np.concatenate([readout.weights, [readout.offset, readout.low,
+                                                                                    readout.high]])
     tally = _start_tally(readout, x)
     kernel = ensemble_kernel(scheme.step, terms.drift, terms.diffusion, terms.diffusion_derivative or zero_derivative)
     kernel(terms.params, ou_table(terms, dt), states, x, n_steps, record_every, dt, values, fail, packed, tally)
@@ -314,7 +309,7 @@ def simulate(model, duration, dt=None, paths=1, seed=None, *, solver="euler", re
         state_names=terms.state_names,
         dt=dt,
         sample_interval=record_every * dt,
-        model=model,
+        readout=spec,
         solver=scheme.name,
         seed=_reported_seed(seed, root),
         path_steps=paths * n_steps,

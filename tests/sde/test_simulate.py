@@ -23,7 +23,7 @@ def test_trace_layout_and_metadata():
     assert trace.times[-1] >= 1e-8 * (1 - 1e-9)
     assert trace.path_steps == 3 * (n - 1)
     assert np.all(trace.values[:, 0, 0] == WELL.wells[1])  # positive tilt: the right well is lower
-    assert trace.seed == 5 and trace.solver == "euler" and trace.model is WELL
+    assert trace.seed == 5 and trace.solver == "euler" and trace.readout.labels == ("left", "right") and trace.readout.low == WELL.wells[0]
     frame = trace.to_frame()
     assert list(frame.columns) == ["path", "time_s", "x"]
     assert len(frame) == 3 * n
