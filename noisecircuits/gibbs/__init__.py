@@ -32,7 +32,8 @@ _LAZY = {
     "sample_potts": "noisecircuits.gibbs.sampler",
     "sample_gaussian": "noisecircuits.gibbs.sampler",
     "HardwareMode": "noisecircuits.gibbs.hardware",
-    "integrated_autocorrelation_time": "noisecircuits.gibbs.autocorr",
+    "integrated_autocorrelation_time": "noisecircuits.analysis.autocorrelation",
+    "summarise_series": "noisecircuits.analysis.diagnostics",
     "distortion_report": "noisecircuits.gibbs.distortion",
 }
 

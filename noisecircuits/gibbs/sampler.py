@@ -25,12 +25,15 @@ from noisecircuits.errors import ParameterError
 from noisecircuits.gibbs import kernels
 from noisecircuits.gibbs._ising_layout import discrete_fields, padded_neighbours, relabel_by_colour, tiles
 from noisecircuits.gibbs._rng import chain_keys
-from noisecircuits.gibbs.autocorr import SeriesSummary, summarise_series
+from noisecircuits.analysis.diagnostics import ESS_MIN, R_HAT_MAX, SeriesSummary, convergence_problems, summarise_series
 from noisecircuits.gibbs.colouring import check_colouring, colour_blocks, dsatur_colouring
 from noisecircuits.gibbs.exact import state_string
 from noisecircuits.gibbs.models import GaussianModel, IsingModel, PottsModel
 
-__all__ = ["HISTOGRAM_MAX_SPINS", "IsingRun", "PottsRun", "GaussianRun", "sample_ising", "sample_potts", "sample_gaussian"]
+__all__ = ["DEFAULT_CHAINS", "INITIAL_STATES", "read_initial_state", "HISTOGRAM_MAX_SPINS", "IsingRun", "PottsRun", "GaussianRun", "sample_ising", "sample_potts", "sample_gaussian"]
+
+#: Chains of a run unless told otherwise (enough for a between-chain R-hat).
+DEFAULT_CHAINS = 4
 
 #: Largest model whose full state histogram is kept.
 HISTOGRAM_MAX_SPINS = 20
@@ -92,6 +95,26 @@ class IsingRun:
     def abs_magnetisation(self) -> SeriesSummary:
         """Mean :math:`|\\sum_i s_i| / n` [-]."""
         return summarise_series(np.abs(self.magnetisations) / self.model.n_nodes)
+
+    def diagnostics(self, r_hat_max: float = R_HAT_MAX, ess_min: float = ESS_MIN) -> dict:
+        """Energy and |m| summaries with the convergence verdict.
+
+        Parameters
+        ----------
+        r_hat_max : float
+            Largest acceptable split-R-hat, > 1 [-].
+        ess_min : float
+            Smallest acceptable bulk and tail ESS [-].
+
+        Returns
+        -------
+        dict
+            ``energy``, ``abs_magnetisation`` (:class:`SeriesSummary`), ``problems`` (list of
+            str, empty when converged) and ``converged`` (bool).
+        """
+        watched = {"energy": self.energy(), "abs_magnetisation": self.abs_magnetisation()}
+        problems = convergence_problems(watched, r_hat_max, ess_min)
+        return {**watched, "problems": problems, "converged": not problems}
 
     def mean_spins(self) -> np.ndarray:
         """:math:`\\langle s_i \\rangle` [-]."""
@@ -158,17 +181,33 @@ def _run_chunked(call, burn_in, sweeps, n_work, progress, snapshot_every):
     return elapsed
 
 
+#: Start states a run accepts by name.
+INITIAL_STATES = ("mixed", "random", "up", "down")
+
+
 def _initial_spins(initial, keys, n):
+    """Start states (chains, n) int8: named (see :data:`INITIAL_STATES`) or given ±1 values.
+
+    ``"mixed"`` (overdispersed) cycles through random, all +1 and all -1 over the chains, so
+    chains that should agree start as far apart as the model allows.
+    """
     chains = keys.size
+
+    def random_row(c):
+        return np.where(np.random.default_rng(int(keys[c])).random(n) < 0.5, -1, 1).astype(np.int8)
+
     if initial is None:
+        initial = "mixed"
+    if isinstance(initial, str):
+        if initial not in INITIAL_STATES:
+            raise ParameterError(
+                f"initial must be one of {', '.join(INITIAL_STATES)} or an array of ±1, got {initial!r}"
+            )
         out = np.empty((chains, n), dtype=np.int8)
         for c in range(chains):
-            out[c] = np.where(np.random.default_rng(int(keys[c])).random(n) < 0.5, -1, 1)
+            kind = ("random", "up", "down")[c % 3] if initial == "mixed" else initial
+            out[c] = random_row(c) if kind == "random" else (1 if kind == "up" else -1)
         return out
-    if isinstance(initial, str):
-        if initial not in ("up", "down"):
-            raise ParameterError(f"initial must be None, 'up', 'down' or an array of ±1, got {initial!r}")
-        return np.full((chains, n), 1 if initial == "up" else -1, dtype=np.int8)
     given = np.asarray(initial)
     try:
         given = np.broadcast_to(given, (chains, n))
@@ -179,11 +218,59 @@ def _initial_spins(initial, keys, n):
     return given.astype(np.int8)
 
 
+def read_initial_state(path, n_nodes: int, chains: int) -> np.ndarray:
+    """Start states from a file: a JSON list (n values, or chains lists of n) or whitespace-separated text.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file (``--init FILE``).
+    n_nodes : int
+        Spins of the model [-].
+    chains : int
+        Chains of the run [-].
+
+    Returns
+    -------
+    ndarray of int8, shape (n,) or (chains, n)
+        Values of +1/-1.
+    """
+    import json
+    from pathlib import Path
+
+    from noisecircuits.errors import DataError
+
+    path = Path(path)
+    name = f"--init file {str(path)!r}"
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise DataError(f"{name} does not exist; give mixed, random, up, down or a file of +1/-1 values") from None
+    except OSError as exc:
+        raise DataError(f"{name} cannot be read: {exc.strerror}") from None
+    if size > 64 * (n_nodes * chains + 16):
+        raise DataError(f"{name} is {size} bytes, far more than {chains} x {n_nodes} values of +1/-1 need")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{name} cannot be read as text: {exc}") from None
+    try:
+        values = json.loads(text) if text.lstrip()[:1] == "[" else text.split()
+        array = np.array(values, dtype=float)
+    except (ValueError, RecursionError, OverflowError):
+        raise DataError(f"{name} must hold numbers +1/-1 (a JSON list or whitespace-separated text)") from None
+    if array.shape not in ((n_nodes,), (chains, n_nodes)):
+        raise DataError(f"{name} must hold {n_nodes} values (or {chains} x {n_nodes}), got shape {array.shape}")
+    if not np.all((array == 1) | (array == -1)):
+        raise DataError(f"{name} must hold only +1 and -1 values")
+    return array.astype(np.int8)
+
+
 def sample_ising(
     model: IsingModel,
     sweeps: int,
     burn_in: int = 0,
-    chains: int = 1,
+    chains: int = DEFAULT_CHAINS,
     seed=None,
     *,
     clamp: dict | None = None,
@@ -191,7 +278,7 @@ def sample_ising(
     colours=None,
     histogram: bool | None = None,
     snapshot_every: int = 0,
-    initial=None,
+    initial="mixed",
     progress=None,
 ) -> IsingRun:
     """Block-Gibbs sampling of an Ising model.
@@ -205,7 +292,7 @@ def sample_ising(
     burn_in : int
         Sweeps discarded first [-].
     chains : int
-        Independent chains [-].
+        Independent chains (default 4, so that R-hat can compare them) [-].
     seed : int, SeedSequence or Generator, optional
         Randomness; chain c uses ``SeedSequence(seed).spawn(chains)[c]``.
     clamp : dict of int to ±1, optional
@@ -218,8 +305,9 @@ def sample_ising(
         Keep the state histogram (default: when n <= 20).
     snapshot_every : int
         Keep every chain's state every this many recorded sweeps (0: never) [-].
-    initial : {None, "up", "down"} or array_like of ±1, shape (chains, n) or (n,)
-        Start state: random (default), all +1, all -1, or given.
+    initial : {"mixed", "random", "up", "down"} or array_like of ±1, shape (chains, n) or (n,)
+        Start state: overdispersed (default: chains cycle through random, all +1, all -1),
+        random, all +1, all -1, or given.
     progress : callable, optional
         Called with the number of sweeps just done.
 
@@ -382,7 +470,7 @@ class PottsRun:
         return summarise_series(self.energies)
 
 
-def sample_potts(model: PottsModel, sweeps: int, burn_in: int = 0, chains: int = 1, seed=None, *, colours=None, progress=None):
+def sample_potts(model: PottsModel, sweeps: int, burn_in: int = 0, chains: int = DEFAULT_CHAINS, seed=None, *, colours=None, progress=None):
     """Block-Gibbs (heat-bath) sampling of a Potts model; parameters as :func:`sample_ising`.
 
     Returns
@@ -453,7 +541,7 @@ class GaussianRun:
         return self.squares.sum(axis=0) / self.energies.size - m * m
 
 
-def sample_gaussian(model: GaussianModel, sweeps: int, burn_in: int = 0, chains: int = 1, seed=None, *, colours=None):
+def sample_gaussian(model: GaussianModel, sweeps: int, burn_in: int = 0, chains: int = DEFAULT_CHAINS, seed=None, *, colours=None):
     """Block-Gibbs sampling of a Gaussian Markov random field; parameters as :func:`sample_ising`.
 
     Returns
