@@ -29,6 +29,7 @@ from noisecircuits.analysis.diagnostics import ESS_MIN, R_HAT_MAX, SeriesSummary
 from noisecircuits.gibbs.colouring import check_colouring, colour_blocks, dsatur_colouring
 from noisecircuits.gibbs.exact import state_string
 from noisecircuits.gibbs.models import GaussianModel, IsingModel, PottsModel
+from noisecircuits.gibbs.schedule import Observer, Schedule, SnapshotObserver
 
 __all__ = ["DEFAULT_CHAINS", "INITIAL_STATES", "read_initial_state", "HISTOGRAM_MAX_SPINS", "IsingRun", "PottsRun", "GaussianRun", "sample_ising", "sample_potts", "sample_gaussian"]
 
@@ -77,6 +78,7 @@ class IsingRun:
     elapsed_s: float
     seed: object = None
     clamp: dict = field(default_factory=dict)
+    schedule: Schedule | None = None
 
     @property
     def n_records(self) -> int:
@@ -117,8 +119,9 @@ class IsingRun:
         return {**watched, "problems": problems, "converged": not problems}
 
     def mean_spins(self) -> np.ndarray:
-        """:math:`\\langle s_i \\rangle` [-]."""
-        return self.spin_sums / self.n_records
+        """:math:`\\langle s_i \\rangle` over every recorded sweep (thinned-out ones included) [-]."""
+        thin = self.schedule.thin if self.schedule is not None else 1
+        return self.spin_sums / (self.n_records * thin)
 
     def state_probabilities(self) -> np.ndarray:
         """Sampled frequency of each state code (needs n <= 20)."""
@@ -133,6 +136,18 @@ class IsingRun:
         return {state_string(code, n): float(p[code]) for code in np.flatnonzero(p)}
 
 
+def _schedule(sweeps, burn_in, schedule) -> Schedule:
+    if schedule is None:
+        if sweeps is None:
+            raise ParameterError("give sweeps (recorded sweeps per chain) or a schedule")
+        return Schedule(_validate.positive_int("sweeps", sweeps), _validate.positive_int("burn_in", burn_in, minimum=0))
+    if not isinstance(schedule, Schedule):
+        raise ParameterError(f"schedule must be a Schedule, got {type(schedule).__name__}")
+    if sweeps is not None or burn_in:
+        raise ParameterError("give either sweeps/burn_in or a schedule, not both")
+    return schedule
+
+
 def _check_common(sweeps, burn_in, chains):
     sweeps = _validate.positive_int("sweeps", sweeps)
     burn_in = _validate.positive_int("burn_in", burn_in, minimum=0)
@@ -140,7 +155,7 @@ def _check_common(sweeps, burn_in, chains):
     return sweeps, burn_in, chains
 
 
-def _blocks(indptr, indices, colours, free):
+def _blocks(indptr, indices, colours, free, schedule=None):
     if colours is None:
         colours = dsatur_colouring(indptr, indices)
     else:
@@ -148,7 +163,13 @@ def _blocks(indptr, indices, colours, free):
         if colours.shape != (indptr.size - 1,):
             raise ParameterError(f"colours must have one entry per node ({indptr.size - 1}), got shape {colours.shape}")
         check_colouring(indptr, indices, colours)
-    return colour_blocks(colours, free)
+    block_nodes, block_ptr = colour_blocks(colours, free)
+    order = schedule.check_block_order(block_ptr.size - 1) if schedule is not None else None
+    if order is None:
+        return block_nodes, block_ptr
+    pieces = [block_nodes[block_ptr[b] : block_ptr[b + 1]] for b in order]
+    sizes = np.array([piece.size for piece in pieces], dtype=np.int64)
+    return np.concatenate(pieces), np.concatenate([[0], np.cumsum(sizes)]).astype(block_ptr.dtype)
 
 
 def _chunks(total, per_chunk):
@@ -159,25 +180,39 @@ def _chunks(total, per_chunk):
         done += step
 
 
-def _run_chunked(call, burn_in, sweeps, n_work, progress, snapshot_every):
-    """Run burn-in then recorded sweeps in chunks; returns elapsed seconds.
+def _run_chunked(call, schedule, n_work, progress, observer_every=()):
+    """Run the warm-up, then the recorded sweeps, in chunks; returns the elapsed seconds.
 
-    ``call(sweep0, n, record_from)`` runs ``n`` sweeps starting at global sweep ``sweep0``.
-    Chunk boundaries never change results (counter-based random numbers).
+    ``call(sweep0, n, record_from)`` runs ``n`` sweeps starting at global sweep ``sweep0``;
+    ``record_from`` is the kept-sample index of the chunk's first kept sample (-1 in warm-up).
+    Recorded chunks hold whole thinning intervals and end where an observer is due (every
+    ``k`` kept samples for each ``k`` in ``observer_every``). Chunk boundaries never change
+    results (counter-based random numbers).
     """
-    per_chunk = max(1, int(_CHUNK_SECONDS * 5e7 / max(n_work, 1))) if progress else max(burn_in, sweeps)
-    if snapshot_every:
-        per_chunk = max(1, min(per_chunk, snapshot_every))
+    thin = schedule.thin
+    if progress:
+        per_chunk = max(1, int(_CHUNK_SECONDS * 5e7 / max(n_work, 1)))
+    else:
+        per_chunk = max(schedule.burn_in, schedule.recorded_sweeps)
     elapsed = 0.0
-    for phase_start, phase_len, recorded in ((0, burn_in, False), (burn_in, sweeps, True)):
-        for offset, step in _chunks(phase_len, per_chunk):
-            if recorded and snapshot_every:
-                step = min(step, snapshot_every - offset % snapshot_every)
-            start = time.perf_counter()
-            call(phase_start + offset, step, offset if recorded else -1)
-            elapsed += time.perf_counter() - start
-            if progress:
-                progress(step)
+    for offset, step in _chunks(schedule.burn_in, per_chunk):
+        start = time.perf_counter()
+        call(offset, step, -1)
+        elapsed += time.perf_counter() - start
+        if progress:
+            progress(step)
+    per_samples = max(1, per_chunk // thin)
+    done = 0
+    while done < schedule.samples:
+        step = min(per_samples, schedule.samples - done)
+        for every in observer_every:
+            step = min(step, every - done % every)
+        start = time.perf_counter()
+        call(schedule.burn_in + done * thin, step * thin, done)
+        elapsed += time.perf_counter() - start
+        if progress:
+            progress(step * thin)
+        done += step
     return elapsed
 
 
@@ -268,7 +303,7 @@ def read_initial_state(path, n_nodes: int, chains: int) -> np.ndarray:
 
 def sample_ising(
     model: IsingModel,
-    sweeps: int,
+    sweeps: int | None = None,
     burn_in: int = 0,
     chains: int = DEFAULT_CHAINS,
     seed=None,
@@ -280,6 +315,8 @@ def sample_ising(
     snapshot_every: int = 0,
     initial="mixed",
     progress=None,
+    schedule: Schedule | None = None,
+    observers=(),
 ) -> IsingRun:
     """Block-Gibbs sampling of an Ising model.
 
@@ -288,7 +325,7 @@ def sample_ising(
     model : IsingModel
         The model (its ``beta`` is the sampling inverse temperature).
     sweeps : int
-        Recorded sweeps per chain [-].
+        Recorded sweeps per chain [-] (or give ``schedule``).
     burn_in : int
         Sweeps discarded first [-].
     chains : int
@@ -310,14 +347,28 @@ def sample_ising(
         random, all +1, all -1, or given.
     progress : callable, optional
         Called with the number of sweeps just done.
+    schedule : Schedule, optional
+        Warm-up, kept samples, thinning and block order, in place of ``sweeps``/``burn_in``.
+    observers : sequence of Observer
+        Receive all chains' states (user numbering) every ``observer.every`` kept samples.
 
     Returns
     -------
     IsingRun
+        ``energies``/``magnetisations`` hold one column per kept sample.
     """
     use("camsari2017")
-    sweeps, burn_in, chains = _check_common(sweeps, burn_in, chains)
+    schedule = _schedule(sweeps, burn_in, schedule)
+    sweeps, burn_in = schedule.samples, schedule.burn_in
+    chains = _validate.positive_int("chains", chains)
     snapshot_every = _validate.positive_int("snapshot_every", snapshot_every, minimum=0)
+    observers = list(observers)
+    for observer in observers:
+        if not isinstance(observer, Observer):
+            raise ParameterError(f"observers must be Observer instances, got {type(observer).__name__}")
+    snapshot_observer = SnapshotObserver(snapshot_every) if snapshot_every else None
+    if snapshot_observer is not None:
+        observers.append(snapshot_observer)
     n = model.n_nodes
     clamp = {} if clamp is None else dict(clamp)
     free = np.ones(n, dtype=bool)
@@ -327,7 +378,7 @@ def sample_ising(
         if value not in (-1, 1):
             raise ParameterError(f"clamped spin {node} must be -1 or +1, got {value!r}")
         free[node] = False
-    block_nodes, block_ptr = _blocks(model.indptr, model.indices, colours, free)
+    block_nodes, block_ptr = _blocks(model.indptr, model.indices, colours, free, schedule)
     keep_hist = (n <= HISTOGRAM_MAX_SPINS) if histogram is None else bool(histogram)
     if keep_hist and n > HISTOGRAM_MAX_SPINS:
         raise ParameterError(f"state histograms are kept only for n <= {HISTOGRAM_MAX_SPINS} spins, got {n}")
@@ -351,17 +402,19 @@ def sample_ising(
     dummy_f, dummy_i = np.zeros(1), np.zeros(1, dtype=np.int64)
     discrete = None if hardware is not None else discrete_fields(weights, biases, indptr, model.beta)
     if discrete is None:
-        no_table = (np.zeros((1, 1), dtype=np.int32), np.zeros((1, 1), dtype=np.int8), dummy_i)
-        discrete_args = (False, *no_table, dummy_i, 1.0, 0, dummy_i)
+        table = kernels.FieldTable(False, np.zeros((1, 1), dtype=np.int32), np.zeros((1, 1), dtype=np.int8), dummy_i,
+                                   dummy_i, 1.0, 0, dummy_i)
     else:
         int_weights, int_biases, unit, offset, thresholds = discrete
         ell = padded_neighbours(indptr, indices, int_weights, tile_ptr)
-        discrete_args = (True, *ell, int_biases.astype(np.int32), unit, offset, thresholds)
+        table = kernels.FieldTable(True, *ell, int_biases.astype(np.int32), unit, offset, thresholds)
     if hardware is not None:
         tables = hardware.tables(n, model.beta)
-        hw_args = (True, tables.offset_x[order], tables.gain_x[order], tables.x0, tables.dx, tables.p_one, tables.keep)
+        hw = kernels.HardwareTables(True, tables.offset_x[order], tables.gain_x[order], tables.x0, tables.dx,
+                                    tables.p_one, tables.keep)
     else:
-        hw_args = (False, dummy_f, dummy_f, 0.0, 1.0, dummy_f, dummy_f)
+        hw = kernels.HardwareTables(False, dummy_f, dummy_f, 0.0, 1.0, dummy_f, dummy_f)
+    graph = kernels.IsingGraph(indptr, indices, weights, biases, float(model.beta), order, tile_ptr, block_tiles)
 
     energies = np.zeros((chains, sweeps))
     mags = np.zeros((chains, sweeps), dtype=np.int64)
@@ -369,7 +422,6 @@ def sample_ising(
     spin_sums = np.zeros((chains, n), dtype=np.int64)
     tile_energy = np.zeros((chains, tile_ptr.size - 1))
     tile_mag = np.zeros((chains, tile_ptr.size - 1), dtype=np.int64)
-    snapshots = []
     no_record = np.zeros((chains, 0))
     no_record_int = np.zeros((chains, 0), dtype=np.int64)
     largest_block = int(np.diff(block_ptr).max())
@@ -379,22 +431,19 @@ def sample_ising(
         spins = np.ascontiguousarray(spins.T)
         spin_sums_layout = np.zeros((n, chains), dtype=np.int64)
         kernel = kernels.ising_chains_kernel(chains, largest_block)
-        static = (indptr, indices, weights, biases, order, tile_ptr, block_tiles, keys)
-        table = discrete_args[1:]
-        buffers = (spin_sums_layout, tile_energy, tile_mag, hist)
 
         def kernel_call(sweep0, n_sweeps, e, m):
-            kernel(spins, *static, sweep0, n_sweeps, *table, e, m, *buffers)
+            records = kernels.IsingRecords(e, m, spin_sums_layout, tile_energy, tile_mag, hist)
+            kernel(spins, graph, table, kernels.SweepRange(keys, sweep0, n_sweeps), records)
 
         def chain_major(state):
             return state.T
     else:
         kernel = kernels.ising_kernel(chains, largest_block)
-        static = (indptr, indices, weights, biases, float(model.beta), order, tile_ptr, block_tiles, keys)
-        buffers = (spin_sums, tile_energy, tile_mag, hist)
 
         def kernel_call(sweep0, n_sweeps, e, m):
-            kernel(spins, *static, sweep0, n_sweeps, *discrete_args, *hw_args, e, m, *buffers)
+            records = kernels.IsingRecords(e, m, spin_sums, tile_energy, tile_mag, hist)
+            kernel(spins, graph, table, hw, kernels.SweepRange(keys, sweep0, n_sweeps), records)
 
         def chain_major(state):
             return state
@@ -407,6 +456,8 @@ def sample_ising(
         out[:, order] = state[:, :n]
         return out
 
+    thin = schedule.thin
+
     def call(sweep0, n_sweeps, record_from):
         if record_from < 0:
             kernel_call(sweep0, n_sweeps, no_record, no_record_int)
@@ -414,17 +465,23 @@ def sample_ising(
         e = np.zeros((chains, n_sweeps))
         m = np.zeros((chains, n_sweeps), dtype=np.int64)
         kernel_call(sweep0, n_sweeps, e, m)
-        energies[:, record_from : record_from + n_sweeps] = e
-        mags[:, record_from : record_from + n_sweeps] = m
-        if snapshot_every and (record_from + n_sweeps) % snapshot_every == 0:
-            snapshots.append(to_user_order(spins))
+        kept = n_sweeps // thin
+        energies[:, record_from : record_from + kept] = e[:, thin - 1 :: thin]
+        mags[:, record_from : record_from + kept] = m[:, thin - 1 :: thin]
+        last = record_from + kept - 1
+        due = [o for o in observers if (last + 1) % o.every == 0]
+        if due:
+            state = to_user_order(spins)
+            for observer in due:
+                observer.observe(last, state)
 
-    elapsed = _run_chunked(call, burn_in, sweeps, chains * n, progress, snapshot_every)
+    elapsed = _run_chunked(call, schedule, chains * n, progress, [o.every for o in observers])
     spin_sums = to_user_order(spin_sums_layout if chains_innermost else spin_sums)
     for node, value in clamp.items():
-        spin_sums[:, node] = value * sweeps
+        spin_sums[:, node] = value * schedule.recorded_sweeps
     spins = to_user_order(spins)
-    total_updates = (burn_in + sweeps) * chains * int(block_nodes.size)
+    total_updates = schedule.total_sweeps * chains * int(block_nodes.size)
+    snapshots = snapshot_observer.states if snapshot_observer is not None else np.zeros((0, chains, n), np.int8)
     return IsingRun(
         model=model,
         energies=energies,
@@ -432,11 +489,12 @@ def sample_ising(
         spin_sums=spin_sums.sum(axis=0).astype(np.float64),
         histogram=hist.sum(axis=0) if keep_hist else None,
         final_spins=spins,
-        snapshots=np.array(snapshots, dtype=np.int8).reshape(-1, chains, n),
+        snapshots=snapshots,
         spin_updates=total_updates,
         elapsed_s=elapsed,
         seed=seed,
         clamp=clamp,
+        schedule=schedule,
     )
 
 
@@ -501,7 +559,7 @@ def sample_potts(model: PottsModel, sweeps: int, burn_in: int = 0, chains: int =
         kernel(states, *static, sweep0, n_sweeps, e, occupations, local, scratch)
         energies[:, record_from : record_from + n_sweeps] = e
 
-    elapsed = _run_chunked(call, burn_in, sweeps, chains * n, progress, 0)
+    elapsed = _run_chunked(call, Schedule(sweeps, burn_in), chains * n, progress)
     return PottsRun(model, energies, occupations, states, (burn_in + sweeps) * chains * n, elapsed)
 
 
@@ -580,5 +638,5 @@ def sample_gaussian(model: GaussianModel, sweeps: int, burn_in: int = 0, chains:
         kernel(values, *static, sweep0, n_sweeps, e, sums, squares, local)
         energies[:, record_from : record_from + n_sweeps] = e
 
-    elapsed = _run_chunked(call, burn_in, sweeps, chains * n, None, 0)
+    elapsed = _run_chunked(call, Schedule(sweeps, burn_in), chains * n, None)
     return GaussianRun(model, energies, sums, squares, values, (burn_in + sweeps) * chains * n, elapsed)
