@@ -276,8 +276,8 @@ def convergence_problems(summaries: dict, r_hat_max: float = R_HAT_MAX, ess_min:
     Returns
     -------
     list of str
-        One short phrase per failed check, e.g. ``"R-hat 1.22 for energy"``; a NaN diagnostic
-        (too few draws) counts as failed.
+        One short phrase per failed check, e.g. ``"R-hat 1.22 > 1.01 for energy"``; a NaN
+        diagnostic (too few draws) counts as failed.
     """
     if not r_hat_max > 1:
         raise ParameterError(f"the R-hat threshold must be > 1, got {r_hat_max!r}")
@@ -285,6 +285,9 @@ def convergence_problems(summaries: dict, r_hat_max: float = R_HAT_MAX, ess_min:
         raise ParameterError(f"the ESS threshold must be > 0, got {ess_min!r}")
     problems = []
     for name, s in summaries.items():
+        if np.isnan(s.r_hat) or np.isnan(s.ess_bulk) or np.isnan(s.ess_tail):
+            problems.append(f"fewer than {_MIN_DRAWS} draws per chain to diagnose {name}")
+            continue
         if not s.r_hat <= r_hat_max:
             problems.append(f"R-hat {s.r_hat:.3g} > {r_hat_max:g} for {name}")
         for kind, value in (("bulk", s.ess_bulk), ("tail", s.ess_tail)):

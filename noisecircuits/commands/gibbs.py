@@ -168,11 +168,18 @@ def _verdict(summaries: dict, args, command: str) -> dict:
             f"noisecircuits gibbs {command}: warning: not converged ({'; '.join(problems)}); "
             f"the estimates and their errors are not reliable: run more {sweeps} or --burn-in\n"
         )
+    import numpy as np
+
     values = list(summaries.values())
+
+    def worst(name, pick):  # NaN (too few draws) wins, and becomes null in the JSON
+        numbers = np.array([getattr(s, name) for s in values], dtype=float)
+        return float("nan") if np.isnan(numbers).any() else float(pick(numbers))
+
     return {
-        "r_hat": max(s.r_hat for s in values),
-        "ess_bulk": min(s.ess_bulk for s in values),
-        "ess_tail": min(s.ess_tail for s in values),
+        "r_hat": worst("r_hat", np.max),
+        "ess_bulk": worst("ess_bulk", np.min),
+        "ess_tail": worst("ess_tail", np.min),
         "converged": not problems,
         "convergence_problems": problems,
     }

@@ -271,6 +271,12 @@ def ising_from_json(path, budget=None) -> IsingModel:
         Limits checked before the model's arrays are built.
     """
     path = Path(path)
+    if budget is not None and path.is_file():
+        from noisecircuits.budget import check_budget
+
+        # decoded JSON numbers and lists take about 40 bytes of Python objects per byte of text at worst
+        check_budget(f"reading model file {str(path)!r}", memory_bytes=40.0 * path.stat().st_size, budget=budget,
+                     options="the model file's size")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -110,3 +110,8 @@ def test_constant_and_short_series():
         dg.ess_bulk([1.0, 2.0])
     with pytest.raises(ParameterError, match="R-hat threshold must be > 1"):
         dg.convergence_problems({}, r_hat_max=1.0)
+
+
+def test_too_few_draws_is_one_problem_per_quantity():
+    s = dg.summarise_series(np.random.default_rng(1).normal(size=(4, 3)))
+    assert dg.convergence_problems({"energy": s}) == ["fewer than 4 draws per chain to diagnose energy"]
