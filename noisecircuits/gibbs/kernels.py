@@ -261,6 +261,7 @@ def _potts_sweeps(
     indices,
     weights,
     fields,
+    update_fields,
     beta,
     block_nodes,
     block_ptr,
@@ -272,6 +273,9 @@ def _potts_sweeps(
     local,
     scratch,
 ):
+    """Potts heat-bath sweeps: node i takes state a with probability proportional to
+    ``exp(beta (update_fields[i, a] + sum_j J_ij [s_j = a]))``; the recorded energy uses ``fields``
+    (they differ when a calibrated cell's bias network shifts the update)."""
     n_chains, n_nodes = states.shape
     q = fields.shape[1]
     n_blocks = block_ptr.shape[0] - 1
@@ -286,7 +290,7 @@ def _potts_sweeps(
                 i = block_nodes[start + k % size]
                 logits = scratch[k]
                 for a in range(q):
-                    logits[a] = fields[i, a]
+                    logits[a] = update_fields[i, a]
                 for e in range(indptr[i], indptr[i + 1]):
                     logits[states[c, indices[e]]] += weights[e]
                 top = logits[0]

@@ -528,8 +528,12 @@ class PottsRun:
         return summarise_series(self.energies)
 
 
-def sample_potts(model: PottsModel, sweeps: int, burn_in: int = 0, chains: int = DEFAULT_CHAINS, seed=None, *, colours=None, progress=None):
+def sample_potts(model: PottsModel, sweeps: int, burn_in: int = 0, chains: int = DEFAULT_CHAINS, seed=None, *,
+                 colours=None, progress=None, hardware=None):
     """Block-Gibbs (heat-bath) sampling of a Potts model; parameters as :func:`sample_ising`.
+
+    ``hardware`` (a :class:`~noisecircuits.gibbs.categorical.CategoricalHardwareMode`) draws every
+    node through a calibrated categorical cell; the recorded energies stay those of ``model``.
 
     Returns
     -------
@@ -547,7 +551,12 @@ def sample_potts(model: PottsModel, sweeps: int, burn_in: int = 0, chains: int =
     local = np.zeros((chains, n))
     scratch = np.zeros((chains * n, q))
     kernel = kernels.potts_kernel(chains, int(np.diff(block_ptr).max()))
-    static = (model.indptr, model.indices, model.weights, model.fields, float(model.beta), block_nodes, block_ptr, keys)
+    if hardware is None:
+        update_beta, update_fields = float(model.beta), model.fields
+    else:
+        update_beta, update_fields = hardware.update_law(model)
+    static = (model.indptr, model.indices, model.weights, model.fields, np.ascontiguousarray(update_fields),
+              float(update_beta), block_nodes, block_ptr, keys)  # fmt: skip
     none = np.zeros((chains, 0))
     kernel(states, *static, 0, 0, none, occupations, local, scratch)
 
