@@ -135,7 +135,9 @@ def _check_size(args, n_nodes: int, n_edges: int, sweeps: int, what: str, sweeps
     check_budget(
         what,
         memory_bytes=ising_run_bytes(n_nodes, n_edges, args.chains, sweeps, snapshots=_SNAPSHOTS if hardware else 0),
-        seconds=ising_run_seconds(n_nodes, args.chains, args.burn_in + sweeps, hardware=hardware),
+        # with --cell an ideal reference run with the same schedule follows the hardware run
+        seconds=ising_run_seconds(n_nodes, args.chains, args.burn_in + sweeps, hardware=hardware)
+        + (ising_run_seconds(n_nodes, args.chains, args.burn_in + sweeps) if hardware else 0.0),
         budget=budget_from_args(args),
         options=f"--chains/{sweeps_option}" + ("/--size" if what.endswith("ising2d") else ""),
     )
