@@ -36,6 +36,9 @@ REFERENCES: dict[str, str] = {
     "Phys. Rev. X 7, 031014 (2017). doi:10.1103/PhysRevX.7.031014",
     "sokal1997": "A. D. Sokal, Monte Carlo methods in statistical mechanics: foundations and new algorithms, "
     "in Functional Integration, Springer (1997). doi:10.1007/978-1-4899-0319-8_6",
+    "vehtari2021": "A. Vehtari, A. Gelman, D. Simpson, B. Carpenter, P.-C. Buerkner, Rank-normalization, folding, "
+    "and localization: an improved R-hat for assessing convergence of MCMC, Bayesian Anal. 16, 667 (2021). "
+    "doi:10.1214/20-BA1221",
     "onsager1944": "L. Onsager, Crystal statistics I, Phys. Rev. 65, 117 (1944). doi:10.1103/PhysRev.65.117",
     "yang1952": "C. N. Yang, The spontaneous magnetization of a two-dimensional Ising model, Phys. Rev. 85, 808 "
     "(1952). doi:10.1103/PhysRev.85.808",

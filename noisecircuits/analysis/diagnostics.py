@@ -32,6 +32,7 @@ import numpy as np
 from scipy import special, stats
 
 from noisecircuits.analysis.autocorrelation import autocovariances, integrated_autocorrelation_time
+from noisecircuits.citations import use
 from noisecircuits.errors import DataError, ParameterError
 
 __all__ = [
@@ -237,6 +238,7 @@ def summarise_series(series) -> SeriesSummary:
     -------
     SeriesSummary
     """
+    use("vehtari2021")
     x = np.atleast_2d(np.asarray(series, dtype=np.float64))
     if x.ndim != 2 or x.size == 0:
         raise DataError(f"series must be 1-D (n,) or 2-D (chains, n) and not empty, got shape {np.shape(series)}")
