@@ -30,8 +30,6 @@ _DEFAULT_TEMPERATURE = 300.0
 #: Snapshots per chain kept for the pseudo-likelihood beta_eff of a --cell run.
 _SNAPSHOTS = 200
 
-_EXAMPLE_ISING2D = "example: noisecircuits gibbs ising2d --size 64 --beta 0.4 --json"
-_EXAMPLE_MODEL = "example: noisecircuits gibbs model model.json --samples 20000 --json"
 
 
 def load_cell_file(path):
@@ -64,28 +62,27 @@ def _r_hat_threshold(text: str) -> float:
 
 def _add_run_options(parser, samples_option: str) -> None:
     parser.add_argument(samples_option, type=positive_int, default=_DEFAULT_SWEEPS,
-                        help="recorded sweeps per chain (default %(default)s)")
+                        help="recorded sweeps per chain")
     parser.add_argument("--burn-in", type=non_negative_int, default=_DEFAULT_BURN_IN,
-                        help="discarded sweeps per chain (default %(default)s)")
+                        help="discarded sweeps per chain")
     parser.add_argument("--chains", type=positive_int, default=_DEFAULT_CHAINS,
-                        help="independent chains, each from its own seed (default %(default)s)")
+                        help="independent chains, each from its own seed")
     parser.add_argument("--init", default="mixed", metavar="mixed|random|up|down|FILE",
                         help="start states: mixed (chains cycle random/up/down), random, all +1, all -1, or a "
-                             "JSON/text file of n (or chains x n) values of +1/-1 (default %(default)s)")
+                             "JSON/text file of n (or chains x n) values of +1/-1")
     parser.add_argument("--r-hat-max", type=_r_hat_threshold, default=1.01,
-                        help="largest split-R-hat of a converged run, > 1 (default %(default)s)")
+                        help="largest split-R-hat of a converged run, > 1")
     parser.add_argument("--ess-min", type=positive_float, default=400.0,
-                        help="smallest bulk and tail ESS of a converged run (default %(default)g)")
-    parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default %(default)s)")
+                        help="smallest bulk and tail ESS of a converged run")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed")
     parser.add_argument("--cell", metavar="CELL.json", help="drive updates with this calibrated cell model")
     parser.add_argument("--temperature", type=positive_float, default=_DEFAULT_TEMPERATURE,
-                        help="chip temperature [K], 200-450 (with --cell; default %(default)s)")
+                        help="chip temperature [K], 200-450 (with --cell)")
     parser.add_argument("--update-interval", type=non_negative_float, default=0.0,
-                        help="time between updates of one cell [s] (with --cell; 0: every read is fresh; "
-                             "default %(default)s)")
+                        help="time between updates of one cell [s] (with --cell; 0: every read is fresh)")
     parser.add_argument("--mismatch", action="store_true", help="draw per-cell mismatch from the cell's statistics")
     parser.add_argument("--chip-seed", type=non_negative_int, default=0,
-                        help="seed of the mismatch draw (the chip; default %(default)s)")
+                        help="seed of the mismatch draw (the chip)")
     add_budget_flags(parser)
     add_json_flag(parser)
 
@@ -114,14 +111,14 @@ def register(subparsers) -> None:
     sub = parser.add_subparsers(dest="gibbs_command", metavar="MODEL")
     sub.required = True
 
-    lattice = sub.add_parser("ising2d", help="periodic L x L Ising lattice, J = 1", epilog=_EXAMPLE_ISING2D)
+    lattice = sub.add_parser("ising2d", help="periodic L x L Ising lattice, J = 1")
     lattice.add_argument("--size", type=positive_int, required=True, help="lattice side L (>= 3)")
     lattice.add_argument("--beta", type=finite_float, required=True, help="inverse temperature [1/J], >= 0")
-    lattice.add_argument("--field", type=finite_float, default=0.0, help="uniform field H [J] (default %(default)s)")
+    lattice.add_argument("--field", type=finite_float, default=0.0, help="uniform field H [J]")
     _add_run_options(lattice, "--sweeps")
     lattice.set_defaults(func=run_ising2d)
 
-    model = sub.add_parser("model", help='JSON model {"spins", "beta", "biases", "couplings"}', epilog=_EXAMPLE_MODEL)
+    model = sub.add_parser("model", help='JSON model {"spins", "beta", "biases", "couplings"}')
     model.add_argument("model", metavar="MODEL.json", help="model file")
     _add_run_options(model, "--samples")
     model.set_defaults(func=run_model)

@@ -106,4 +106,4 @@ def test_help_shows_defaults_and_an_example(capsys):
         main(["gibbs", "ising2d", "--help"])
     text = capsys.readouterr().out
     text = " ".join(text.split())
-    assert "default 300.0" in text and "default 4" in text and "example: noisecircuits gibbs ising2d" in text
+    assert "(default: 300)" in text and "(default: 4)" in text and "example: noisecircuits gibbs ising2d" in text
