@@ -71,8 +71,11 @@ def run(args) -> dict:
     import os
 
     from noisecircuits.sweeps import SweepSpec, run_sweep
+    from noisecircuits.sweeps.runner import check_grid_size
 
     check_output_path("--out", args.out, directory=True)
+    budget = budget_from_args(args)
+    check_grid_size(args.kind, len(args.temperatures) * len(args.biases) * max(args.mismatch_samples, 1), budget)
     _check_temperatures(args.temperatures)
     _check_biases(args.kind, args.biases, args.temperatures)
     spec = SweepSpec(
@@ -94,7 +97,7 @@ def run(args) -> dict:
             force=args.force,
             csv=args.csv,
             show_progress=False if args.json else None,
-            budget=budget_from_args(args),
+            budget=budget,
         )
 
 

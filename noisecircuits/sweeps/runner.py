@@ -48,6 +48,7 @@ __all__ = [
     "read_manifest",
     "load_results",
     "estimate_sweep",
+    "check_grid_size",
     "checkpoint_document",
     "SweepCheckpointWarning",
     "MANIFEST",
@@ -153,6 +154,10 @@ def read_manifest(directory) -> dict:
         raise DataError(f"{path} not found: {directory} holds no sweep")
     if why is None and not (isinstance(document, dict) and isinstance(document.get("parameters"), dict)):
         why = f"holds a JSON {type(document).__name__} without a 'parameters' object"
+    if why is None and document.get("parameters_sha256", parameters_hash(document["parameters"])) != parameters_hash(
+        document["parameters"]
+    ):
+        why = "does not match its parameters_sha256 (altered or damaged)"
     if why is not None:
         raise DataError(f"{path} {why}: it is not a sweep manifest")
     return document
@@ -322,14 +327,21 @@ def estimate_sweep(spec: SweepSpec) -> tuple[float, float]:
     return float(len(spec)) * BYTES_PER_POINT, estimate_seconds(spec)
 
 
+def check_grid_size(kind: str, n_points: int, budget=None) -> None:
+    """Refuse a grid whose bookkeeping alone would exceed the memory limit (before the grid is built)."""
+    from noisecircuits.budget import check_budget
+
+    check_budget(f"sweep {kind} ({n_points} point{'s' if n_points != 1 else ''})", memory_bytes=float(n_points) * BYTES_PER_POINT, budget=budget,
+                 options="--temperatures/--biases/--mismatch-samples")
+
+
 def _check_size(spec: SweepSpec, budget) -> None:
     from noisecircuits.budget import check_budget
     from noisecircuits.sweeps.circuit_kinds import estimate_seconds
 
-    what = f"sweep {spec.kind} ({len(spec)} points)"
-    check_budget(what, memory_bytes=float(len(spec)) * BYTES_PER_POINT, budget=budget,
-                 options="--temperatures/--biases/--mismatch-samples")
-    check_budget(what, seconds=estimate_seconds(spec), budget=budget, options="--duration or the grid")
+    check_grid_size(spec.kind, len(spec), budget)
+    check_budget(f"sweep {spec.kind} ({len(spec)} point{'s' if len(spec) != 1 else ''})", seconds=estimate_seconds(spec), budget=budget,
+                 options="--duration or the grid")
 
 
 def run_sweep(spec: SweepSpec, directory, *, workers=1, scheduler=None, force=False, csv=False, show_progress=None,
