@@ -147,6 +147,12 @@ def _join(*notes) -> str:
     return "; ".join(n for n in notes if n)
 
 
+def _shrunk_stderr(p: float, n: float) -> float:
+    """sqrt(p~(1 - p~)/n) with p~ = (p n + 1/2)/(n + 1): never zero, even for p = 0 or 1 [-]."""
+    shrunk = (p * n + 0.5) / (n + 1.0)
+    return math.sqrt(shrunk * (1.0 - shrunk) / n)
+
+
 def honest_binary_point(row: dict, minimum: int = MIN_SWITCHES) -> dict:
     """Flag a p-bit point with fewer than ``minimum`` switching events and widen its standard error.
 
@@ -174,14 +180,16 @@ def honest_binary_point(row: dict, minimum: int = MIN_SWITCHES) -> dict:
     low = switches is not None and math.isfinite(float(switches)) and switches < minimum
     if low:
         n = max(1.0, float(switches) / 2.0)
-        p = float(row["p_one"])
-        shrunk = (p * n + 0.5) / (n + 1.0)
-        floor = math.sqrt(shrunk * (1.0 - shrunk) / n)
+        floor = _shrunk_stderr(float(row["p_one"]), n)
         stderr = float(row["p_one_stderr"])
         row["p_one_stderr"] = max(stderr, floor) if math.isfinite(stderr) else floor
         n_eff = float(row.get("n_effective", n))
         row["n_effective"] = min(n_eff, n) if math.isfinite(n_eff) else n
         note = _join(note, f"only {int(switches)} switching events (< {minimum}): p_one_stderr from the switch count")
+    tau = row.get("correlation_time_s")
+    if tau is not None and not math.isfinite(float(tau)):
+        note = _join(note, "correlation_time_s and energy_per_sample_J not measurable: too few complete dwells "
+                     "in each state (simulate longer)")
     row["low_switching"] = bool(low)
     row["note"] = note
     return row
@@ -238,8 +246,11 @@ def finish_binary_point(row: dict, bistable: bool, readout, sample_interval: flo
         row = honest_binary_point(row)
     else:
         tau = monostable_correlation_time(readout, sample_interval)
+        n = min(float(np.asarray(readout).size), total_time / (2.0 * tau))
         row["correlation_time_s"] = tau
-        row["n_effective"] = min(float(np.asarray(readout).size), total_time / (2.0 * tau))
+        row["n_effective"] = n
+        # a trace that never left its state still has an uncertain P(1): at least that of n independent samples
+        row["p_one_stderr"] = max(float(row["p_one_stderr"]), _shrunk_stderr(float(row["p_one"]), n))
         row["low_switching"] = False
         row["note"] = _join(row.get("note", ""), "monostable at this bias and temperature (one stable state): "
                             "correlation_time_s is the read-out's integrated autocorrelation time")
