@@ -394,12 +394,13 @@ def run_sweep(spec: SweepSpec, directory, *, workers=1, scheduler=None, force=Fa
     try:
         directory.mkdir(parents=True, exist_ok=True)
         had_manifest = (directory / MANIFEST).exists()
+        had_lock = (directory / LOCK).exists()
         with _locked(directory):
             try:
                 summary = _run_locked(spec, kind, directory, workers, client, force, csv, show_progress, state)
             except Exception:
                 if state["written"] == 0 and not had_manifest:
-                    _undo(directory, created)  # a refused or failed first run leaves nothing behind
+                    _undo(directory, created, had_lock)  # a refused or failed first run leaves nothing behind
                 raise
     except BaseException:
         if client is not None:
@@ -413,13 +414,14 @@ def run_sweep(spec: SweepSpec, directory, *, workers=1, scheduler=None, force=Fa
     return summary
 
 
-def _undo(directory: Path, created: bool) -> None:
+def _undo(directory: Path, created: bool, had_lock: bool) -> None:
     """Leave ``directory`` as a refused run found it (nothing of this run's stays behind)."""
     if created:
         shutil.rmtree(directory, ignore_errors=True)
         return
-    with contextlib.suppress(FileNotFoundError):
-        (directory / MANIFEST).unlink()
+    for name in (MANIFEST, RESULTS, RESULTS_CSV) + (() if had_lock else (LOCK,)):
+        with contextlib.suppress(FileNotFoundError):
+            (directory / name).unlink()
     with contextlib.suppress(OSError):
         (directory / POINTS).rmdir()  # only when empty
 

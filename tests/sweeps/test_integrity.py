@@ -192,6 +192,10 @@ def test_failing_point_function_in_a_first_run_leaves_nothing(tmp_path):
     with pytest.raises(ParameterError, match="bias out of range"):
         run_sweep(SweepSpec("refuse", [300.0], [0.0, 1.0]), tmp_path / "o", show_progress=False)
     assert not (tmp_path / "o").exists()
+    (tmp_path / "o").mkdir()
+    with pytest.raises(ParameterError, match="bias out of range"):
+        run_sweep(SweepSpec("refuse", [300.0], [0.0, 1.0]), tmp_path / "o", show_progress=False)
+    assert list((tmp_path / "o").iterdir()) == []
 
 
 @pytest.mark.parametrize(
