@@ -6,7 +6,6 @@ import errno
 import os
 import socket
 import stat
-import sys
 from pathlib import Path
 
 import pytest

@@ -255,3 +255,31 @@ def test_workers_exit_when_the_sweep_process_is_killed(tmp_path):
             child.kill()
         if proc.poll() is None:
             proc.kill()
+
+
+def test_full_disk_during_a_sweep_is_named(tmp_path, monkeypatch, capsys):
+    # issue: a full disk during a sweep was reported as "--out 'DIR' is a directory; give a file name"
+    import errno
+    from pathlib import Path
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+
+    monkeypatch.setattr(Path, "write_text", full)
+    out = tmp_path / "o"
+    assert cli.main(_sweep_cli(out=out)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the disk is full" in err[0] and "is a directory" not in err[0], err
+    assert not out.exists()
+
+
+def test_checkpoint_path_that_is_a_directory_is_one_line(copy, capsys):
+    victim = _points(copy)[2]
+    victim.unlink()
+    victim.mkdir()
+    argv = ["sweep", "telegraph", "--temperatures", "280,320", "--biases", "-0.02,0,0.02", "--duration", "2e-5",
+            "--seed", "5", "--workers", "1", "--out", str(copy)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and victim.name in err[0] and "not a regular file" in err[0], err
+    assert "give a file name" not in err[0]
