@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import socket
+import stat
 import time
 import warnings
 from pathlib import Path
@@ -212,10 +213,14 @@ def _remove_stale_temporaries(directory: Path) -> int:
 
 
 def _discard(directory: Path) -> None:
-    shutil.rmtree(directory / POINTS, ignore_errors=True)
-    for name in (RESULTS, RESULTS_CSV, MANIFEST):
-        with contextlib.suppress(FileNotFoundError):
-            (directory / name).unlink()
+    """Remove a previous sweep's manifest, checkpoints and results (``--force``)."""
+    for name in (POINTS, RESULTS, RESULTS_CSV, MANIFEST):
+        path = directory / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
 
 
 def _check_previous(directory: Path, parameters: dict, force: bool) -> None:
@@ -430,6 +435,16 @@ def _run_locked(spec, kind, directory, workers, client, force, csv, show_progres
     parameters = spec.parameters()
     phash = parameters_hash(parameters)
     _check_previous(directory, parameters, force)
+    for name in (MANIFEST, RESULTS, RESULTS_CSV, POINTS):
+        path = directory / name
+        with contextlib.suppress(FileNotFoundError):
+            mode = os.lstat(path).st_mode
+            ok = stat.S_ISDIR(mode) if name == POINTS else _io.check_regular(mode)
+            if not ok:
+                what = "a directory" if name == POINTS else "a regular file"
+                if not force:
+                    raise ParameterError(f"{path} is not {what}; remove it, or use --force to discard the sweep")
+                _discard(directory)
     _remove_stale_temporaries(directory)
     (directory / POINTS).mkdir(parents=True, exist_ok=True)
     _write_manifest(directory, spec, parameters, phash)

@@ -27,6 +27,8 @@ json_values = st.recursive(
 
 operations = st.one_of(
     st.tuples(st.just("delete")),
+    st.tuples(st.just("mkdir")),
+    st.tuples(st.just("symlink"), st.sampled_from(FILES)),
     st.tuples(st.just("truncate"), st.integers(0, 4000)),
     st.tuples(st.just("flip"), st.integers(0, 4000), st.integers(1, 255)),
     st.tuples(st.just("bytes"), st.binary(max_size=64)),
@@ -53,8 +55,17 @@ def _resolve(directory, name):
 def _apply(directory, name, operation):
     path = _resolve(directory, name)
     kind = operation[0]
-    if kind == "delete":
-        path.unlink(missing_ok=True)
+    if kind in ("delete", "mkdir", "symlink"):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+        if kind == "mkdir":
+            path.mkdir()
+        elif kind == "symlink":
+            path.symlink_to(_resolve(directory, operation[1]))
+        return
+    if path.is_dir():
         return
     if not path.exists():
         return
@@ -71,7 +82,7 @@ def _apply(directory, name, operation):
         path.write_text(json.dumps(operation[1]))
     elif kind == "copy":
         source = _resolve(directory, operation[1])
-        if source.exists() and source != path:
+        if source.is_file() and source.resolve() != path.resolve():
             shutil.copyfile(source, path)
     elif kind == "edit-row":
         try:
@@ -82,7 +93,7 @@ def _apply(directory, name, operation):
         path.write_text(json.dumps(document))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(corruptions=st.lists(st.tuples(st.sampled_from(FILES), operations), min_size=1, max_size=3))
 def test_resume_is_exact_or_one_clear_line(finished, tmp_path_factory, corruptions):
     source, reference = finished

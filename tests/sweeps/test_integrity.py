@@ -99,6 +99,24 @@ def test_corrupt_manifest_is_one_line_naming_it(copy, content, capsys):
     capsys.readouterr()
 
 
+def test_manifest_that_is_a_directory_is_refused_then_forced(copy):
+    (copy / "manifest.json").unlink()
+    (copy / "manifest.json").mkdir()
+    with pytest.raises(ParameterError, match=r"manifest.json is a directory.*--force"):
+        run_sweep(SPEC, copy, show_progress=False)
+    summary, _ = _resume(copy, force=True)
+    assert summary["n_computed"] == 6
+
+
+def test_results_that_are_not_a_file_are_refused_then_forced(copy):
+    (copy / "results.parquet").unlink()
+    (copy / "results.parquet").mkdir()
+    with pytest.raises(ParameterError, match=r"results.parquet is not a regular file.*--force"):
+        run_sweep(SPEC, copy, show_progress=False)
+    summary, _ = _resume(copy, force=True)
+    assert summary["n_computed"] == 6 and (copy / "results.parquet").is_file()
+
+
 def test_edited_manifest_hash_is_refused(copy):
     manifest = json.loads((copy / "manifest.json").read_text())
     manifest["parameters_sha256"] = "0" * 64
