@@ -301,3 +301,14 @@ def test_checkpoint_path_that_is_a_directory_is_one_line(copy, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and victim.name in err[0] and "not a regular file" in err[0], err
     assert "give a file name" not in err[0]
+
+
+def test_checkpoint_of_another_sweep_is_recomputed(finished, copy, tmp_path):
+    # issue: a --force sweep writing into a directory another run wrote left rows of both, and a resume kept them
+    other = SweepSpec("telegraph", [280.0, 320.0], [-0.02, 0.0, 0.02], seed=6, duration=2e-5)
+    run_sweep(other, tmp_path / "other", show_progress=False)
+    name = _points(copy)[3].name
+    shutil.copyfile(tmp_path / "other" / "points" / name, copy / "points" / name)
+    summary, messages = _resume(copy)
+    assert len(messages) == 1 and name in messages[0] and "a sweep with other parameters" in messages[0], messages
+    pd.testing.assert_frame_equal(load_results(copy), finished[1], check_exact=True)
