@@ -398,14 +398,13 @@ def run_sweep(spec: SweepSpec, directory, *, workers=1, scheduler=None, force=Fa
     state = {"written": 0}
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        had_manifest = (directory / MANIFEST).exists()
-        had_lock = (directory / LOCK).exists()
+        existing = {name for name in (MANIFEST, RESULTS, RESULTS_CSV, LOCK, POINTS) if os.path.lexists(directory / name)}
         with _locked(directory):
             try:
                 summary = _run_locked(spec, kind, directory, workers, client, force, csv, show_progress, state)
             except Exception:
-                if state["written"] == 0 and not had_manifest:
-                    _undo(directory, created, had_lock)  # a refused or failed first run leaves nothing behind
+                if state["written"] == 0 and MANIFEST not in existing:
+                    _undo(directory, created, existing)  # a refused or failed first run leaves nothing behind
                 raise
     except BaseException:
         if client is not None:
@@ -419,16 +418,18 @@ def run_sweep(spec: SweepSpec, directory, *, workers=1, scheduler=None, force=Fa
     return summary
 
 
-def _undo(directory: Path, created: bool, had_lock: bool) -> None:
-    """Leave ``directory`` as a refused run found it (nothing of this run's stays behind)."""
+def _undo(directory: Path, created: bool, existing: set) -> None:
+    """Remove what this (refused or failed) run created, and nothing that was there before it."""
     if created:
         shutil.rmtree(directory, ignore_errors=True)
         return
-    for name in (MANIFEST, RESULTS, RESULTS_CSV) + (() if had_lock else (LOCK,)):
-        with contextlib.suppress(FileNotFoundError):
-            (directory / name).unlink()
-    with contextlib.suppress(OSError):
-        (directory / POINTS).rmdir()  # only when empty
+    for name in (MANIFEST, RESULTS, RESULTS_CSV, LOCK):
+        if name not in existing:
+            with contextlib.suppress(FileNotFoundError):
+                (directory / name).unlink()
+    if POINTS not in existing:
+        with contextlib.suppress(OSError):
+            (directory / POINTS).rmdir()  # only when empty
 
 
 def _run_locked(spec, kind, directory, workers, client, force, csv, show_progress, state):

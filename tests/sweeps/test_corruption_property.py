@@ -93,7 +93,7 @@ def _apply(directory, name, operation):
         path.write_text(json.dumps(document))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(corruptions=st.lists(st.tuples(st.sampled_from(FILES), operations), min_size=1, max_size=3))
 def test_resume_is_exact_or_one_clear_line(finished, tmp_path_factory, corruptions):
     source, reference = finished

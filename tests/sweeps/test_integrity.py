@@ -79,8 +79,10 @@ def test_missing_manifest_with_checkpoints_is_another_sweep(finished, copy):
     # issue: after deleting manifest.json a resume with another seed reused all 12 old points
     (copy / "manifest.json").unlink()
     other = SweepSpec("telegraph", [280.0, 320.0], [-0.02, 0.0, 0.02], seed=6, duration=3e-5)
+    kept = sorted(p.read_bytes() for p in _points(copy))
     with pytest.raises(ParameterError, match=r"holds sweep results \(points\) but no manifest.json.*--force"):
         run_sweep(other, copy, show_progress=False)
+    assert sorted(p.read_bytes() for p in _points(copy)) == kept and (copy / "results.parquet").exists()
     summary, _ = _resume(copy, other, force=True)
     assert summary["n_computed"] == 6 and summary["n_resumed"] == 0
     assert (load_results(copy)["seed"] == 6).all()
