@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml scripts/setup.sh
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m noisecircuits.demo --out $(DEMO_OUT)
+	$(PY) -m noisecircuits demo --out $(DEMO_OUT)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)

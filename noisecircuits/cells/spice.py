@@ -28,12 +28,12 @@ from noisecircuits._io import atomic_write_text
 from noisecircuits.cells._header import number, provenance_lines
 from noisecircuits.cells.schema import validate_name
 from noisecircuits.citations import use
-from noisecircuits.constants import BOLTZMANN
+from noisecircuits.constants import BOLTZMANN, ZERO_CELSIUS
 from noisecircuits.errors import DataError
 
 __all__ = ["default_noise_step", "render_spice", "write_spice"]
 
-_ZERO_CELSIUS = 273.15
+_ZERO_CELSIUS = ZERO_CELSIUS
 # Abramowitz & Stegun 7.1.26: erf(x) = 1 - (a1 t + ... + a5 t^5) exp(-x^2), t = 1/(1 + p x)
 _AS_P = 0.3275911
 _AS_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
@@ -104,7 +104,7 @@ def render_spice(cell, *, noise_step: float | None = None) -> str:
     relax = number("relaxation rate", RELAXATION_PER_STEP / float(h))
     header = [f"* {line}" for line in provenance_lines(cell)]
     header += [
-        f"* P(1) = F((V(ctl) - v_mid(T)) / v_width(T)), F = {cell.form}, T = temper + 273.15 K",
+        f"* P(1) = F((V(ctl) - v_mid(T)) / v_width(T)), F = {cell.form}, T = temper + {_ZERO_CELSIUS!r} K",
         "* parameters: " + ", ".join(f"{k} = {v}" for k, v in n.items()),
         "* correlation time: " + ", ".join(f"{k} = {number(k, v)}" for k, v in tau.items() if k != "law"),
         f"* noise step h = {hs} s: run .tran with a maximum step <= h/5; seed with .options seed=N",

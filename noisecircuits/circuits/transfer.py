@@ -24,6 +24,7 @@ import numpy as np
 from noisecircuits import _validate
 from noisecircuits.circuits.pbit import PBit, PBitDesign
 from noisecircuits.errors import ParameterError
+from noisecircuits.physics.sampling import energy_per_sample
 
 __all__ = ["pbit_transfer_curve", "COLUMNS", "point_seeds"]
 
@@ -73,7 +74,7 @@ def _sde_point(model: PBit, duration: float, seed, dt) -> dict:
     stats = trace_stats(trace)
     values = trace.values  # the samples trace_stats reads, start state included
     readout = model.readout(values)
-    power = float(model.design.supply_voltage * np.mean(model.supply_current(values)))
+    power = model.supply_power(values)
     tau = stats["correlation_time_s"]
     return {
         "p_one": stats["p_one"],
@@ -83,7 +84,7 @@ def _sde_point(model: PBit, duration: float, seed, dt) -> dict:
         "n_effective": stats["n_effective"],
         "correlation_time_s": tau,
         "supply_power_W": power,
-        "energy_per_sample_J": power * 2.0 * tau,
+        "energy_per_sample_J": energy_per_sample(power, tau),
     }
 
 
@@ -98,7 +99,7 @@ def _exact_point(model: PBit) -> dict:
         "n_effective": math.nan,
         "correlation_time_s": tau,
         "supply_power_W": power,
-        "energy_per_sample_J": power * 2.0 * tau,
+        "energy_per_sample_J": energy_per_sample(power, tau),
     }
 
 

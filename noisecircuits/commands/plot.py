@@ -26,7 +26,7 @@ def register(subparsers) -> None:
 def run(args) -> dict:
     from noisecircuits.plotting import FIGURE_FORMATS, save_figure
     from noisecircuits.errors import ParameterError
-    from noisecircuits.sweeps import figures
+    from noisecircuits.reporting import figures
 
     if not args.out.lower().endswith(FIGURE_FORMATS):
         raise ParameterError(f"--out must end in {', '.join(FIGURE_FORMATS)}, got {args.out!r}")

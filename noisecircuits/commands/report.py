@@ -19,7 +19,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> dict:
-    from noisecircuits.report import write_report
+    from noisecircuits.reporting.report import write_report
 
     target = args.out if args.out is not None else f"{args.directory}/report.html"
     with output_errors("--out", target):

@@ -92,14 +92,15 @@ def _iv(args) -> dict:
 
 
 def _check(args) -> dict:
-    from noisecircuits import crosscheck
+    from noisecircuits.validation import crosscheck
     from noisecircuits.errors import ParameterError
 
     temps = args.temperatures if args.temperatures is not None else [300.0, 320.0]
     _prepare_keep(args)
     if args.design == "pbit":
         frame = crosscheck.check_pbit(args.card, temps, args.biases, seed=args.seed,
-                                      correlation_times=args.correlation_times, workers=args.workers, keep=args.keep)
+                                      correlation_times=args.correlation_times, workers=args.workers, keep=args.keep,
+                                      show_progress=False if args.json else None)
     else:
         if args.biases is not None:
             raise ParameterError("--biases applies to the pbit check only")

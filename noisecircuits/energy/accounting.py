@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from noisecircuits import _validate
 from noisecircuits.citations import use
 from noisecircuits.errors import ParameterError
+from noisecircuits.physics.sampling import energy_per_sample
 
 __all__ = [
     "ChipEnergyParameters",
@@ -168,7 +169,8 @@ def independent_sample_energy(sweep_energy_j: float, tau_int_sweeps: float) -> f
     """:math:`E_{sweep} \\cdot 2\\tau_{int}` [J]: ``sweep_energy_j`` [J], ``tau_int_sweeps`` [sweeps] (>= 0.5)."""
     _validate.non_negative("sweep_energy_j", sweep_energy_j, "J")
     _validate.in_range("tau_int_sweeps", tau_int_sweeps, 0.5, float("inf"))
-    return sweep_energy_j * 2.0 * tau_int_sweeps
+    # the same product as a cell's energy per sample, with the power in J per sweep and time in sweeps
+    return energy_per_sample(sweep_energy_j, tau_int_sweeps)
 
 
 def denoising_chain_energy(cell_energy: float, grid_size: int, sweeps: int, steps: int = 1) -> float:

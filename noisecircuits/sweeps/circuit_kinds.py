@@ -17,6 +17,7 @@ import dataclasses
 import numpy as np
 
 from noisecircuits.errors import ParameterError
+from noisecircuits.physics.sampling import energy_per_sample
 from noisecircuits.sweeps.mismatch import perturb_thresholds
 from noisecircuits.sweeps.registry import register_kind
 
@@ -53,7 +54,7 @@ def pbit_point(params: dict, seed: np.random.SeedSequence) -> dict:
 
     Engine ``sde``: the toolkit's SDE model. Engine ``spice``: the same netlist in ngspice
     with the generic BSIM4 card's capacitance-free variant and seeded shot-noise sources
-    (:func:`noisecircuits.crosscheck.simulate_pbit_spice`); its supply power is the EKV
+    (:func:`noisecircuits.spice.pbit.simulate_pbit_spice`); its supply power is the EKV
     model's supply current at the ngspice node voltages.
 
     Returns
@@ -71,7 +72,7 @@ def pbit_point(params: dict, seed: np.random.SeedSequence) -> dict:
     else:
         row = _pbit_sde_row(design, params, seed)
     tau = row["correlation_time_s"]
-    row["energy_per_sample_J"] = row["supply_power_W"] * 2.0 * tau
+    row["energy_per_sample_J"] = energy_per_sample(row["supply_power_W"], tau)
     return {**row, **shifts}
 
 
@@ -93,13 +94,13 @@ def _pbit_sde_row(design, params, seed) -> dict:
         "n_effective": float(stats["n_effective"]),
         "correlation_time_s": float(stats["correlation_time_s"]),
         "n_switches": int(stats["n_switches"]),
-        "supply_power_W": design.supply_voltage * float(np.mean(model.supply_current(trace.values))),
+        "supply_power_W": model.supply_power(trace.values),
     }
 
 
 def _pbit_spice_row(design, params, seed) -> dict:
     from noisecircuits.analysis.stats import binary_effective_samples
-    from noisecircuits.crosscheck import simulate_pbit_spice
+    from noisecircuits.spice.pbit import simulate_pbit_spice
 
     run = simulate_pbit_spice(design, params["v_bias_V"], params["temperature_K"], duration=params["duration_s"],
                               seed=seed)
@@ -158,7 +159,7 @@ def categorical_point(params: dict, seed: np.random.SeedSequence) -> dict:
         "n_effective": float(stats["n_effective"]),
         "correlation_time_s": tau,
         "supply_power_W": power,
-        "energy_per_sample_J": power * 2.0 * tau,
+        "energy_per_sample_J": energy_per_sample(power, tau),
         **shifts,
     }
 
@@ -209,7 +210,7 @@ def continuous_point(params: dict, seed: np.random.SeedSequence) -> dict:
         "n_samples": int(trace.values.shape[0] * trace.values.shape[1]),
         "correlation_time_s": tau,
         "supply_power_W": power,
-        "energy_per_sample_J": power * 2.0 * tau,
+        "energy_per_sample_J": energy_per_sample(power, tau),
         **shifts,
     }
 

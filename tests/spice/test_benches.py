@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from noisecircuits.calibration import calibrate_card
+from noisecircuits.validation.calibration import calibrate_card
 from noisecircuits.constants import thermal_voltage
 from noisecircuits.errors import NgspiceNotFoundError, ParameterError, SpiceError
 from noisecircuits.fitting.subthreshold import fit_subthreshold_iv_least_squares

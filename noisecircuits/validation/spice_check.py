@@ -19,17 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from noisecircuits.cells.spice import default_noise_step, write_spice
+from noisecircuits.constants import celsius
 from noisecircuits.errors import NgspiceNotFoundError, ParameterError, SpiceError
 from noisecircuits.spice.runner import ngspice_environment
 
 __all__ = ["measure_spice_sampler"]
 
-_ZERO_CELSIUS = 273.15
-
 
 def _bench(cell, biases, temperature, h, n_steps, seed) -> str:
     lines = ["* noisecircuits: sampler check bench", ".include cell.cir", f".options seed={int(seed)}",
-             f".temp {temperature - _ZERO_CELSIUS!r}"]
+             f".temp {celsius(temperature)!r}"]
     for i, v in enumerate(biases):
         lines += [f"Vc{i} c{i} 0 DC {float(v)!r}", f"X{i} c{i} o{i} {cell.name}"]
     lines += [
