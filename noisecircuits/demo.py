@@ -107,11 +107,12 @@ def simulate_transfer(design, spans: dict, duration_tau: float = 100.0, seed: in
     """
     import pandas as pd
 
+    from noisecircuits._seeding import seed_sequence
     from noisecircuits.circuits.pbit import correlation_time_exact
     from noisecircuits.circuits.transfer import pbit_transfer_curve
 
     frames = []
-    roots = np.random.SeedSequence(seed).spawn(len(spans))
+    roots = seed_sequence(seed).spawn(len(spans))
     for root, (temperature, (vm, biases)) in zip(roots, spans.items()):
         duration = duration_tau * correlation_time_exact(design, vm, temperature)
         frame = pbit_transfer_curve(design, [temperature], biases, duration=duration, seed=root, engine="sde")
@@ -370,6 +371,7 @@ def gibbs_with_cell(cell, temperatures=(300.0, 320.0), size: int = 3, beta: floa
         ``{label: distortion}`` with ``kl_divergence_nats``, ``kl_finite_sample_bias_nats``,
         ``beta_eff_energy``, ``energy_per_spin`` and ``energy_per_spin_stderr``.
     """
+    from noisecircuits._seeding import seed_sequence
     from noisecircuits.gibbs import HardwareMode, distortion_report, ising_lattice, sample_ising
 
     model = ising_lattice(size, beta=beta)
@@ -378,7 +380,7 @@ def gibbs_with_cell(cell, temperatures=(300.0, 320.0), size: int = 3, beta: floa
     modes = {"ideal": None}
     for temperature in temperatures:
         modes[f"cell {temperature:g} K"] = HardwareMode(cell, temperature=float(temperature), gain=gain, offset=offset)
-    seeds = np.random.SeedSequence(seed).spawn(len(modes))
+    seeds = seed_sequence(seed).spawn(len(modes))
     result = {}
     for (label, hardware), child in zip(modes.items(), seeds):
         run = sample_ising(model, sweeps, burn_in=500, chains=4, seed=child, histogram=True, hardware=hardware)

@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from noisecircuits import _validate
+from noisecircuits._seeding import seed_sequence
 from noisecircuits.circuits.pbit import PBit, PBitDesign
 from noisecircuits.errors import ParameterError
 from noisecircuits.physics.sampling import energy_per_sample
@@ -60,8 +61,7 @@ def point_seeds(seed, n_points: int) -> list[np.random.SeedSequence]:
     list of SeedSequence
         ``SeedSequence(seed).spawn(n_points)``.
     """
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    return root.spawn(n_points)
+    return seed_sequence(seed).spawn(n_points)
 
 
 def _sde_point(model: PBit, duration: float, seed, dt) -> dict:
