@@ -150,7 +150,7 @@ def categorical_point(params: dict, seed: np.random.SeedSequence) -> dict:
     model = CategoricalCell(design, v_controls=controls, temperature=params["temperature_K"])
     trace = simulate(model, params["duration_s"], paths=1, seed=seed, record_every=RECORD_EVERY)
     stats = trace_stats(trace)
-    power = design.supply_voltage * float(np.mean(model.supply_current(trace.values)))
+    power = model.supply_power(trace)
     tau = float(stats["correlation_time_s"])
     return {
         "occupations": [float(p) for p in stats["occupations"]],
