@@ -1,6 +1,6 @@
 """The main job: the reference p-bit from device physics to energy per sample, end to end.
 
-Run ``python -m noisecircuits.demo --out DIR`` (``make demo``). Stages, each a small function:
+Run ``noisecircuits demo --out DIR`` (``make demo``; :mod:`noisecircuits.commands.demo`). Stages, each a small function:
 
 1. :func:`bias_span` — per temperature, the exact v_mid and the biases spanning
    P(1) ≈ 0.05 … 0.95 (Fokker–Planck);
@@ -21,12 +21,11 @@ Run ``python -m noisecircuits.demo --out DIR`` (``make demo``). Stages, each a s
 9. :func:`gibbs_with_cell` — an enumerable Ising lattice sampled ideally and through the
    calibrated cell (KL divergence to the exact law, effective β).
 
-Also ``noisecircuits demo [--out DIR]``. Every JSON file it writes is strict JSON.
+Every JSON file it writes is strict JSON.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
@@ -35,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["DEMO_TEMPERATURES", "bias_span", "simulate_transfer", "exact_transfer", "summarize", "write_outputs",
-           "spice_check", "fit_deviation", "gibbs_with_cell", "run_demo", "main"]
+           "spice_check", "fit_deviation", "gibbs_with_cell", "run_demo"]
 
 #: Temperatures of the demonstration [K].
 DEMO_TEMPERATURES = (280.0, 300.0, 320.0)
@@ -449,18 +448,6 @@ def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=No
     stream.write(f"  {'GPU / chip, per chip sample':38s} {energy['gpu_over_chip']:.3g}\n")
 
 
-def add_arguments(parser) -> None:
-    """Add the demo's options to ``parser`` (shared by ``noisecircuits demo`` and ``python -m noisecircuits.demo``)."""
-    from noisecircuits.commands._common import positive_float, positive_int
-
-    parser.add_argument("--out", default="demo_output", help="output folder (default demo_output)")
-    parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    parser.add_argument("--duration-tau", type=positive_float, default=400.0,
-                        help="simulated time per point in correlation times at v_mid (default 400)")
-    parser.add_argument("--n-biases", type=positive_int, default=11, help="biases per temperature (default 11)")
-    parser.add_argument("--no-spice", action="store_true", help="skip the ngspice circuit-level check")
-
-
 def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int = 11, spice: bool = True,
              stream=sys.stdout) -> dict:
     """Run the whole demonstration into ``out`` (module docstring) and print its summary.
@@ -519,23 +506,3 @@ def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int =
             "max_abs_delta_p_one": max((gap for gap, _ in deviation.values()), default=math.nan),
             "cell_energy_per_independent_sample_J": [float(v) for v in summary.cell_energy_per_sample_J],
             "chip_energy_per_sample_J": done["energy"]["energy_per_sample_J"]}
-
-
-def main(argv=None) -> int:
-    """Command-line entry: ``python -m noisecircuits.demo [--out DIR] [--seed N] [--duration-tau X]``."""
-    from noisecircuits.errors import NoisecircuitsError
-
-    parser = argparse.ArgumentParser(prog="python -m noisecircuits.demo", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        run_demo(args.out, seed=args.seed, duration_tau=args.duration_tau, n_biases=args.n_biases,
-                 spice=not args.no_spice)
-    except NoisecircuitsError as exc:
-        sys.stderr.write(f"demo: error: {exc}\n")
-        return 2
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
