@@ -22,7 +22,7 @@ def test_import_is_light():
 
 
 def test_thermal_voltage_300K():
-    # U_T = kT/q = 25.852 mV at 300 K (PHYSICS.md section 4)
+    # U_T = kT/q = 25.852 mV at 300 K (docs/physics.md §4)
     assert thermal_voltage(300.0) == pytest.approx(0.025852, abs=2e-6)
 
 

@@ -7,7 +7,7 @@ In weak inversion (source at bulk potential)
     I_D = I_0\, e^{-V_{th}/(n U_T)}\; e^{V_{GS}/(n U_T)}\; \left(1 - e^{-V_{DS}/U_T}\right),
 
 so only the product :math:`A = I_0 e^{-V_{th}/(n U_T)}` and the slope factor :math:`n` are
-identifiable from I–V data (PHYSICS.md §4; Enz, Krummenacher and Vittoz 1995). The fit is
+identifiable from I–V data (docs/physics.md §4; Enz, Krummenacher and Vittoz 1995). The fit is
 ordinary least squares of :math:`y = \ln I_D - \ln(1 - e^{-V_{DS}/U_T}) = \ln A + V_{GS}/(nU_T)`
 over the weak-inversion points; the covariance of :math:`(n, \ln A)` comes from the residual
 variance (data from a simulator carry no noise, so the residuals measure model misfit) by the

@@ -30,7 +30,7 @@ from noisecircuits.spice.units import round_significant
 __all__ = ["ktc_variance", "held_noise_ktc_variance", "iv_sweep", "subthreshold_swing_table",
            "MAX_STEP_PER_NOISE_STEP"]
 
-#: ngspice maximum time step as a fraction of the noise step (PHYSICS.md: <= NT/5).
+#: ngspice maximum time step as a fraction of the noise step (docs/physics.md §5: <= NT/5).
 MAX_STEP_PER_NOISE_STEP = 0.2
 #: the gate sweep starts this far below zero (low-threshold devices are in weak inversion at V_GS = 0) [V]
 _REVERSE_GATE = 0.3

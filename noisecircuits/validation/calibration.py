@@ -37,7 +37,7 @@ from noisecircuits.errors import FitError, ParameterError
 
 __all__ = ["Calibration", "calibrate_card", "threshold_from_sweep", "DEFAULT_V_DS"]
 
-#: Drain-source voltage of the calibration sweeps [V] (PHYSICS.md: swing figures at 50 mV).
+#: Drain-source voltage of the calibration sweeps [V] (docs/physics.md §4: swing figures at 50 mV).
 DEFAULT_V_DS = 0.05
 _GATE_STOP = {"generic": 0.9, "generic-dc": 0.9, "sky130": 1.0}
 

