@@ -23,7 +23,8 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(PY) -m pip install -q -e ".[bench]" || echo "bench: thrml could not be installed; comparisons against it are skipped" >&2
+	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) -m pip install -q -e ".[thrml]" || echo "bench: thrml could not be installed; comparisons against it are skipped" >&2
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:

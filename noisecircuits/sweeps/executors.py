@@ -55,8 +55,8 @@ def run_dask(tasks, address: str):
     """Run the tasks on an existing Dask distributed cluster at ``address`` (``tcp://host:port``)."""
     try:
         from distributed import Client, as_completed
-    except ImportError:  # pragma: no cover - dask[distributed] is a dependency
-        raise ParameterError("--scheduler needs dask.distributed, which is not installed") from None
+    except ImportError:  # the distributed engine is an optional extra
+        raise ParameterError("--scheduler needs dask.distributed: pip install 'noisecircuits[distributed]'") from None
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError) as exc:
