@@ -216,7 +216,7 @@ def _plot(table, exact, path):
     plt.close(fig)
 
 
-def write_outputs(out_dir, table, exact, summary, stream=sys.stdout) -> dict:
+def write_outputs(out_dir, table, exact, summary, stream=None) -> dict:
     """Write ``transfer_curve.csv`` and ``transfer_curve.png`` and print the summary table.
 
     Parameters
@@ -225,14 +225,15 @@ def write_outputs(out_dir, table, exact, summary, stream=sys.stdout) -> dict:
         Output folder (created) [-].
     table, exact, summary : pandas.DataFrame
         Outputs of :func:`simulate_transfer`, :func:`exact_transfer`, :func:`summarize`.
-    stream : file
-        Where the table goes [-].
+    stream : file, optional
+        Where the table goes; default stdout [-].
 
     Returns
     -------
     dict
         Paths written, by name.
     """
+    stream = sys.stdout if stream is None else stream
     from noisecircuits._io import write_table
 
     out_dir = Path(out_dir)
@@ -389,7 +390,7 @@ def gibbs_with_cell(cell, temperatures=(300.0, 320.0), size: int = 3, beta: floa
     return result
 
 
-def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=None, stream=sys.stdout) -> None:
+def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=None, stream=None) -> None:
     """Print the fit per temperature, the SPICE agreement, the Gibbs distortion and the energy table.
 
     Parameters
@@ -406,9 +407,10 @@ def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=No
         :func:`fit_deviation` output [-].
     chip : ChipSettings, optional
         The chip of ``energy`` [-].
-    stream : file
-        Where the text goes [-].
+    stream : file, optional
+        Where the text goes; default stdout [-].
     """
+    stream = sys.stdout if stream is None else stream
     from noisecircuits.pipeline import ChipSettings
 
     chip = ChipSettings() if chip is None else chip
@@ -449,7 +451,7 @@ def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=No
 
 
 def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int = 11, spice: bool = True,
-             stream=sys.stdout) -> dict:
+             stream=None) -> dict:
     """Run the whole demonstration into ``out`` (module docstring) and print its summary.
 
     Parameters
@@ -464,14 +466,15 @@ def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int =
         Biases per temperature [-].
     spice : bool
         Run the ngspice check (skipped anyway without ngspice) [-].
-    stream : file
-        Where the tables go [-].
+    stream : file, optional
+        Where the tables go; default stdout [-].
 
     Returns
     -------
     dict
         ``out``, ``report``, ``seconds`` and the headline numbers.
     """
+    stream = sys.stdout if stream is None else stream
     from noisecircuits.circuits.pbit import PBitDesign
     from noisecircuits.pipeline import ChipSettings, finish_job, save_table
 
