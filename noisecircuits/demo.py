@@ -34,10 +34,18 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["DEMO_TEMPERATURES", "bias_span", "simulate_transfer", "exact_transfer", "summarize", "write_outputs",
-           "spice_check", "fit_deviation", "gibbs_with_cell", "run_demo"]
+           "spice_check", "fit_deviation", "gibbs_with_cell", "estimate_cost", "run_demo"]
 
 #: Temperatures of the demonstration [K].
 DEMO_TEMPERATURES = (280.0, 300.0, 320.0)
+#: Wall time of the SDE transfer curve per bias per correlation time of ``duration_tau``, all three
+#: temperatures together [s] (measured: 3 biases x 200 tau_c in 4.2 s on a loaded 2-core machine; x 2.4)
+_SECONDS_PER_BIAS_TAU = 0.017
+#: Wall time of everything else (ngspice check, fit and exports, Gibbs, chip energy, report) [s]
+_FIXED_SECONDS = 120.0
+#: Largest tau_c of the reference p-bit at v_mid in fastest relaxation times (280 K: 540), and the
+#: bytes held per stored sample (two node voltages, the read-out and its copies) [-, bytes]
+_TIMESCALES_PER_TAU, _BYTES_PER_SAMPLE = 600.0, 64.0
 
 
 def _bias_at(design, temperature, target, v_mid, step):
@@ -448,6 +456,29 @@ def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=No
     for key, label in labels:
         stream.write(f"  {label:38s} {energy[key]:.3e}\n")
     stream.write(f"  {'GPU / chip, per chip sample':38s} {energy['gpu_over_chip']:.3g}\n")
+
+
+def estimate_cost(n_biases: int, duration_tau: float) -> tuple[float, float]:
+    """Order-of-magnitude peak memory [bytes] and wall time [s] of :func:`run_demo`.
+
+    The SDE transfer curve dominates: its points run one after another, each storing one
+    sample per fastest relaxation time of a ``duration_tau`` τ_c long trace.
+
+    Parameters
+    ----------
+    n_biases : int
+        Biases per temperature [-].
+    duration_tau : float
+        Simulated time per point in correlation times at v_mid [-].
+
+    Returns
+    -------
+    (float, float)
+        Memory [bytes] and time [s].
+    """
+    memory = float(duration_tau) * _TIMESCALES_PER_TAU * _BYTES_PER_SAMPLE
+    seconds = _FIXED_SECONDS + _SECONDS_PER_BIAS_TAU * float(n_biases) * float(duration_tau)
+    return memory, seconds
 
 
 def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int = 11, spice: bool = True,

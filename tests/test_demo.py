@@ -116,3 +116,16 @@ def test_demo_writes_strict_json_and_names_each_energy(tmp_path, capsys):
     assert all(0.0 <= g < 0.2 for g in gaps), gaps
     table = pd.read_csv(out / "transfer_curve.csv")
     assert len(table) == 15
+
+
+@pytest.mark.parametrize("args, option", [
+    (["--duration-tau", "1e308"], "--n-biases/--duration-tau"),
+    (["--n-biases", "99999999999"], "--n-biases/--duration-tau"),
+    (["--seed", "-1"], "--seed"),
+])
+def test_demo_refuses_extreme_input_up_front(run_cli_limited, tmp_path, args, option):
+    out = tmp_path / "demo"
+    done = run_cli_limited("demo", "--out", out, *args, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1 and option in done.stderr
+    assert not out.exists()  # refused before anything is written

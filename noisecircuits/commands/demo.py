@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from noisecircuits.commands._common import non_negative_int, output_errors, positive_float, positive_int
+from noisecircuits.commands._common import (
+    add_budget_flags,
+    budget_from_args,
+    non_negative_int,
+    output_errors,
+    positive_float,
+    positive_int,
+)
 
 
 def register(subparsers) -> None:
@@ -21,14 +28,19 @@ def register(subparsers) -> None:
                         help="simulated time per point in correlation times at v_mid (default 400)")
     parser.add_argument("--n-biases", type=positive_int, default=11, help="biases per temperature (default 11)")
     parser.add_argument("--no-spice", action="store_true", help="skip the ngspice circuit-level check")
+    add_budget_flags(parser)
     parser.set_defaults(func=run)
 
 
 def run(args) -> None:
     from pathlib import Path
 
-    from noisecircuits.demo import run_demo
+    from noisecircuits.budget import check_budget
+    from noisecircuits.demo import estimate_cost, run_demo
 
+    memory, seconds = estimate_cost(args.n_biases, args.duration_tau)
+    check_budget("demo", memory_bytes=memory, seconds=seconds, budget=budget_from_args(args),
+                 options="--n-biases/--duration-tau")
     with output_errors("--out", args.out):
         Path(args.out).mkdir(parents=True, exist_ok=True)
     run_demo(args.out, seed=args.seed, duration_tau=args.duration_tau, n_biases=args.n_biases,
