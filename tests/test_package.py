@@ -61,10 +61,13 @@ def _third_party_imports(paths):
     import ast
     from pathlib import Path
 
-    names = set()
+    names, _generated = set(), set()
     for root in paths:
         for path in Path(root).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                # a module a test writes itself, e.g. (tmp_path / "crashing_kind.py").write_text(...)
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.endswith(".py"):
+                    _generated.add(node.value[:-3])
                 if isinstance(node, ast.Import):
                     names.update(a.name.split(".")[0] for a in node.names)
                 elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -73,18 +76,8 @@ def _third_party_imports(paths):
                     if isinstance(node.args[0], ast.Constant):  # pytest.importorskip("verilogae")
                         names.add(str(node.args[0].value).split(".")[0])
     local = {p.stem for root in paths for p in Path(root).rglob("*.py")}  # helper modules beside the tests
-    from importlib.util import find_spec
-
-    # a name no installed distribution provides and that is not importable is a module a test writes itself
-    # (e.g. the sweep runner's crashing kind); the coverage test below looks each name up in the metadata
     return {n for n in names if n not in sys.stdlib_module_names and n != "noisecircuits" and n not in local
-            and (n in _providers() or find_spec(n) is not None)}
-
-
-def _providers():
-    from importlib.metadata import packages_distributions
-
-    return packages_distributions()
+            and n not in _generated}
 
 
 def _requirement_names(requirements):
