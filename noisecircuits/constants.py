@@ -20,6 +20,8 @@ ZERO_CELSIUS: float = _c.zero_Celsius
 #: Temperatures over which the circuit models (EKV devices, shot noise) and their checks are
 #: stated valid, inclusive [K]
 TEMPERATURE_RANGE: tuple[float, float] = (200.0, 450.0)
+#: Absolute temperatures a formula accepts at all (device laws, fits, benches), inclusive [K]
+PHYSICAL_TEMPERATURE_RANGE: tuple[float, float] = (1.0, 1000.0)
 
 __all__ = [
     "BOLTZMANN",
@@ -27,6 +29,7 @@ __all__ = [
     "ROOM_TEMPERATURE",
     "ZERO_CELSIUS",
     "TEMPERATURE_RANGE",
+    "PHYSICAL_TEMPERATURE_RANGE",
     "thermal_voltage",
     "thermal_energy",
     "celsius",

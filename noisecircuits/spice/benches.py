@@ -19,7 +19,7 @@ import pandas as pd
 
 from noisecircuits._validate import in_range, positive
 from noisecircuits.analysis.autocorrelation import mean_and_stderr
-from noisecircuits.constants import BOLTZMANN, celsius, thermal_voltage
+from noisecircuits.constants import BOLTZMANN, PHYSICAL_TEMPERATURE_RANGE, celsius, thermal_voltage
 from noisecircuits.errors import ParameterError, SpiceError
 from noisecircuits.spice.cards import get_card
 from noisecircuits.spice.render import render_netlist
@@ -94,7 +94,7 @@ def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep
     """
     r = positive("resistance", resistance, "Ohm")
     c = positive("capacitance", capacitance, "F")
-    t = in_range("temperature", temperature, 1.0, 1000.0, "K")
+    t = in_range("temperature", temperature, *PHYSICAL_TEMPERATURE_RANGE, "K")
     tau = r * c
     d = positive("duration", duration, "s")
     if d < 100 * tau:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from noisecircuits._validate import in_range, positive
 from noisecircuits.citations import use
-from noisecircuits.constants import ZERO_CELSIUS, thermal_voltage
+from noisecircuits.constants import PHYSICAL_TEMPERATURE_RANGE, ZERO_CELSIUS, thermal_voltage
 from noisecircuits.errors import FitError, ParameterError
 
 __all__ = ["Calibration", "calibrate_card", "threshold_from_sweep", "DEFAULT_V_DS"]
@@ -166,7 +166,7 @@ def calibrate_card(card: str = "generic", polarity: str = "nmos", width: float =
         raise ParameterError(f"card must be one of {', '.join(_GATE_STOP)}, got {card!r}")
     positive("width", width, "m")
     positive("length", length, "m")
-    t_ref = in_range("t_ref", t_ref, 1.0, 1000.0, "K")
+    t_ref = in_range("t_ref", t_ref, *PHYSICAL_TEMPERATURE_RANGE, "K")
     temps = sorted(float(t) for t in temperatures)
     if not temps:
         raise ParameterError("temperatures must list at least one temperature [K]")
