@@ -241,9 +241,9 @@ def write_outputs(out_dir, table, exact, summary, stream=None) -> dict:
     dict
         Paths written, by name.
     """
-    stream = sys.stdout if stream is None else stream
     from noisecircuits._io import write_table
 
+    stream = sys.stdout if stream is None else stream
     out_dir = Path(out_dir)
     csv = write_table(table, out_dir / "transfer_curve.csv")
     png = out_dir / "transfer_curve.png"
@@ -418,9 +418,9 @@ def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=No
     stream : file, optional
         Where the text goes; default stdout [-].
     """
-    stream = sys.stdout if stream is None else stream
     from noisecircuits.pipeline import ChipSettings
 
+    stream = sys.stdout if stream is None else stream
     chip = ChipSettings() if chip is None else chip
     deviation = deviation or {}
     stream.write(f"\nCalibrated cell ({cell.form} form) per temperature; max |dP(1)| = largest gap between the "
@@ -505,9 +505,10 @@ def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int =
     dict
         ``out``, ``report``, ``seconds`` and the headline numbers.
     """
-    stream = sys.stdout if stream is None else stream
     from noisecircuits.circuits.pbit import PBitDesign
     from noisecircuits.pipeline import ChipSettings, finish_job, save_table
+
+    stream = sys.stdout if stream is None else stream
 
     start = time.perf_counter()
 
