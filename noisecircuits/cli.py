@@ -23,7 +23,7 @@ from noisecircuits._version import __version__
 from noisecircuits.errors import NoisecircuitsError
 
 #: Sub-command modules under noisecircuits.commands, in the order shown by --help.
-COMMAND_MODULES = ("simulate", "spice", "fit", "export", "cell", "gibbs", "energy", "sweep", "plot", "report")
+COMMAND_MODULES = ("simulate", "spice", "fit", "export", "cell", "gibbs", "energy", "sweep", "plot", "report", "demo")
 
 EXIT_USAGE = 2
 

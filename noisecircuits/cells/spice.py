@@ -28,12 +28,12 @@ from noisecircuits._io import atomic_write_text
 from noisecircuits.cells._header import check_export_text, number, provenance_lines, safe_text
 from noisecircuits.cells.schema import validate_name
 from noisecircuits.citations import use
-from noisecircuits.constants import BOLTZMANN
+from noisecircuits.constants import BOLTZMANN, ZERO_CELSIUS
 from noisecircuits.errors import DataError
 
 __all__ = ["default_noise_step", "render_spice", "write_spice"]
 
-_ZERO_CELSIUS = 273.15
+_ZERO_CELSIUS = ZERO_CELSIUS
 _TRANSFER = ("v_mid_ref_V", "dv_mid_dT_V_per_K", "v_width_ref_V", "width_exponent", "t_ref_K")
 _TAU = ("tau_peak_ref_s", "tau_activation_energy_J", "tau_shape_exponent", "t_ref_K")
 # every line of the subcircuit starts with one of these (a comment or the elements written below)
@@ -110,7 +110,7 @@ def render_spice(cell, *, noise_step: float | None = None) -> str:
     relax = number("relaxation rate", RELAXATION_PER_STEP / float(h))
     header = [f"* {line}" for line in provenance_lines(cell)]
     header += [
-        f"* P(1) = F((V(ctl) - v_mid(T)) / v_width(T)), F = {cell.form}, T = temper + 273.15 K",
+        f"* P(1) = F((V(ctl) - v_mid(T)) / v_width(T)), F = {cell.form}, T = temper + {_ZERO_CELSIUS!r} K",
         "* parameters: " + ", ".join(f"{k} = {v}" for k, v in n.items()),
         "* correlation time: " + ", ".join(f"{k} = {number(k, tau[k])}" for k in _TAU),
         f"* noise step h = {hs} s: run .tran with a maximum step <= h/5; seed with .options seed=N",

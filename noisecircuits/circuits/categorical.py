@@ -29,8 +29,9 @@ import numpy as np
 from noisecircuits import _validate
 from noisecircuits.circuits._specialised import specialised_terms
 from noisecircuits.circuits._subthreshold import Device, Netlist
-from noisecircuits.circuits.pbit import TEMPERATURE_RANGE, _fastest_timescale
+from noisecircuits.circuits.pbit import _fastest_timescale
 from noisecircuits.citations import use
+from noisecircuits.constants import TEMPERATURE_RANGE
 from noisecircuits.errors import ParameterError, SimulationError
 
 __all__ = ["CategoricalDesign", "CategoricalCell", "softmax"]

@@ -8,7 +8,7 @@ r"""The reduced double well, the canonical bistable SDE model of the toolkit.
 with h the barrier height and b the tilt in units of kT and :math:`\tau` the time unit.
 The stationary law is :math:`p(x) \propto e^{-u(x)}` (Risken 1989, ch. 5). A physical
 well :math:`U` with friction :math:`\eta` and half-separation :math:`x_0` maps onto it by
-:math:`h = \Delta U/kT`, :math:`b = F x_0/kT`, :math:`\tau = \eta x_0^2/kT` (PHYSICS.md §1).
+:math:`h = \Delta U/kT`, :math:`b = F x_0/kT`, :math:`\tau = \eta x_0^2/kT` (docs/physics.md §1).
 """
 
 from __future__ import annotations

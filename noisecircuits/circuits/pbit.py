@@ -37,11 +37,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from noisecircuits import _validate
-from noisecircuits import constants as _constants
 from noisecircuits.circuits._specialised import specialised_terms
 from noisecircuits.circuits._subthreshold import Device, Netlist
 from noisecircuits.citations import use
-from noisecircuits.constants import BOLTZMANN
+from noisecircuits.constants import BOLTZMANN, TEMPERATURE_RANGE
 from noisecircuits.errors import ParameterError, SimulationError
 
 __all__ = [
@@ -54,8 +53,6 @@ __all__ = [
     "correlation_time_exact",
 ]
 
-#: Temperatures the models accept [K] (one copy, in noisecircuits.constants).
-TEMPERATURE_RANGE = _constants.TEMPERATURE_RANGE
 #: Bias voltages the p-bit accepts [V].
 V_BIAS_RANGE = (-0.2, 0.6)
 #: Grid points per axis of the Fokker–Planck solution (convergence: docs/circuits.md).
@@ -329,8 +326,22 @@ class PBit:
         """Current drawn from ``vdd`` at node voltages ``states`` (..., 2) [A]."""
         return self.netlist.supply_current(states, "vdd")
 
-    def supply_power(self) -> float:
-        """V_dd × stationary mean supply current, from the Fokker–Planck density [W]."""
+    def supply_power(self, states=None) -> float:
+        """V_dd × mean supply current: stationary (Fokker–Planck), or over sampled node voltages.
+
+        Parameters
+        ----------
+        states : array_like, optional
+            Node voltages (..., 2) of a trace (SDE or ngspice); the mean is taken over them.
+            Default: the exact stationary mean from the Fokker–Planck density [V].
+
+        Returns
+        -------
+        float
+            Supply power [W].
+        """
+        if states is not None:
+            return float(self.design.supply_voltage * np.mean(self.supply_current(np.asarray(states, dtype=float))))
         x, y = np.meshgrid(self.grid, self.grid, indexing="ij")
         current = self.supply_current(np.stack([x, y], axis=-1))
         return float(self.design.supply_voltage * (self.stationary_density * current).sum())

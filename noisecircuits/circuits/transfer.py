@@ -31,8 +31,10 @@ import math
 import numpy as np
 
 from noisecircuits import _validate
+from noisecircuits._seeding import seed_sequence
 from noisecircuits.circuits.pbit import PBit, PBitDesign
 from noisecircuits.errors import ParameterError
+from noisecircuits.physics.sampling import energy_per_sample
 
 __all__ = ["pbit_transfer_curve", "COLUMNS", "point_seeds", "auto_duration", "honest_binary_point",
            "monostable_correlation_time", "MIN_SWITCHES", "TARGET_SWITCHES", "MIN_DURATION", "MAX_AUTO_STEPS"]
@@ -83,8 +85,7 @@ def point_seeds(seed, n_points: int) -> list[np.random.SeedSequence]:
     list of SeedSequence
         ``SeedSequence(seed).spawn(n_points)``.
     """
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    return root.spawn(n_points)
+    return seed_sequence(seed).spawn(n_points)
 
 
 def auto_duration(model: PBit, *, dt=None, minimum: float = MIN_DURATION, max_steps: float = MAX_AUTO_STEPS):
@@ -208,7 +209,7 @@ def _sde_point(model: PBit, duration, seed, dt) -> dict:
     stats = trace_stats(trace)
     values = trace.values  # the samples trace_stats reads, start state included
     readout = model.readout(values)
-    power = float(model.design.supply_voltage * np.mean(model.supply_current(values)))
+    power = model.supply_power(values)
     row = {
         "p_one": stats["p_one"],
         "p_one_stderr": stats["p_one_stderr"],
@@ -254,7 +255,7 @@ def finish_binary_point(row: dict, bistable: bool, readout, sample_interval: flo
         row["low_switching"] = False
         row["note"] = _join(row.get("note", ""), "monostable at this bias and temperature (one stable state): "
                             "correlation_time_s is the read-out's integrated autocorrelation time")
-    row["energy_per_sample_J"] = row["supply_power_W"] * 2.0 * row["correlation_time_s"]
+    row["energy_per_sample_J"] = energy_per_sample(row["supply_power_W"], row["correlation_time_s"])
     return row
 
 
@@ -269,7 +270,7 @@ def _exact_point(model: PBit) -> dict:
         "n_effective": math.nan,
         "correlation_time_s": tau,
         "supply_power_W": power,
-        "energy_per_sample_J": power * 2.0 * tau,
+        "energy_per_sample_J": energy_per_sample(power, tau),
         "n_switches": math.nan,
         "duration_s": math.nan,
         "low_switching": False,

@@ -49,7 +49,7 @@ def run(args) -> dict:
     from noisecircuits.budget import check_budget
     from noisecircuits.errors import ParameterError
     from noisecircuits.plotting import FIGURE_FORMATS, save_figure
-    from noisecircuits.sweeps import figures
+    from noisecircuits.reporting import figures
 
     if not args.out.lower().endswith(FIGURE_FORMATS):
         raise ParameterError(f"--out must end in {', '.join(FIGURE_FORMATS)}, got {args.out!r}")

@@ -22,7 +22,7 @@ def register(subparsers) -> None:
 def run(args) -> dict:
     from noisecircuits.budget import check_budget
     from noisecircuits.commands.plot import FIGURE_BYTES, input_estimate
-    from noisecircuits.report import write_report
+    from noisecircuits.reporting.report import write_report
 
     memory, seconds = input_estimate(args.directory)
     # the report draws up to four figures and may fit the sweep once

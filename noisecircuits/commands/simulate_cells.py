@@ -31,7 +31,9 @@ __all__ = ["register"]
 
 
 def _energy(power: float, tau: float) -> float:
-    return power * 2.0 * tau if math.isfinite(tau) else float("nan")
+    from noisecircuits.physics.sampling import energy_per_sample
+
+    return energy_per_sample(power, tau) if math.isfinite(tau) else float("nan")
 
 
 def _temperature(args) -> float:

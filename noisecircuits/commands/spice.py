@@ -161,7 +161,7 @@ def _iv(args) -> dict:
 
 
 def _check(args) -> dict:
-    from noisecircuits import crosscheck
+    from noisecircuits.validation import crosscheck
     from noisecircuits.errors import ParameterError
 
     from noisecircuits import _validate
@@ -180,12 +180,12 @@ def _check(args) -> dict:
     start = time.perf_counter()
     if args.design == "pbit":
         frame = crosscheck.check_pbit(args.card, temps, args.biases, seed=args.seed,
-                                      correlation_times=args.correlation_times, workers=args.workers, keep=args.keep)
+                                      correlation_times=args.correlation_times, workers=args.workers, keep=args.keep,
+                                      show_progress=False if args.json else None)
     else:
         func = crosscheck.check_categorical if args.design == "categorical" else crosscheck.check_continuous
         frame = func(args.card, temps[0], seed=args.seed, correlation_times=args.correlation_times,
                      workers=args.workers, keep=args.keep)
-    # one summary line; per-point progress needs a callback from noisecircuits.crosscheck
     sys.stderr.write(f"spice check {args.design}: {len(frame)} points in {time.perf_counter() - start:.1f} s\n")
     points = frame.to_dict(orient="records")
     return {"design": args.design, "card": args.card, "all_agree": bool(all(_agrees(p) for p in points)),

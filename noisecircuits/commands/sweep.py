@@ -126,7 +126,7 @@ def _check_biases(kind: str, biases, temperatures) -> None:
         from noisecircuits.circuits.categorical import V_CONTROL_RANGE as allowed
     else:
         from noisecircuits.constants import thermal_voltage
-        from noisecircuits.sweeps.telegraph import TelegraphPBit
+        from noisecircuits.circuits.telegraph import TelegraphPBit
 
         design = TelegraphPBit()
         # the rates are exp(±x/2): keep |x|/2 well inside the float range at the coldest temperature

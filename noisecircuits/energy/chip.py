@@ -97,7 +97,7 @@ def chip_energy_report(
     steps : int
         T, denoising steps per sample [-].
     params : ChipEnergyParameters, optional
-        Chip parameters (defaults: PHYSICS.md §6).
+        Chip parameters (defaults: docs/physics.md §6).
     cell : object, optional
         Calibrated cell model (random-source energy and hardware-aware measurement).
     cell_energy : float, optional

@@ -6,7 +6,7 @@
   :data:`DEGREE12_OFFSETS` = (0,1), (1,0), (1,2), (2,-1), (0,3), (3,0). Every offset has odd
   Manhattan length, so on a torus with even sides the graph stays bipartite (two colours,
   the checkerboard) while reaching up to three sites away, as the published chip graphs do
-  (PHYSICS.md §6; arXiv:2510.23972).
+  (docs/physics.md §6; arXiv:2510.23972).
 * :func:`random_regular_edges` — uniform-ish random d-regular graph (Steger–Wormald pairing).
 * :func:`erdos_renyi_edges` — G(n, p) with p = mean_degree / (n − 1).
 * :func:`ising_from_json` — ``{"spins": n, "beta": b, "biases": [...], "couplings": [[i, j, J], ...]}``.

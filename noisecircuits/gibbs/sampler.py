@@ -1,6 +1,6 @@
 """Block-Gibbs sampling of Ising, Potts and Gaussian models (entry points).
 
-Heat-bath (Glauber) update of spin i, given its neighbours (PHYSICS.md §3):
+Heat-bath (Glauber) update of spin i, given its neighbours (docs/physics.md §3):
 
 .. math:: P(s_i = +1) = \\sigma(2\\beta I_i),\\qquad I_i = \\sum_j J_{ij} s_j + h_i,
 

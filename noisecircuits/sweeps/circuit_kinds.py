@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from noisecircuits.errors import ParameterError
+from noisecircuits.physics.sampling import energy_per_sample
 from noisecircuits.sweeps.mismatch import perturb_thresholds
 from noisecircuits.sweeps.registry import register_kind
 
@@ -66,7 +67,7 @@ def pbit_point(params: dict, seed: np.random.SeedSequence) -> dict:
 
     Engine ``sde``: the toolkit's SDE model. Engine ``spice``: the same netlist in ngspice
     with the generic BSIM4 card's capacitance-free variant and seeded shot-noise sources
-    (:func:`noisecircuits.crosscheck.simulate_pbit_spice`); its supply power is the EKV
+    (:func:`noisecircuits.spice.pbit.simulate_pbit_spice`); its supply power is the EKV
     model's supply current at the ngspice node voltages.
 
     Returns
@@ -83,7 +84,7 @@ def pbit_point(params: dict, seed: np.random.SeedSequence) -> dict:
     design, shifts = _design(PBitDesign, params)
     if params["engine"] == "spice":
         row = honest_binary_point(_pbit_spice_row(design, params, seed))
-        row["energy_per_sample_J"] = row["supply_power_W"] * 2.0 * row["correlation_time_s"]
+        row["energy_per_sample_J"] = energy_per_sample(row["supply_power_W"], row["correlation_time_s"])
     else:
         row = _pbit_sde_row(design, params, seed)
     return {**row, **shifts}
@@ -111,7 +112,7 @@ def _pbit_sde_row(design, params, seed) -> dict:
         "n_effective": float(stats["n_effective"]),
         "correlation_time_s": float(stats["correlation_time_s"]),
         "n_switches": int(stats["n_switches"]),
-        "supply_power_W": design.supply_voltage * float(np.mean(model.supply_current(trace.values))),
+        "supply_power_W": model.supply_power(trace.values),
         "duration_s": float(duration),
         "note": note,
     }
@@ -120,7 +121,7 @@ def _pbit_sde_row(design, params, seed) -> dict:
 
 def _pbit_spice_row(design, params, seed) -> dict:
     from noisecircuits.analysis.stats import binary_effective_samples
-    from noisecircuits.crosscheck import simulate_pbit_spice
+    from noisecircuits.spice.pbit import simulate_pbit_spice
 
     duration = params["duration_s"] if params["duration_s"] is not None else PBIT_DEFAULT_DURATION
     run = simulate_pbit_spice(design, params["v_bias_V"], params["temperature_K"], duration=duration, seed=seed)
@@ -157,7 +158,7 @@ def estimate_seconds(spec) -> float:
     t_hot = max(spec.temperatures)
     options = dict(spec.options)
     if spec.kind == "telegraph":
-        from noisecircuits.sweeps.telegraph import TelegraphPBit
+        from noisecircuits.circuits.telegraph import TelegraphPBit
 
         try:
             design = TelegraphPBit(**options)
@@ -237,7 +238,7 @@ def categorical_point(params: dict, seed: np.random.SeedSequence) -> dict:
     model = CategoricalCell(design, v_controls=controls, temperature=params["temperature_K"])
     trace = simulate(model, params["duration_s"], paths=1, seed=seed, record_every=RECORD_EVERY)
     stats = trace_stats(trace)
-    power = design.supply_voltage * float(np.mean(model.supply_current(trace.values)))
+    power = model.supply_power(trace)
     tau = float(stats["correlation_time_s"])
     return {
         "occupations": [float(p) for p in stats["occupations"]],
@@ -246,7 +247,7 @@ def categorical_point(params: dict, seed: np.random.SeedSequence) -> dict:
         "n_effective": float(stats["n_effective"]),
         "correlation_time_s": tau,
         "supply_power_W": power,
-        "energy_per_sample_J": power * 2.0 * tau,
+        "energy_per_sample_J": energy_per_sample(power, tau),
         **shifts,
     }
 
@@ -297,7 +298,7 @@ def continuous_point(params: dict, seed: np.random.SeedSequence) -> dict:
         "n_samples": int(trace.values.shape[0] * trace.values.shape[1]),
         "correlation_time_s": tau,
         "supply_power_W": power,
-        "energy_per_sample_J": power * 2.0 * tau,
+        "energy_per_sample_J": energy_per_sample(power, tau),
         **shifts,
     }
 

@@ -78,8 +78,8 @@ def connect_dask(address: str):
     """Connect to the Dask distributed scheduler at ``address``; one clear line when it cannot be reached."""
     try:
         from distributed import Client
-    except ImportError:  # pragma: no cover - dask[distributed] is a dependency
-        raise ParameterError("--scheduler needs dask.distributed, which is not installed") from None
+    except ImportError:  # the distributed engine is an optional extra
+        raise ParameterError("--scheduler needs dask.distributed: pip install 'noisecircuits[distributed]'") from None
     try:
         return Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError) as exc:

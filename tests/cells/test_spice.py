@@ -7,7 +7,7 @@ import pytest
 
 from noisecircuits.cells.model import cell_from_document
 from noisecircuits.cells.spice import default_noise_step, render_spice
-from noisecircuits.cells.spice_check import measure_spice_sampler
+from noisecircuits.validation.spice_check import measure_spice_sampler
 from noisecircuits.errors import DataError, ParameterError
 
 
