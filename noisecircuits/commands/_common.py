@@ -75,8 +75,13 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+#: Largest count of a ``start:stop:count`` range: the list is built while the arguments are
+#: parsed, before any command sizes its work, so it is capped here (80 MB of values).
+MAX_RANGE_COUNT = 10_000_000
+
+
 def float_list(text: str) -> list[float]:
-    """argparse type: ``a,b,c`` or ``start:stop:count`` (inclusive, count >= 1) of finite numbers."""
+    """argparse type: ``a,b,c`` or ``start:stop:count`` (inclusive, 1 <= count <= 1e7) of finite numbers."""
     text = text.strip()
     if ":" in text:
         parts = text.split(":")
@@ -87,8 +92,9 @@ def float_list(text: str) -> list[float]:
             count = int(parts[2])
         except ValueError:
             raise argparse.ArgumentTypeError(f"count in start:stop:count must be an integer >= 1, got {text!r}") from None
-        if count < 1:
-            raise argparse.ArgumentTypeError(f"count in start:stop:count must be an integer >= 1, got {text!r}")
+        if count < 1 or count > MAX_RANGE_COUNT:
+            raise argparse.ArgumentTypeError(
+                f"count in start:stop:count must be an integer in [1, {MAX_RANGE_COUNT}], got {text!r}")
         return [float(v) for v in np.linspace(start, stop, count)]
     items = [t for t in text.split(",")]
     if not items or any(not t.strip() for t in items):

@@ -186,7 +186,8 @@ def _check(args) -> dict:
         func = crosscheck.check_categorical if args.design == "categorical" else crosscheck.check_continuous
         frame = func(args.card, temps[0], seed=args.seed, correlation_times=args.correlation_times,
                      workers=args.workers, keep=args.keep)
-    sys.stderr.write(f"spice check {args.design}: {len(frame)} points in {time.perf_counter() - start:.1f} s\n")
+        if not args.json:  # the p-bit check reports through its own progress line
+            sys.stderr.write(f"spice check {args.design}: {len(frame)} points in {time.perf_counter() - start:.1f} s\n")
     points = frame.to_dict(orient="records")
     return {"design": args.design, "card": args.card, "all_agree": bool(all(_agrees(p) for p in points)),
             "points": points}
