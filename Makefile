@@ -17,13 +17,14 @@ $(STAMP): pyproject.toml scripts/setup.sh
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m noisecircuits.demo --out $(DEMO_OUT)
+	$(PY) -m noisecircuits demo --out $(DEMO_OUT)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(PY) -m pip install -q -e ".[bench]" || echo "bench: thrml could not be installed; comparisons against it are skipped" >&2
+	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) -m pip install -q -e ".[thrml]" || echo "bench: thrml could not be installed; comparisons against it are skipped" >&2
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:

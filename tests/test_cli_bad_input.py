@@ -71,7 +71,7 @@ CASES = [
     pytest.param(["simulate", "pbit", "--temperature", "-300", *SIM], "--temperature", None,
                  id="pbit-temperature-negative"),
     pytest.param(["simulate", "pbit", "--temperature", "10", *SIM], "temperature", None, id="pbit-temperature-cold"),
-    pytest.param(["simulate", "pbit", "--temperature", "300", "--v-bias", "50", *SIM], "v_bias", None,
+    pytest.param(["simulate", "pbit", "--temperature", "300", "--v-bias", "50", *SIM], "--v-bias", None,
                  id="pbit-v-bias-out-of-range"),
     pytest.param(["simulate", "pbit", "--temperature", "300", "--v-bias", "nan", *SIM], "--v-bias", None,
                  id="pbit-v-bias-nan"),
@@ -149,10 +149,10 @@ CASES = [
     # --- energy
     pytest.param([*ENERGY, "--cell", "missing.json"], "missing.json", None, id="energy-cell-missing"),
     pytest.param([*ENERGY, "--cell", "notjson.json"], "notjson.json", None, id="energy-cell-not-json"),
-    pytest.param([*ENERGY, "--cell-energy", "-1"], "cell_energy", None, id="energy-cell-energy-negative"),
+    pytest.param([*ENERGY, "--cell-energy", "-1"], "--cell-energy", None, id="energy-cell-energy-negative"),
     pytest.param([*ENERGY, "--temperature", "-3"], "--temperature", None, id="energy-temperature-negative"),
-    pytest.param([*ENERGY, "--wire-length", "-1"], "wire_length", None, id="energy-wire-length-negative"),
-    pytest.param([*ENERGY, "--toggle-rate", "2"], "toggle_rate", None, id="energy-toggle-rate-above-one"),
+    pytest.param([*ENERGY, "--wire-length", "-1"], "--wire-length", None, id="energy-wire-length-negative"),
+    pytest.param([*ENERGY, "--toggle-rate", "2"], "--toggle-rate", None, id="energy-toggle-rate-above-one"),
     pytest.param([*ENERGY, "--update-interval", "nan"], "--update-interval", None, id="energy-update-interval-nan"),
     pytest.param([*ENERGY, "--size", "many"], "--size", None, id="energy-size-text"),
     # --- sweep

@@ -99,7 +99,7 @@ def test_occupation_and_dwell_times_h2_tilted(tilted_h2):
     assert s["n_switches"] > 5000
     assert set(s) == {"p_right", "p_right_stderr", "mean_dwell_left_s", "mean_dwell_right_s",
                       "mean_dwell_left_stderr_s", "mean_dwell_right_stderr_s", "correlation_time_s",
-                      "n_switches", "path_steps"}
+                      "correlation_time_stderr_s", "n_switches", "n_effective", "path_steps"}
 
 
 def test_occupation_and_dwell_times_h2_symmetric():
@@ -128,8 +128,8 @@ def test_occupation_dwell_times_and_spectrum_h4(tilt):
     trace, s = _run(4.0, tilt, 20_000.0, solver="heun")
     _check_against_exact(4.0, tilt, s)
     # the well-sign (hysteresis) process has a Lorentzian PSD with the exact tau_c at a high barrier
-    model = trace.model
-    sign = hysteresis_state(model.readout(trace.values), *model.wells).astype(float)
+    readout = trace.readout
+    sign = hysteresis_state(readout(trace.values), readout.low, readout.high).astype(float)
     tau_c = oracles.double_well_correlation_time(4.0, tilt, 1.0)
     freqs, psd = telegraph_psd(sign, trace.sample_interval, segment_length=2**16)
     band = (freqs > 0.02 / tau_c) & (freqs < 2.0 / tau_c)
@@ -175,25 +175,33 @@ def test_online_dwells_stay_exact_on_a_thinned_trace(tilted_h2):
     from noisecircuits.analysis.dwell import dwell_times
 
     full, s_full = tilted_h2
-    model = full.model
-    thin = noisecircuits.simulate(model, 20_000.0, paths=4, seed=1, record_every=40)
+    model = ReducedDoubleWell(barrier=2.0, tilt=0.5, tau=1.0)  # the model of tilted_h2
+    # a stride dividing the full run's step count keeps the very same dt (simulate shortens dt
+    # so that whole strides fill the duration)
+    n_steps = full.path_steps // full.paths
+    stride = max(k for k in range(20, 41) if n_steps % k == 0)
+    thin = noisecircuits.simulate(model, full.duration, dt=full.dt, paths=4, seed=1, record_every=stride)
+    assert thin.dt == full.dt
     s = noisecircuits.trace_stats(thin)
     # the kernel counts dwells at every step: identical to the unthinned run with the same seed
     assert s["mean_dwell_left_s"] == s_full["mean_dwell_left_s"]
     assert s["n_switches"] == s_full["n_switches"]
-    # reading dwells from samples 40 steps apart misses brief visits to the minima: biased long by
-    # many SE (measured +11 % on 1 % SE), which is why the kernel tallies them
+    # reading dwells from samples 20-40 steps apart misses brief visits to the minima: biased long
+    # by many SE (measured +11 % at 40 steps on 1 % SE), which is why the kernel tallies them
     sampled = dwell_times(thin.values[..., 0], *model.wells, thin.sample_interval).summary()
     exact = oracles.double_well_dwell_times(2.0, 0.5, 1.0)[0]
     mean, se = sampled.mean_low
     assert mean - exact > 4 * se
 
 
-def test_nonlinear_readout_gets_no_tally():
-    class CubedReadout(ReducedDoubleWell):
-        def readout(self, values):
-            return np.asarray(values)[..., 0] ** 3
+def test_only_a_declared_binary_readout_gets_a_tally():
+    from noisecircuits.sde.readouts import MixtureReadout
 
-    trace = noisecircuits.simulate(CubedReadout(2.0, 0.0, 1.0), 10.0, seed=1)
-    assert trace.dwell_tally is None
+    class ReadAsMixture(ReducedDoubleWell):
+        def readout_spec(self):
+            return MixtureReadout(value=lambda v: np.asarray(v)[..., 0] ** 3, mode=lambda v: np.asarray(v)[..., 0] > 0)
+
+    trace = noisecircuits.simulate(ReadAsMixture(2.0, 0.0, 1.0), 10.0, seed=1)
+    assert trace.dwell_tally is None and isinstance(trace.readout, MixtureReadout)
+    assert noisecircuits.simulate(ReadAsMixture(2.0, 0.0, 1.0).sde_terms(), 10.0, seed=1).readout is None
     assert noisecircuits.simulate(ReducedDoubleWell(2.0, 0.0, 1.0), 10.0, seed=1).dwell_tally is not None

@@ -10,7 +10,7 @@ import pytest
 
 from noisecircuits import cli
 from noisecircuits.errors import DataError
-from noisecircuits.report import RENDER_CHECK_ID, RENDER_OK, build_report, write_report
+from noisecircuits.reporting.report import RENDER_CHECK_ID, RENDER_OK, build_report, write_report
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def test_energy_command_output_is_reported_per_update(sweep_dir, tmp_path):
     document = {"energy_per_update_J": 1e-15, "energy_per_sample_J": 2e-12, "breakdown_J": {"rng": 4e-16,
                 "bias": 6e-16, "clock": 0.0}, "gpu_baseline_J": 4e-8, "trng_baseline_J": 6e-8, "cells": 16}
     (tmp_path / "d" / "energy.json").write_text(json.dumps(document))
-    from noisecircuits.sweeps.figures import energy_bars
+    from noisecircuits.reporting.figures import energy_bars
 
     breakdown, baselines, label = energy_bars(document)
     assert breakdown == {"rng": 4e-16, "bias": 6e-16} and label == "energy per cell update"

@@ -18,6 +18,10 @@ first averaged over consecutive blocks of m samples so that at most
 :data:`MAX_FFT_SAMPLES` remain; the variance of the mean is invariant under this, so
 :math:`\tau_\text{int} = m\,\tau'_\text{int}\,\sigma'^2/\sigma^2` from the block series
 (primed) is a consistent estimate that costs bounded memory.
+
+Multi-chain convergence diagnostics (split-:math:`\hat R`, bulk and tail ESS) and the
+summary of a set of chains are in :mod:`noisecircuits.analysis.diagnostics`, built on
+:func:`autocovariances`.
 """
 
 from __future__ import annotations
@@ -27,7 +31,13 @@ import numpy as np
 from noisecircuits.citations import use
 from noisecircuits.errors import DataError
 
-__all__ = ["autocorrelation", "integrated_autocorrelation_time", "effective_sample_size", "mean_and_stderr"]
+__all__ = [
+    "autocorrelation",
+    "autocovariances",
+    "integrated_autocorrelation_time",
+    "effective_sample_size",
+    "mean_and_stderr",
+]
 
 #: Sokal's window constant c.
 SOKAL_WINDOW = 5.0
@@ -69,14 +79,30 @@ def _sokal_tau(arr: np.ndarray, window: float) -> float:
     return float(max(partial[stop], 0.5))
 
 
-def _autocovariance(arr: np.ndarray) -> np.ndarray:
-    """Path-averaged autocovariance at lags 0..n-1 (biased estimator, FFT)."""
+def autocovariances(paths) -> np.ndarray:
+    """Autocovariance of each path about its own mean at lags 0..n-1 (biased, 1/n; FFT).
+
+    Parameters
+    ----------
+    paths : ndarray, shape (paths, n)
+        Finite samples at a fixed interval [any unit].
+
+    Returns
+    -------
+    ndarray, shape (paths, n)
+        :math:`\\gamma_t = \\frac1n \\sum_{s=0}^{n-1-t} (x_s - \\bar x)(x_{s+t} - \\bar x)` [unit^2].
+    """
+    arr = np.asarray(paths, dtype=float)
     n = arr.shape[1]
     centred = arr - arr.mean(axis=1, keepdims=True)
     size = 1 << int(2 * n - 1).bit_length()
     spectrum = np.fft.rfft(centred, n=size, axis=1)
-    acov = np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=1)[:, :n] / n
-    return acov.mean(axis=0)
+    return np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=1)[:, :n] / n
+
+
+def _autocovariance(arr: np.ndarray) -> np.ndarray:
+    """Path-averaged autocovariance at lags 0..n-1."""
+    return autocovariances(arr).mean(axis=0)
 
 
 def autocorrelation(series, max_lag: int | None = None) -> np.ndarray:

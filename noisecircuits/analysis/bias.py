@@ -2,7 +2,7 @@ r"""Bias extraction: the fraction of time in the high state and the tilt it impl
 
 For the reduced double well the exact occupation is
 :math:`P_\text{right}(h, b) = \int_0^\infty e^{-u} / \int e^{-u}`, which tends to
-:math:`\sigma(2b)` when the barrier is high (PHYSICS.md §3). :func:`implied_tilt` inverts
+:math:`\sigma(2b)` when the barrier is high (docs/physics.md §3). :func:`implied_tilt` inverts
 either relation.
 """
 

@@ -2,7 +2,7 @@ r"""Dwell times of a bistable read-out, with hysteresis at the two well minima.
 
 A dwell in the low state runs from the first sample at or below ``low`` until the first
 later sample at or above ``high``; a dwell in the high state the other way round
-(PHYSICS.md §2: from reaching one well's minimum to first reaching the other's). The dwell
+(docs/physics.md §2: from reaching one well's minimum to first reaching the other's). The dwell
 in progress at the start of each path (its beginning was not observed as an arrival from
 the other well) and the one unfinished at its end are not counted. With the mean dwell
 times :math:`T_\mp` the switching rates are :math:`k_\pm = 1/T_\mp` and the sign process

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timezone
 
 import numpy as np
@@ -12,7 +13,17 @@ from noisecircuits.cells.model import cell_from_document
 from noisecircuits.cells.schema import SCHEMA_VERSION, validate_name
 from noisecircuits.errors import ParameterError
 
-__all__ = ["pbit_cell_from_fits", "categorical_cell_from_fit", "continuous_cell_from_fit", "provenance"]
+__all__ = [
+    "pbit_cell_from_fits",
+    "categorical_cell_from_fit",
+    "continuous_cell_from_fit",
+    "constant_correlation_time",
+    "provenance",
+]
+
+# the schema refuses control characters and line breaks in provenance.source, and more than 1000 of them
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MAX_SOURCE = 1000
 
 _PBIT_PARAMETERS = ("v_mid_ref_V", "dv_mid_dT_V_per_K", "v_width_ref_V", "width_exponent", "t_ref_K")
 
@@ -26,7 +37,7 @@ def provenance(*, source: str, source_sha256: str | None, fit_quality: dict) -> 
     """Provenance block: toolkit version, source description and SHA-256, UTC time, fit quality."""
     return {
         "toolkit_version": __version__,
-        "source": str(source),
+        "source": _CONTROL.sub("?", str(source))[:_MAX_SOURCE],
         "source_sha256": source_sha256,
         "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "fit_quality": fit_quality,
@@ -76,6 +87,7 @@ def pbit_cell_from_fits(
     mismatch: dict | None = None,
     source: str = "",
     on_out_of_range: str = "warn",
+    correlation_time_s: float | None = None,
 ):
     """Build a :class:`~noisecircuits.cells.model.PBitCellModel` from the three fits.
 
@@ -96,10 +108,17 @@ def pbit_cell_from_fits(
         Description of the source data (path) [-].
     on_out_of_range : {"warn", "raise", "ignore"}
         Behaviour of the returned model outside its validity range [-].
+    correlation_time_s : float, optional
+        A correlation time given by the user for data without one (``tau_fit`` must be None): the
+        cell gets a constant correlation-time law with ``source`` ``"given"`` [s].
     """
     validate_name(name)
     params, stderr = _temperature_law(transfer_fit)
-    tau = None if tau_fit is None else {"law": "power_arrhenius", **tau_fit.parameters}
+    tau = None if tau_fit is None else {"law": "power_arrhenius", "source": "fitted", **tau_fit.parameters}
+    if correlation_time_s is not None:
+        if tau_fit is not None:
+            raise ParameterError("--correlation-time is for data without a correlation_time_s column; this data has one")
+        tau = constant_correlation_time(correlation_time_s, t_ref=params["t_ref_K"])
     power = None if power_fit is None else {"law": "log_linear", **power_fit.parameters}
     fit_quality = {
         "transfer": {
@@ -134,6 +153,39 @@ def pbit_cell_from_fits(
         ),
     }
     return cell_from_document(document, on_out_of_range=on_out_of_range)
+
+
+def constant_correlation_time(correlation_time_s, *, t_ref: float) -> dict:
+    """The correlation-time law of a constant, user-given correlation time.
+
+    Parameters
+    ----------
+    correlation_time_s : float
+        The correlation time, the same at every bias and temperature [s].
+    t_ref : float
+        Reference temperature of the cell's laws [K].
+    """
+    value = correlation_time_s
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
+        raise ParameterError(f"--correlation-time must be a finite time > 0 [s], got {correlation_time_s!r}")
+    return {
+        "law": "power_arrhenius",
+        "source": "given",
+        "tau_peak_ref_s": float(value),
+        "tau_activation_energy_J": 0.0,
+        "tau_shape_exponent": 0.0,
+        "t_ref_K": float(t_ref),
+    }
+
+
+def _statistics(fit) -> dict:
+    """Fit-quality entry of a softmax or mixture fit (non-finite values as null)."""
+    return {
+        "log_likelihood": _finite_or_none(fit.log_likelihood),
+        "n_points": int(fit.n_points),
+        **{k: (v if isinstance(v, int) and not isinstance(v, bool) else _finite_or_none(v))
+           for k, v in fit.goodness_of_fit.items()},
+    }
 
 
 def _temperature_range(temperature_range_K) -> list:
@@ -178,7 +230,7 @@ def categorical_cell_from_fit(fit, *, temperature_range_K, name: str = "pdit_cel
         "provenance": provenance(
             source=source,
             source_sha256=None,
-            fit_quality={"log_likelihood": fit.log_likelihood, "n_points": fit.n_points, **fit.goodness_of_fit},
+            fit_quality={"transfer": _statistics(fit)},
         ),
     }
     return cell_from_document(document, on_out_of_range=on_out_of_range)
@@ -215,7 +267,7 @@ def continuous_cell_from_fit(fit, *, temperature_range_K, name: str = "mixture_c
         "provenance": provenance(
             source=source,
             source_sha256=None,
-            fit_quality={"log_likelihood": fit.log_likelihood, "n_points": fit.n_points, **fit.goodness_of_fit},
+            fit_quality={"transfer": _statistics(fit)},
         ),
     }
     return cell_from_document(document, on_out_of_range=on_out_of_range)

@@ -18,7 +18,8 @@ from noisecircuits.fitting.power import fit_supply_power_ls
 __all__ = ["fit_pbit_cell", "calibrate_pbit_cell", "mismatch_statistics"]
 
 
-def fit_pbit_cell(data, *, form: str = "auto", name: str = "pbit_cell", on_out_of_range: str = "warn"):
+def fit_pbit_cell(data, *, form: str = "auto", name: str = "pbit_cell", on_out_of_range: str = "warn",
+                  correlation_time_s: float | None = None):
     """Fit the transfer law (joint temperature law when the data hold several temperatures),
     the correlation-time law and the supply-power law, and build the cell model.
 
@@ -32,6 +33,9 @@ def fit_pbit_cell(data, *, form: str = "auto", name: str = "pbit_cell", on_out_o
         Cell name (identifier) [-].
     on_out_of_range : {"warn", "raise", "ignore"}
         Behaviour of the model outside its validity range [-].
+    correlation_time_s : float, optional
+        Correlation time for data without a measured one (no finite ``correlation_time_s``): the
+        cell gets this constant correlation-time law, so its SPICE export works [s].
 
     Returns
     -------
@@ -54,7 +58,7 @@ def fit_pbit_cell(data, *, form: str = "auto", name: str = "pbit_cell", on_out_o
     t_ref = law["t_ref_K"]
     temperature = data["temperature_K"]
     tau_fit = power_fit = None
-    if "correlation_time_s" in data:
+    if "correlation_time_s" in data and np.any(np.isfinite(data["correlation_time_s"])):
         p = transfer_law.p_one(fit.form, law, data["v_bias_V"], temperature)
         tau_fit = fit_correlation_time_ls(p, temperature, data["correlation_time_s"], t_ref=t_ref)
     if "supply_power_W" in data:
@@ -67,6 +71,7 @@ def fit_pbit_cell(data, *, form: str = "auto", name: str = "pbit_cell", on_out_o
         mismatch=mismatch_statistics(data, form=fit.form, t_ref=t_ref),
         source=data.origin,
         on_out_of_range=on_out_of_range,
+        correlation_time_s=correlation_time_s,
     )
     return cell, fit
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from noisecircuits._io import atomic_write_text
-from noisecircuits.cells._header import provenance_lines
+from noisecircuits.cells._header import check_export_text, provenance_lines
 from noisecircuits.errors import DataError, ParameterError
 from noisecircuits.fitting.data import csv_rows
 
@@ -68,7 +68,7 @@ def render_csv(cell, **grid) -> str:
     out.write(",".join(names) + "\n")
     for row in zip(*(columns[n] for n in names), strict=True):
         out.write(",".join(repr(float(x)) for x in row) + "\n")
-    return out.getvalue()
+    return check_export_text(out.getvalue(), "CSV")
 
 
 def write_csv(cell, path, **grid) -> Path:

@@ -13,7 +13,7 @@ from noisecircuits._io import atomic_write_text
 from noisecircuits.cells.model import cell_from_document
 from noisecircuits.errors import DataError
 
-__all__ = ["dumps_cell", "loads_cell", "write_json", "read_json"]
+__all__ = ["dumps_cell", "loads_cell", "write_json", "read_json", "read_schema_version"]
 
 _MAX_BYTES = 16 * 1024 * 1024
 
@@ -25,7 +25,8 @@ def _refuse_constant(name):
 def dumps_cell(cell) -> str:
     """The cell model's JSON text (indented, keys in schema order)."""
     try:
-        return json.dumps(cell.to_document(), indent=2, allow_nan=False) + "\n"
+        # ensure_ascii: every string is escaped to printable ASCII, so no raw control character is written
+        return json.dumps(cell.to_document(), indent=2, allow_nan=False, ensure_ascii=True) + "\n"
     except ValueError as exc:
         raise DataError(f"cell model cannot be written as JSON: {exc}") from None
 
@@ -54,6 +55,27 @@ def write_json(cell, path) -> Path:
     return atomic_write_text(path, dumps_cell(cell))
 
 
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > _MAX_BYTES:
+            raise DataError(f"{path}: larger than {_MAX_BYTES // (1024 * 1024)} MiB; not a cell model")
+        return path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the file ({exc.strerror})") from None
+
+
+def read_schema_version(path):
+    """The ``schema_version`` a cell-model JSON file declares (None when it declares none) [-]."""
+    path = Path(path)
+    try:
+        document = json.loads(_read_bytes(path).decode("utf-8-sig"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    version = document.get("schema_version") if isinstance(document, dict) else None
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
+
+
 def read_json(path, *, on_out_of_range: str = "warn"):
     """Read a cell model from a JSON file.
 
@@ -65,11 +87,4 @@ def read_json(path, *, on_out_of_range: str = "warn"):
         Behaviour outside the validity range [-].
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > _MAX_BYTES:
-            raise DataError(f"{path}: larger than {_MAX_BYTES // (1024 * 1024)} MiB; not a cell model")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read the file ({exc.strerror})") from None
-    return loads_cell(raw, on_out_of_range=on_out_of_range, origin=str(path))
+    return loads_cell(_read_bytes(path), on_out_of_range=on_out_of_range, origin=str(path))

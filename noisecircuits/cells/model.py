@@ -28,6 +28,7 @@ from noisecircuits.fitting import correlation as _tau_law
 from noisecircuits.fitting import power as _power_law
 from noisecircuits.fitting import transfer_law as _law
 from noisecircuits.fitting._forms import cdf
+from noisecircuits.physics.sampling import energy_per_sample
 
 __all__ = ["PBitCellModel", "CategoricalCellModel", "ContinuousCellModel", "cell_from_document"]
 
@@ -206,7 +207,7 @@ class PBitCellModel(_CellBase):
         p = self._p_one(v_bias, temperature)
         tau = _tau_law.correlation_time(tau_law, p, temperature)
         power = _power_law.supply_power(power_law, temperature)
-        return _scalar_or_array(2.0 * power * tau)
+        return _scalar_or_array(energy_per_sample(power, tau))
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,6 @@ _CLASSES = {"pbit": PBitCellModel, "categorical": CategoricalCellModel, "continu
 
 
 def cell_from_document(document: dict, *, on_out_of_range: str = "warn"):
-    """Build the model object for a (validated) cell-model document."""
-    validate_document(document)
+    """Build the model object for a cell-model document (version 1 documents are upgraded to 2)."""
+    document = validate_document(document)
     return _CLASSES[document["kind"]](document, on_out_of_range=on_out_of_range)

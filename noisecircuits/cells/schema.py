@@ -1,259 +1,255 @@
 """The versioned JSON document of a calibrated cell model, and its validation.
 
-Schema version 1 (see docs/cells.md for the full layout). Common fields:
-``schema_version`` (int, 1), ``kind`` (``pbit`` | ``categorical`` | ``continuous``), ``name``
-(identifier, also the SPICE subcircuit / Verilog-A module name), ``parameters`` (units in the
-names), ``parameter_stderr``, optionally ``parameter_covariance`` (p-bit), ``validity`` (ranges), ``mismatch``, ``provenance``. p-bit cells
-add ``form``, ``correlation_time`` and ``supply_power`` laws and ``energy_per_sample``.
+The layout is published as a JSON Schema (draft 2020-12) shipped beside this module,
+``noisecircuits/cells/cell.schema.json`` (:func:`cell_schema`; see docs/cells.md). The toolkit
+validates with that same file, interpreted here by a small reader of the keywords it uses
+(``type``, ``const``, ``enum``, ``pattern``, ``maxLength``, ``minimum``, ``maximum``,
+``exclusiveMinimum``, ``minItems``, ``maxItems``, ``uniqueItems``, ``items``, ``required``,
+``properties``, ``patternProperties``, ``additionalProperties``, ``allOf``, ``if``/``then``,
+``$ref``), so the published schema and the reader cannot drift apart and ``import noisecircuits``
+needs no schema library. Every object is closed: an unknown or misspelled field is an error that
+names it. Checks that a schema cannot express follow in :mod:`noisecircuits.cells.checks`.
 
-:func:`validate_document` raises :class:`~noisecircuits.errors.DataError` naming the field for an
-unknown schema version, a missing field or a wrong type or value.
+Schema version 2 (written); version 1 documents are read and upgraded (:func:`upgrade_document`):
+the correlation-time law gains ``source`` (``"fitted"``) and the flat ``fit_quality`` of
+categorical and continuous cells moves under ``fit_quality.transfer``.
 """
 
 from __future__ import annotations
 
+import copy
+import difflib
+import functools
+import json
 import math
 import re
+from importlib import resources
 
 from noisecircuits.errors import DataError
 
-__all__ = ["SCHEMA_VERSION", "KINDS", "NAME_PATTERN", "validate_document", "validate_name"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "READABLE_VERSIONS",
+    "KINDS",
+    "cell_schema",
+    "upgrade_document",
+    "check_structure",
+    "validate_document",
+    "validate_name",
+]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Schema versions this toolkit reads (older ones are upgraded on reading).
+READABLE_VERSIONS = (1, 2)
 KINDS = ("pbit", "categorical", "continuous")
-#: Cell names become SPICE subcircuit and Verilog-A module names: a letter, then letters, digits, _.
-NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
-_MAX_STATES = 64
 
-_PBIT_PARAMETERS = ("v_mid_ref_V", "dv_mid_dT_V_per_K", "v_width_ref_V", "width_exponent", "t_ref_K")
-_TAU_FIELDS = ("tau_peak_ref_s", "tau_activation_energy_J", "tau_shape_exponent", "t_ref_K")
-_POWER_FIELDS = ("supply_power_ref_W", "supply_power_log_slope_per_K", "t_ref_K")
-_CONTINUOUS_PARAMETERS = ("weight_v_mid_V", "weight_v_width_V", "mean_zero_V", "mean_one_V", "std_zero_V", "std_one_V")
-
-
-def _fail(field: str, what: str, value) -> DataError:
-    shown = repr(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return DataError(f"cell model field {field!r}: {what}, got {shown}")
+_TYPE_WORDS = {
+    "number": "a finite number",
+    "integer": "an integer",
+    "string": "a string",
+    "object": "an object",
+    "array": "a list",
+    "null": "null",
+    "boolean": "true or false",
+}
+_STATISTICS = ("transfer", "correlation_time", "supply_power")
 
 
-def _section(doc, field: str) -> dict:
-    if field not in doc:
-        raise DataError(f"cell model field {field!r} is missing")
-    value = doc[field]
-    if not isinstance(value, dict):
-        raise _fail(field, "expected an object", value)
-    return value
+@functools.cache
+def _schema_text() -> str:
+    return resources.files("noisecircuits.cells").joinpath("cell.schema.json").read_text(encoding="utf-8")
 
 
-def _number(section: dict, key: str, prefix: str, *, positive=False, non_negative=False, nullable=False):
-    field = f"{prefix}.{key}"
-    if key not in section:
-        raise DataError(f"cell model field {field!r} is missing")
-    value = section[key]
-    if value is None and nullable:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _fail(field, "expected a finite number", value)
-    if positive and value <= 0:
-        raise _fail(field, "must be > 0", value)
-    if non_negative and value < 0:
-        raise _fail(field, "must be >= 0", value)
-    return float(value)
+def cell_schema() -> dict:
+    """The published JSON Schema of the cell document (a fresh copy) [-]."""
+    return json.loads(_schema_text())
 
 
-def _range(section: dict, key: str, prefix: str, *, positive=False) -> list:
-    field = f"{prefix}.{key}"
-    if key not in section:
-        raise DataError(f"cell model field {field!r} is missing")
-    value = section[key]
-    if not isinstance(value, list) or len(value) != 2:
-        raise _fail(field, "expected [low, high]", value)
-    for item in value:
-        if isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item):
-            raise _fail(field, "expected two finite numbers", value)
-    if value[0] > value[1]:
-        raise _fail(field, "low must not exceed high", value)
-    if positive and value[0] <= 0:
-        raise _fail(field, "must be > 0", value)
-    return [float(value[0]), float(value[1])]
+@functools.cache
+def _root() -> dict:
+    return json.loads(_schema_text())
 
 
-def _string(doc: dict, key: str, prefix: str = "", *, choices=None, nullable=False):
-    field = f"{prefix}.{key}" if prefix else key
-    if key not in doc:
-        raise DataError(f"cell model field {field!r} is missing")
-    value = doc[key]
-    if value is None and nullable:
-        return None
-    if not isinstance(value, str):
-        raise _fail(field, "expected a string", value)
-    if choices is not None and value not in choices:
-        raise _fail(field, f"must be one of {', '.join(choices)}", value)
-    return value
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
-def validate_name(name) -> str:
-    """Return ``name`` if it is a safe identifier for netlists and Verilog-A, else raise DataError."""
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise _fail("name", "expected an identifier: a letter, then up to 62 letters, digits or _", name)
-    return name
+def _field(path: str) -> str:
+    return _shown(path or "<document>")
 
 
-def _numbers_section(doc, field, keys, **flags):
-    section = _section(doc, field)
-    return {k: _number(section, k, field, **flags.get(k, {})) for k in keys}
+def _fail(path: str, what: str, value) -> DataError:
+    return DataError(f"cell model field {_field(path)}: {what}, got {_shown(value)}")
 
 
-def _stderr(doc, keys):
-    section = _section(doc, "parameter_stderr")
-    out = {}
-    for k in keys:
-        out[k] = _number(section, k, "parameter_stderr", nullable=True, non_negative=True)
-    return out
+def _join(path: str, key) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
 
 
-def _covariance(doc) -> None:
-    """Optional ``parameter_covariance``: ``{"names": [...], "matrix": [[...]]}`` over fitted parameters."""
-    if doc.get("parameter_covariance") is None:
+def _is_type(value, name: str) -> bool:
+    if name == "null":
+        return value is None
+    if name == "boolean":
+        return isinstance(value, bool)
+    if name == "string":
+        return isinstance(value, str)
+    if name == "object":
+        return isinstance(value, dict)
+    if name == "array":
+        return isinstance(value, list)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):
+        finite = abs(value) <= 1.7976931348623157e308
+    else:
+        finite = math.isfinite(value)
+    if not finite:
+        return False
+    return name == "number" or float(value).is_integer()
+
+
+def _same(a, b) -> bool:
+    """JSON equality: booleans are not numbers."""
+    return isinstance(a, bool) == isinstance(b, bool) and type(a) is not dict and a == b
+
+
+def _resolve(ref: str) -> dict:
+    if not ref.startswith("#/"):
+        raise DataError(f"cell schema reference {ref!r} is not local")  # the shipped schema has none
+    node = _root()
+    for part in ref[2:].split("/"):
+        node = node[part]
+    return node
+
+
+def _check(value, schema, path: str) -> None:
+    """Raise DataError for the first way ``value`` breaks ``schema`` (keywords listed in the module doc)."""
+    if schema is True:
         return
-    section = _section(doc, "parameter_covariance")
-    names = section.get("names")
-    params = doc["parameters"]
-    if (
-        not isinstance(names, list)
-        or len(set(map(str, names))) != len(names)
-        or not all(isinstance(n, str) and n in params for n in names)
-    ):
-        raise _fail("parameter_covariance.names", "expected distinct names of parameters", names)
-    matrix = section.get("matrix")
-    k = len(names)
-    if not isinstance(matrix, list) or len(matrix) != k or not all(isinstance(r, list) and len(r) == k for r in matrix):
-        raise _fail("parameter_covariance.matrix", f"expected a {k}x{k} list of lists", matrix)
-    for row in matrix:
-        for item in row:
-            if isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item):
-                raise _fail("parameter_covariance.matrix", "expected finite numbers", item)
+    if "$ref" in schema:
+        _check(value, _resolve(schema["$ref"]), path)
+    if "const" in schema and not _same(value, schema["const"]):
+        raise _fail(path, f"must be {schema['const']!r}", value)
+    if "enum" in schema and not any(_same(value, e) for e in schema["enum"]):
+        raise _fail(path, f"must be one of {', '.join(map(str, schema['enum']))}", value)
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(_is_type(value, t) for t in types):
+            raise _fail(path, "expected " + " or ".join(_TYPE_WORDS[t] for t in types), value)
+    described = schema.get("description")
+    if isinstance(value, str):
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            raise _fail(path, f"at most {schema['maxLength']} characters", value)
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            raise _fail(path, f"expected {described or 'text matching ' + schema['pattern']}", value)
+    if _is_type(value, "number"):
+        if "minimum" in schema and value < schema["minimum"]:
+            raise _fail(path, f"must be >= {schema['minimum']:g}", value)
+        if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
+            raise _fail(path, f"must be > {schema['exclusiveMinimum']:g}", value)
+        if "maximum" in schema and value > schema["maximum"]:
+            raise _fail(path, f"must be <= {schema['maximum']:g}", value)
+    if isinstance(value, list):
+        if "minItems" in schema and len(value) < schema["minItems"]:
+            raise _fail(path, f"expected a list of at least {schema['minItems']} items", value)
+        if "maxItems" in schema and len(value) > schema["maxItems"]:
+            raise _fail(path, f"expected a list of at most {schema['maxItems']} items", value)
+        if schema.get("uniqueItems") and len({json.dumps(v, sort_keys=True) for v in value}) != len(value):
+            raise _fail(path, "items must be distinct", value)
+        if "items" in schema:
+            for i, item in enumerate(value):
+                _check(item, schema["items"], _join(path, i))
+    if isinstance(value, dict):
+        known = schema.get("properties", {})
+        patterns = schema.get("patternProperties", {})
+        if schema.get("additionalProperties") is False:
+            for key in value:
+                if key not in known and not (isinstance(key, str) and any(re.search(p, key) for p in patterns)):
+                    hint = difflib.get_close_matches(key, list(known), n=1) if isinstance(key, str) else []
+                    suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(known)}"
+                    raise DataError(f"cell model field {_field(_join(path, key))} is not a known field{suggestion}")
+        for key in schema.get("required", ()):
+            if key not in value:
+                raise DataError(f"cell model field {_field(_join(path, key))} is missing")
+        for key, sub in known.items():
+            if key in value:
+                _check(value[key], sub, _join(path, key))
+        for key, item in value.items():
+            for pattern, sub in patterns.items():
+                if key not in known and isinstance(key, str) and re.search(pattern, key):
+                    _check(item, sub, _join(path, key))
+    for sub in schema.get("allOf", ()):
+        _check(value, sub, path)
+    if "if" in schema:
+        try:
+            _check(value, schema["if"], path)
+        except DataError:
+            pass
+        else:
+            if "then" in schema:
+                _check(value, schema["then"], path)
 
 
-def _provenance(doc) -> dict:
-    prov = _section(doc, "provenance")
-    _string(prov, "toolkit_version", "provenance")
-    sha = _string(prov, "source_sha256", "provenance", nullable=True)
-    if sha is not None and not re.fullmatch(r"[0-9a-f]{64}", sha):
-        raise _fail("provenance.source_sha256", "expected 64 lowercase hex digits or null", sha)
-    _string(prov, "created_utc", "provenance")
-    _string(prov, "source", "provenance")
-    if "fit_quality" not in prov:
-        raise DataError("cell model field 'provenance.fit_quality' is missing")
-    if not isinstance(prov["fit_quality"], dict):
-        raise _fail("provenance.fit_quality", "expected an object", prov["fit_quality"])
-    return prov
-
-
-def _validate_pbit(doc):
-    _string(doc, "form", choices=("logistic", "probit"))
-    params = _numbers_section(
-        doc,
-        "parameters",
-        _PBIT_PARAMETERS,
-        v_width_ref_V={"positive": True},
-        t_ref_K={"positive": True},
-    )
-    if abs(params["width_exponent"]) > 20:
-        raise _fail("parameters.width_exponent", "must be within [-20, 20]", params["width_exponent"])
-    _stderr(doc, _PBIT_PARAMETERS)
-    _covariance(doc)
-    if "correlation_time" not in doc:
-        raise DataError("cell model field 'correlation_time' is missing (null when unknown)")
-    if doc["correlation_time"] is not None:
-        tau = _section(doc, "correlation_time")
-        _string(tau, "law", "correlation_time", choices=("power_arrhenius",))
-        for key in _TAU_FIELDS:
-            _number(tau, key, "correlation_time", positive=key in ("tau_peak_ref_s", "t_ref_K"))
-    if "supply_power" not in doc:
-        raise DataError("cell model field 'supply_power' is missing (null when unknown)")
-    if doc["supply_power"] is not None:
-        power = _section(doc, "supply_power")
-        _string(power, "law", "supply_power", choices=("log_linear",))
-        for key in _POWER_FIELDS:
-            _number(power, key, "supply_power", positive=key in ("supply_power_ref_W", "t_ref_K"))
-    energy = _section(doc, "energy_per_sample")
-    _string(energy, "law", "energy_per_sample", choices=("supply_power_times_2tau",))
-    _numbers_section(
-        doc,
-        "mismatch",
-        ("v_mid_sigma_V", "v_width_rel_sigma"),
-        v_mid_sigma_V={"non_negative": True},
-        v_width_rel_sigma={"non_negative": True},
-    )
-    validity = _section(doc, "validity")
-    _range(validity, "v_bias_V", "validity")
-    _range(validity, "temperature_K", "validity", positive=True)
-
-
-def _validate_categorical(doc):
-    params = _section(doc, "parameters")
-    n = params.get("n_states")
-    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= _MAX_STATES:
-        raise _fail("parameters.n_states", f"expected an integer in [2, {_MAX_STATES}]", n)
-    offsets = params.get("theta_offsets")
-    if not isinstance(offsets, list) or len(offsets) != n:
-        raise _fail("parameters.theta_offsets", f"expected a list of {n} numbers", offsets)
-    for i, item in enumerate(offsets):
-        if isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item):
-            raise _fail(f"parameters.theta_offsets[{i}]", "expected a finite number", item)
-    _number(params, "gain_per_V", "parameters")
-    stderr = _section(doc, "parameter_stderr")
-    se = stderr.get("theta_offsets")
-    if not isinstance(se, list) or len(se) != n:
-        raise _fail("parameter_stderr.theta_offsets", f"expected a list of {n} numbers or nulls", se)
-    for i, item in enumerate(se):
-        if item is not None and (isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item)):
-            raise _fail(f"parameter_stderr.theta_offsets[{i}]", "expected a finite number or null", item)
-    _number(stderr, "gain_per_V", "parameter_stderr", nullable=True, non_negative=True)
-    validity = _section(doc, "validity")
-    _range(validity, "v_control_V", "validity")
-    _range(validity, "temperature_K", "validity", positive=True)
-
-
-def _validate_continuous(doc):
-    _string(doc, "form", choices=("logistic", "probit"))
-    _numbers_section(
-        doc,
-        "parameters",
-        _CONTINUOUS_PARAMETERS,
-        weight_v_width_V={"positive": True},
-        std_zero_V={"positive": True},
-        std_one_V={"positive": True},
-    )
-    _stderr(doc, _CONTINUOUS_PARAMETERS)
-    validity = _section(doc, "validity")
-    _range(validity, "v_bias_V", "validity")
-    _range(validity, "temperature_K", "validity", positive=True)
-
-
-def validate_document(doc) -> dict:
-    """Check a decoded cell-model document; return it unchanged when valid.
+def upgrade_document(doc) -> dict:
+    """A version-2 copy of a version-1 or version-2 document (structure not yet checked).
 
     Raises
     ------
     DataError
-        Unknown schema version, unknown kind, a missing field or a field of the wrong type or
-        value; the message names the field (dotted path).
+        Not an object, no ``schema_version``, or a version this toolkit does not read.
     """
     if not isinstance(doc, dict):
-        raise _fail("<document>", "expected a JSON object", doc)
+        raise _fail("", "expected a JSON object", doc)
     if "schema_version" not in doc:
         raise DataError("cell model field 'schema_version' is missing")
     version = doc["schema_version"]
-    if isinstance(version, bool) or not isinstance(version, int) or version != SCHEMA_VERSION:
-        raise _fail("schema_version", f"unknown schema version (this toolkit reads {SCHEMA_VERSION})", version)
-    kind = _string(doc, "kind", choices=KINDS)
-    if "name" not in doc:
-        raise DataError("cell model field 'name' is missing")
-    validate_name(doc["name"])
-    _provenance(doc)
-    {"pbit": _validate_pbit, "categorical": _validate_categorical, "continuous": _validate_continuous}[kind](doc)
+    if isinstance(version, bool) or not isinstance(version, int) or version not in READABLE_VERSIONS:
+        readable = " and ".join(map(str, READABLE_VERSIONS))
+        raise _fail("schema_version", f"unknown schema version (this toolkit reads {readable})", version)
+    if version == SCHEMA_VERSION:
+        return doc
+    new = copy.deepcopy(doc)
+    new["schema_version"] = SCHEMA_VERSION
+    tau = new.get("correlation_time")
+    if isinstance(tau, dict):
+        if "source" in tau:
+            raise DataError("cell model field 'correlation_time.source' is not a known field of schema version 1")
+        tau["source"] = "fitted"
+    provenance = new.get("provenance")
+    quality = provenance.get("fit_quality") if isinstance(provenance, dict) else None
+    if new.get("kind") in ("categorical", "continuous") and isinstance(quality, dict) and quality:
+        if not set(quality) <= set(_STATISTICS):
+            provenance["fit_quality"] = {"transfer": quality}
+    return new
+
+
+def check_structure(doc) -> None:
+    """Check a version-2 document against :func:`cell_schema`; DataError names the first problem's field."""
+    _check(doc, _root(), "")
+
+
+def validate_name(name) -> str:
+    """Return ``name`` if it is a safe identifier for netlists and Verilog-A, else raise DataError."""
+    _check(name, _root()["$defs"]["identifier"], "name")
+    return name
+
+
+def validate_document(doc) -> dict:
+    """Check a decoded cell-model document (version 1 or 2); return its version-2 form.
+
+    Raises
+    ------
+    DataError
+        Unknown schema version, an unknown or missing field, a field of the wrong type or value, a
+        covariance that is not symmetric positive semi-definite, or laws that are not finite over
+        the validity range; the message names the field (dotted path).
+    """
+    from noisecircuits.cells.checks import check_semantics
+
+    doc = upgrade_document(doc)
+    check_structure(doc)
+    check_semantics(doc)
     return doc

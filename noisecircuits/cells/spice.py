@@ -25,15 +25,20 @@ from pathlib import Path
 import numpy as np
 
 from noisecircuits._io import atomic_write_text
-from noisecircuits.cells._header import number, provenance_lines
+from noisecircuits.cells._header import check_export_text, number, provenance_lines, safe_text
 from noisecircuits.cells.schema import validate_name
 from noisecircuits.citations import use
-from noisecircuits.constants import BOLTZMANN
+from noisecircuits.constants import BOLTZMANN, ZERO_CELSIUS
 from noisecircuits.errors import DataError
 
 __all__ = ["default_noise_step", "render_spice", "write_spice"]
 
-_ZERO_CELSIUS = 273.15
+_ZERO_CELSIUS = ZERO_CELSIUS
+_TRANSFER = ("v_mid_ref_V", "dv_mid_dT_V_per_K", "v_width_ref_V", "width_exponent", "t_ref_K")
+_TAU = ("tau_peak_ref_s", "tau_activation_energy_J", "tau_shape_exponent", "t_ref_K")
+# every line of the subcircuit starts with one of these (a comment or the elements written below)
+_LINE_STARTS = ("* ", ".subckt ", ".ends ", "Bz nz 0 ", "Bp np 0 ", "Bq nq 0 ", "Vu nu 0 ", "Bs 0 ns ", "Cs ns 0 ",
+                "Bo out 0 ")
 # Abramowitz & Stegun 7.1.26: erf(x) = 1 - (a1 t + ... + a5 t^5) exp(-x^2), t = 1/(1 + p x)
 _AS_P = 0.3275911
 _AS_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
@@ -88,9 +93,10 @@ def render_spice(cell, *, noise_step: float | None = None) -> str:
     use("machlup1954", *(("abramowitz_stegun",) if cell.form == "probit" else ()))
     h = default_noise_step(cell) if noise_step is None else noise_step
     if not (isinstance(h, (int, float)) and np.isfinite(h) and h > 0):
-        raise DataError(f"noise_step must be a finite positive time [s], got {noise_step!r}")
+        what = "noise_step" if noise_step is not None else "the default noise step (tau_c / 10 over the validity range)"
+        raise DataError(f"{what} of cell {cell.name!r} must be a finite positive time [s], got {h!r}")
     p = cell.parameters
-    n = {key: number(key, value) for key, value in p.items()}
+    n = {key: number(key, p[key]) for key in _TRANSFER}
     tk = f"(temper+{_ZERO_CELSIUS!r})"
     v_mid = f"({n['v_mid_ref_V']}+({n['dv_mid_dT_V_per_K']})*({tk}-{n['t_ref_K']}))"
     v_width = f"({n['v_width_ref_V']}*exp(({n['width_exponent']})*ln({tk}/{n['t_ref_K']})))"
@@ -104,9 +110,9 @@ def render_spice(cell, *, noise_step: float | None = None) -> str:
     relax = number("relaxation rate", RELAXATION_PER_STEP / float(h))
     header = [f"* {line}" for line in provenance_lines(cell)]
     header += [
-        f"* P(1) = F((V(ctl) - v_mid(T)) / v_width(T)), F = {cell.form}, T = temper + 273.15 K",
+        f"* P(1) = F((V(ctl) - v_mid(T)) / v_width(T)), F = {cell.form}, T = temper + {_ZERO_CELSIUS!r} K",
         "* parameters: " + ", ".join(f"{k} = {v}" for k, v in n.items()),
-        "* correlation time: " + ", ".join(f"{k} = {number(k, v)}" for k, v in tau.items() if k != "law"),
+        "* correlation time: " + ", ".join(f"{k} = {number(k, tau[k])}" for k in _TAU),
         f"* noise step h = {hs} s: run .tran with a maximum step <= h/5; seed with .options seed=N",
         "* out: 0 V = state 0, 1 V = state 1",
     ]
@@ -123,7 +129,16 @@ def render_spice(cell, *, noise_step: float | None = None) -> str:
         f".ends {name}",
         "",
     ]
-    return "\n".join(header + body)
+    return _checked("\n".join(header + body))
+
+
+def _checked(text: str) -> str:
+    """The subcircuit text if every line is a comment or one of the lines written above."""
+    check_export_text(text, "SPICE")
+    for line in text.splitlines():
+        if line and not line.startswith(_LINE_STARTS):
+            raise DataError(f"SPICE export would contain an unexpected line {safe_text(line)[:40]!r}; refusing to write it")
+    return text
 
 
 def write_spice(cell, path, *, noise_step: float | None = None) -> Path:

@@ -18,7 +18,7 @@ import math
 from pathlib import Path
 
 from noisecircuits._io import atomic_write_text
-from noisecircuits.cells._header import number, provenance_lines
+from noisecircuits.cells._header import check_export_text, number, provenance_lines
 from noisecircuits.cells.schema import validate_name
 from noisecircuits.citations import use
 from noisecircuits.constants import BOLTZMANN
@@ -102,7 +102,7 @@ def render_verilog_a(cell) -> str:
         "endmodule",
         "",
     ]
-    return "\n".join(lines)
+    return check_export_text("\n".join(lines), "Verilog-A")
 
 
 def write_verilog_a(cell, path) -> Path:

@@ -29,8 +29,9 @@ import numpy as np
 from noisecircuits import _validate
 from noisecircuits.circuits._specialised import specialised_terms
 from noisecircuits.circuits._subthreshold import Device, Netlist
-from noisecircuits.circuits.pbit import TEMPERATURE_RANGE, _fastest_timescale
+from noisecircuits.circuits.pbit import _fastest_timescale
 from noisecircuits.citations import use
+from noisecircuits.constants import TEMPERATURE_RANGE
 from noisecircuits.errors import ParameterError, SimulationError
 
 __all__ = ["CategoricalDesign", "CategoricalCell", "softmax"]
@@ -236,6 +237,12 @@ class CategoricalCell:
     def readout(values):
         """Index of the highest node for states ``values`` (..., N) [-]."""
         return np.argmax(np.asarray(values, dtype=float), axis=-1)
+
+    def readout_spec(self):
+        """The index of the highest node, a categorical read-out of ``n_states`` labels."""
+        from noisecircuits.sde.readouts import CategoricalReadout
+
+        return CategoricalReadout(function=self.readout, n_states=self.n_states)
 
     def occupations_exact(self, grid_points: int = 61) -> np.ndarray:
         """Stationary occupations from the 2-D Fokker–Planck solution (N = 2 only) [-].

@@ -36,8 +36,9 @@ import numpy as np
 from noisecircuits import _validate
 from noisecircuits.circuits._specialised import specialised_terms
 from noisecircuits.circuits._subthreshold import Device, Netlist
-from noisecircuits.circuits.pbit import TEMPERATURE_RANGE, V_BIAS_RANGE, PBit, PBitDesign, _fastest_timescale
+from noisecircuits.circuits.pbit import V_BIAS_RANGE, PBit, PBitDesign, _fastest_timescale
 from noisecircuits.citations import use
+from noisecircuits.constants import TEMPERATURE_RANGE
 from noisecircuits.errors import ParameterError, SimulationError
 
 __all__ = ["ContinuousDesign", "ContinuousCell", "V_MODE_RANGE"]
@@ -202,6 +203,12 @@ class ContinuousCell:
         """p-bit state (1 ⇔ V(out) > V(outb)) of states ``values`` (..., 3) [-]."""
         values = np.asarray(values, dtype=float)
         return (values[..., 0] > values[..., 1]).astype(np.int64)
+
+    def readout_spec(self):
+        """V(y) with the p-bit state as its mixture mode."""
+        from noisecircuits.sde.readouts import MixtureReadout
+
+        return MixtureReadout(value=self.readout, mode=self.mode_readout)
 
     def output_law(self, mode: int, grid_points: int = 2001):
         """Exact stationary law of V(y) with the latch frozen at its ``mode`` fixed point.

@@ -8,7 +8,7 @@ r"""The reduced double well, the canonical bistable SDE model of the toolkit.
 with h the barrier height and b the tilt in units of kT and :math:`\tau` the time unit.
 The stationary law is :math:`p(x) \propto e^{-u(x)}` (Risken 1989, ch. 5). A physical
 well :math:`U` with friction :math:`\eta` and half-separation :math:`x_0` maps onto it by
-:math:`h = \Delta U/kT`, :math:`b = F x_0/kT`, :math:`\tau = \eta x_0^2/kT` (PHYSICS.md §1).
+:math:`h = \Delta U/kT`, :math:`b = F x_0/kT`, :math:`\tau = \eta x_0^2/kT` (docs/physics.md §1).
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ class ReducedDoubleWell:
 
     Notes
     -----
-    ``kind = "double_well"``; the read-out is the position :math:`x` itself and
-    :attr:`wells` are the two minima, used as the hysteresis thresholds of dwell times.
+    The read-out (:meth:`readout_spec`) is the position :math:`x` itself and :attr:`wells`
+    are the two minima, used as the hysteresis thresholds of dwell times.
     """
 
     barrier: float
@@ -105,6 +105,13 @@ class ReducedDoubleWell:
     def readout(self, values) -> np.ndarray:
         """Position x from trace values of shape (paths, n, 1); positive = right [-]."""
         return np.asarray(values)[..., 0]
+
+    def readout_spec(self):
+        """The position, a binary read-out whose wells are the two minima (left, right)."""
+        from noisecircuits.sde.readouts import BinaryReadout
+
+        return BinaryReadout(weights=[1.0], offset=0.0, low=self.wells[0], high=self.wells[1],
+                             labels=("left", "right"))
 
     def sde_terms(self) -> SDETerms:
         """Drift, diffusion and time scale for :func:`noisecircuits.simulate`."""

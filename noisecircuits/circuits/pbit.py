@@ -40,7 +40,7 @@ from noisecircuits import _validate
 from noisecircuits.circuits._specialised import specialised_terms
 from noisecircuits.circuits._subthreshold import Device, Netlist
 from noisecircuits.citations import use
-from noisecircuits.constants import BOLTZMANN
+from noisecircuits.constants import BOLTZMANN, TEMPERATURE_RANGE
 from noisecircuits.errors import ParameterError, SimulationError
 
 __all__ = [
@@ -53,8 +53,6 @@ __all__ = [
     "correlation_time_exact",
 ]
 
-#: Temperatures the models accept [K].
-TEMPERATURE_RANGE = (200.0, 450.0)
 #: Bias voltages the p-bit accepts [V].
 V_BIAS_RANGE = (-0.2, 0.6)
 #: Grid points per axis of the Fokker–Planck solution (convergence: docs/circuits.md).
@@ -162,7 +160,7 @@ class PBitDesign:
 
 
 def _check_temperature(temperature) -> float:
-    return _validate.in_range("temperature", temperature, *TEMPERATURE_RANGE, "K")
+    return _validate.temperature("temperature", temperature)
 
 
 class PBit:
@@ -265,6 +263,13 @@ class PBit:
         values = np.asarray(values, dtype=float)
         return values[..., 0] - values[..., 1]
 
+    def readout_spec(self):
+        """V(out) − V(outb), a binary read-out with the latch's fixed points as wells (zero, one)."""
+        from noisecircuits.sde.readouts import BinaryReadout
+
+        low, high = self.wells
+        return BinaryReadout(weights=[1.0, -1.0], offset=0.0, low=low, high=high, labels=("zero", "one"))
+
     # ------------------------------------------------------------------ exact (Fokker–Planck)
     @functools.cached_property
     def grid(self) -> np.ndarray:
@@ -321,8 +326,22 @@ class PBit:
         """Current drawn from ``vdd`` at node voltages ``states`` (..., 2) [A]."""
         return self.netlist.supply_current(states, "vdd")
 
-    def supply_power(self) -> float:
-        """V_dd × stationary mean supply current, from the Fokker–Planck density [W]."""
+    def supply_power(self, states=None) -> float:
+        """V_dd × mean supply current: stationary (Fokker–Planck), or over sampled node voltages.
+
+        Parameters
+        ----------
+        states : array_like, optional
+            Node voltages (..., 2) of a trace (SDE or ngspice); the mean is taken over them.
+            Default: the exact stationary mean from the Fokker–Planck density [V].
+
+        Returns
+        -------
+        float
+            Supply power [W].
+        """
+        if states is not None:
+            return float(self.design.supply_voltage * np.mean(self.supply_current(np.asarray(states, dtype=float))))
         x, y = np.meshgrid(self.grid, self.grid, indexing="ij")
         current = self.supply_current(np.stack([x, y], axis=-1))
         return float(self.design.supply_voltage * (self.stationary_density * current).sum())

@@ -13,6 +13,15 @@ Two engines:
   so ``p_one_stderr`` is 0 and the count columns are NaN.
 
 Energy per independent sample = supply power × 2 τ_c (docs/architecture.md).
+
+Duration per point (engine ``"sde"``, ``duration=None``): :func:`auto_duration` follows the
+point's exact correlation time, so that each point expects :data:`TARGET_SWITCHES` switching
+events (twice the minimum :data:`MIN_SWITCHES`), at least :data:`MIN_DURATION` and at most
+:data:`MAX_AUTO_STEPS` integration steps. A point with fewer than :data:`MIN_SWITCHES` switching
+events is made honest by :func:`honest_binary_point`: its P(1) standard error and ``n_effective``
+come from the switch count, ``low_switching`` is True and ``note`` says why. A monostable point
+(one stable state: nothing to switch between) reports the read-out's integrated
+autocorrelation time as its correlation time, and says so in ``note``.
 """
 
 from __future__ import annotations
@@ -22,10 +31,23 @@ import math
 import numpy as np
 
 from noisecircuits import _validate
+from noisecircuits._seeding import seed_sequence
 from noisecircuits.circuits.pbit import PBit, PBitDesign
 from noisecircuits.errors import ParameterError
+from noisecircuits.physics.sampling import energy_per_sample
 
-__all__ = ["pbit_transfer_curve", "COLUMNS", "point_seeds"]
+__all__ = ["pbit_transfer_curve", "COLUMNS", "point_seeds", "auto_duration", "honest_binary_point",
+           "monostable_correlation_time", "MIN_SWITCHES", "TARGET_SWITCHES", "MIN_DURATION", "MAX_AUTO_STEPS"]
+
+#: Fewest switching events a point needs for its P(1) standard error to come from the trace [-].
+MIN_SWITCHES = 20
+#: Switching events the automatic duration aims at (twice the minimum, so that a point falls
+#: short only by a rare fluctuation) [-].
+TARGET_SWITCHES = 2 * MIN_SWITCHES
+#: Shortest automatic duration of a point [s].
+MIN_DURATION = 1e-3
+#: Most integration steps (of the default step, the model's timescale / 20) an automatic duration may take [-].
+MAX_AUTO_STEPS = 5e7
 
 #: Columns of the table, in order (docs/architecture.md, "sweeps → fitting").
 COLUMNS = (
@@ -39,6 +61,10 @@ COLUMNS = (
     "correlation_time_s",
     "supply_power_W",
     "energy_per_sample_J",
+    "n_switches",
+    "duration_s",
+    "low_switching",
+    "note",
     "seed",
 )
 _ENGINES = ("sde", "exact")
@@ -59,32 +85,178 @@ def point_seeds(seed, n_points: int) -> list[np.random.SeedSequence]:
     list of SeedSequence
         ``SeedSequence(seed).spawn(n_points)``.
     """
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    return root.spawn(n_points)
+    return seed_sequence(seed).spawn(n_points)
 
 
-def _sde_point(model: PBit, duration: float, seed, dt) -> dict:
+def auto_duration(model: PBit, *, dt=None, minimum: float = MIN_DURATION, max_steps: float = MAX_AUTO_STEPS):
+    """Simulated time for one p-bit point, from its exact correlation time.
+
+    A two-state process with P(1) = p and correlation time τ_c switches at the mean rate
+    :math:`2 p (1 - p) / \\tau_c`; the duration is :data:`TARGET_SWITCHES` over that rate, at
+    least ``minimum`` and at most ``max_steps`` integration steps.
+
+    Parameters
+    ----------
+    model : PBit
+        The p-bit at the point's bias and temperature [-].
+    dt : float, optional
+        Integration step; default the model's timescale / 20 [s].
+    minimum : float
+        Shortest duration [s].
+    max_steps : float
+        Most integration steps [-].
+
+    Returns
+    -------
+    tuple of (float, str)
+        The duration [s] and a note ("" when the target is reached; why not, otherwise).
+    """
+    if not model.bistable:
+        return minimum, ""
+    step = model.timescale / 20.0 if dt is None else dt
+    p = model.p_one_exact()
+    tau = model.correlation_time_exact()
+    rate = 2.0 * p * (1.0 - p) / tau
+    cap = max_steps * step
+    needed = TARGET_SWITCHES / rate if rate > 0 else math.inf
+    if needed <= cap:
+        return max(minimum, needed), ""
+    duration = max(minimum, cap)
+    return duration, (
+        f"duration capped at {duration:.3g} s ({max_steps:.3g} steps): only {rate * duration:.3g} switching events "
+        f"expected (exact tau_c {tau:.3g} s, P(1) {p:.4g})"
+    )
+
+
+def monostable_correlation_time(readout, sample_interval: float) -> float:
+    """Integrated autocorrelation time of the read-out bit (readout > 0) [s].
+
+    Parameters
+    ----------
+    readout : array_like
+        Read-out samples at a fixed interval [V].
+    sample_interval : float
+        Time between samples [s].
+    """
+    from noisecircuits.analysis.autocorrelation import integrated_autocorrelation_time
+
+    bits = (np.asarray(readout).ravel() > 0).astype(float)
+    return float(integrated_autocorrelation_time(bits) * sample_interval)
+
+
+def _join(*notes) -> str:
+    return "; ".join(n for n in notes if n)
+
+
+def _shrunk_stderr(p: float, n: float) -> float:
+    """sqrt(p~(1 - p~)/n) with p~ = (p n + 1/2)/(n + 1): never zero, even for p = 0 or 1 [-]."""
+    shrunk = (p * n + 0.5) / (n + 1.0)
+    return math.sqrt(shrunk * (1.0 - shrunk) / n)
+
+
+def honest_binary_point(row: dict, minimum: int = MIN_SWITCHES) -> dict:
+    """Flag a p-bit point with fewer than ``minimum`` switching events and widen its standard error.
+
+    Such a trace holds about ``max(1, n_switches / 2)`` independent samples (one per round
+    trip), whatever its length. The point's ``n_effective`` becomes at most that count and
+    ``p_one_stderr`` at least :math:`\\sqrt{\\tilde p (1 - \\tilde p) / n}` with
+    :math:`\\tilde p = (p n + 1/2) / (n + 1)` (so a parked point at P = 0 or 1 still gets a
+    standard error of order one, never zero). ``low_switching`` and ``note`` are set.
+
+    Parameters
+    ----------
+    row : dict
+        A point with ``p_one``, ``p_one_stderr``, ``n_effective`` and ``n_switches`` [-].
+    minimum : int
+        Fewest switching events for the trace's own standard error [-].
+
+    Returns
+    -------
+    dict
+        A new row with ``low_switching`` (bool) and ``note`` (str) added.
+    """
+    row = dict(row)
+    note = row.get("note", "") or ""
+    switches = row.get("n_switches")
+    low = switches is not None and math.isfinite(float(switches)) and switches < minimum
+    if low:
+        n = max(1.0, float(switches) / 2.0)
+        floor = _shrunk_stderr(float(row["p_one"]), n)
+        stderr = float(row["p_one_stderr"])
+        row["p_one_stderr"] = max(stderr, floor) if math.isfinite(stderr) else floor
+        n_eff = float(row.get("n_effective", n))
+        row["n_effective"] = min(n_eff, n) if math.isfinite(n_eff) else n
+        note = _join(note, f"only {int(switches)} switching events (< {minimum}): p_one_stderr from the switch count")
+    tau = row.get("correlation_time_s")
+    if tau is not None and not math.isfinite(float(tau)):
+        note = _join(note, "correlation_time_s and energy_per_sample_J not measurable: too few complete dwells "
+                     "in each state (simulate longer)")
+    row["low_switching"] = bool(low)
+    row["note"] = note
+    return row
+
+
+def _sde_point(model: PBit, duration, seed, dt) -> dict:
     from noisecircuits.analysis.stats import trace_stats
     from noisecircuits.sde.simulate import simulate
 
     step = model.timescale / 20.0 if dt is None else dt
+    note = ""
+    if duration is None:
+        duration, note = auto_duration(model, dt=step)
     record_every = max(1, int(round(model.timescale / step)))  # one sample per fastest relaxation time
     trace = simulate(model, duration, dt=step, seed=seed, record_every=record_every)
     stats = trace_stats(trace)
     values = trace.values  # the samples trace_stats reads, start state included
     readout = model.readout(values)
-    power = float(model.design.supply_voltage * np.mean(model.supply_current(values)))
-    tau = stats["correlation_time_s"]
-    return {
+    power = model.supply_power(values)
+    row = {
         "p_one": stats["p_one"],
         "p_one_stderr": stats["p_one_stderr"],
         "n_samples": int(readout.size),
         "n_ones": int(np.count_nonzero(readout > 0)),
         "n_effective": stats["n_effective"],
-        "correlation_time_s": tau,
+        "correlation_time_s": stats["correlation_time_s"],
         "supply_power_W": power,
-        "energy_per_sample_J": power * 2.0 * tau,
+        "n_switches": int(stats["n_switches"]),
+        "duration_s": float(duration),
+        "note": note,
     }
+    return finish_binary_point(row, model.bistable, readout, trace.sample_interval, trace.paths * trace.duration)
+
+
+def finish_binary_point(row: dict, bistable: bool, readout, sample_interval: float, total_time: float) -> dict:
+    """Complete a simulated p-bit point: monostable correlation time, honest errors, energy per sample.
+
+    Parameters
+    ----------
+    row : dict
+        ``p_one``, ``p_one_stderr``, ``n_effective``, ``correlation_time_s``, ``n_switches``,
+        ``supply_power_W`` and optionally ``note`` [-].
+    bistable : bool
+        Whether the point's latch has two stable states [-].
+    readout : array_like
+        The read-out samples [V].
+    sample_interval : float
+        Time between read-out samples [s].
+    total_time : float
+        Simulated time of all paths together [s].
+    """
+    row = dict(row)
+    if bistable:
+        row = honest_binary_point(row)
+    else:
+        tau = monostable_correlation_time(readout, sample_interval)
+        n = min(float(np.asarray(readout).size), total_time / (2.0 * tau))
+        row["correlation_time_s"] = tau
+        row["n_effective"] = n
+        # a trace that never left its state still has an uncertain P(1): at least that of n independent samples
+        row["p_one_stderr"] = max(float(row["p_one_stderr"]), _shrunk_stderr(float(row["p_one"]), n))
+        row["low_switching"] = False
+        row["note"] = _join(row.get("note", ""), "monostable at this bias and temperature (one stable state): "
+                            "correlation_time_s is the read-out's integrated autocorrelation time")
+    row["energy_per_sample_J"] = energy_per_sample(row["supply_power_W"], row["correlation_time_s"])
+    return row
 
 
 def _exact_point(model: PBit) -> dict:
@@ -98,11 +270,15 @@ def _exact_point(model: PBit) -> dict:
         "n_effective": math.nan,
         "correlation_time_s": tau,
         "supply_power_W": power,
-        "energy_per_sample_J": power * 2.0 * tau,
+        "energy_per_sample_J": energy_per_sample(power, tau),
+        "n_switches": math.nan,
+        "duration_s": math.nan,
+        "low_switching": False,
+        "note": "" if model.bistable else "monostable at this bias and temperature: no correlation time",
     }
 
 
-def pbit_transfer_curve(design=None, temperatures=(300.0,), biases=(), duration: float = 1e-3, seed=0,
+def pbit_transfer_curve(design=None, temperatures=(300.0,), biases=(), duration=None, seed=0,
                         engine: str = "sde", *, dt=None, grid_points: int | None = None):
     """P(1), correlation time and energy of the p-bit on a temperature × bias grid.
 
@@ -114,8 +290,9 @@ def pbit_transfer_curve(design=None, temperatures=(300.0,), biases=(), duration:
         Temperatures, each in [200, 450] [K].
     biases : sequence of float
         Bias voltages of MNbias, each in [-0.2, 0.6] [V].
-    duration : float
-        Simulated time per point (engine ``"sde"``) [s].
+    duration : float or None
+        Simulated time per point (engine ``"sde"``); ``None`` follows each point's exact
+        correlation time (:func:`auto_duration`) [s].
     seed : int or SeedSequence
         Root seed; point ``i`` uses ``SeedSequence(seed).spawn(n)[i]`` [-].
     engine : {"sde", "exact"}
@@ -140,7 +317,7 @@ def pbit_transfer_curve(design=None, temperatures=(300.0,), biases=(), duration:
     biases = [float(v) for v in np.atleast_1d(np.asarray(biases, dtype=float))]
     if not temperatures or not biases:
         raise ParameterError("temperatures and biases must each hold at least one value")
-    if engine == "sde":
+    if engine == "sde" and duration is not None:
         duration = _validate.positive("duration", duration, "s")
     options = {} if grid_points is None else {"grid_points": grid_points}
     points = [(t, v) for t in temperatures for v in biases]

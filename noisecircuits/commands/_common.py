@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import math
 import os
 from pathlib import Path
@@ -74,8 +75,13 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+#: Largest count of a ``start:stop:count`` range: the list is built while the arguments are
+#: parsed, before any command sizes its work, so it is capped here (80 MB of values).
+MAX_RANGE_COUNT = 10_000_000
+
+
 def float_list(text: str) -> list[float]:
-    """argparse type: ``a,b,c`` or ``start:stop:count`` (inclusive, count >= 1) of finite numbers."""
+    """argparse type: ``a,b,c`` or ``start:stop:count`` (inclusive, 1 <= count <= 1e7) of finite numbers."""
     text = text.strip()
     if ":" in text:
         parts = text.split(":")
@@ -86,8 +92,9 @@ def float_list(text: str) -> list[float]:
             count = int(parts[2])
         except ValueError:
             raise argparse.ArgumentTypeError(f"count in start:stop:count must be an integer >= 1, got {text!r}") from None
-        if count < 1:
-            raise argparse.ArgumentTypeError(f"count in start:stop:count must be an integer >= 1, got {text!r}")
+        if count < 1 or count > MAX_RANGE_COUNT:
+            raise argparse.ArgumentTypeError(
+                f"count in start:stop:count must be an integer in [1, {MAX_RANGE_COUNT}], got {text!r}")
         return [float(v) for v in np.linspace(start, stop, count)]
     items = [t for t in text.split(",")]
     if not items or any(not t.strip() for t in items):
@@ -100,9 +107,36 @@ def add_json_flag(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
 
 
+_FULL = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded", errno.EFBIG: "the file is too large"}
+
+
+def _output_message(option: str, path, exc: OSError) -> str:
+    """One line for an ``OSError`` raised while writing ``path`` (named by ``option``)."""
+    from noisecircuits._io import UnsafeOutputError
+
+    named = str(path)
+    culprit = str(exc.filename) if exc.filename is not None else named
+    where = "" if culprit == named else f" ({culprit!r})"
+    if isinstance(exc, UnsafeOutputError):
+        if culprit == named and exc.errno == errno.EISDIR:
+            return f"{option} {named!r} is a directory; give a file name"
+        return f"{option} {named!r} cannot be written{where}: {exc.strerror}"
+    if exc.errno in _FULL:
+        return f"{option} {named!r} cannot be written{where}: {_FULL[exc.errno]}; free some space or choose another {option}"
+    if exc.errno == errno.EISDIR:
+        if culprit == named:
+            return f"{option} {named!r} is a directory; give a file name"
+        return f"{option} {named!r} cannot be written: {culprit!r} is a directory, not a regular file"
+    reason = exc.strerror or type(exc).__name__
+    return f"{option} {named!r} cannot be written{where}: {reason}; give a path in a writable directory"
+
+
 @contextlib.contextmanager
 def output_errors(option: str, path):
     """Turn an ``OSError`` raised while writing ``path`` into one clear :class:`ParameterError` line.
+
+    The line names ``option`` and the file that failed, and says why: a full disk, a directory
+    or device where a regular file was expected, missing permission.
 
     Parameters
     ----------
@@ -116,35 +150,43 @@ def output_errors(option: str, path):
     try:
         yield
     except OSError as exc:
-        if Path(path).is_dir():
-            raise ParameterError(f"{option} {str(path)!r} is a directory; give a file name") from None
-        reason = exc.strerror or type(exc).__name__
-        where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) else ""
-        raise ParameterError(
-            f"{option} {str(path)!r} cannot be written: {reason}{where}; give a path in a writable directory"
-        ) from None
+        raise ParameterError(_output_message(option, path, exc)) from None
 
 
-def check_output_path(option: str, path) -> None:
-    """Refuse, before any work is done, an output file that cannot be created.
+def check_output_path(option: str, path, *, directory: bool = False) -> None:
+    """Refuse, before any work is done, an output that cannot or must not be written.
 
-    The nearest existing ancestor of the file's folder must be a writable directory and the
-    file itself must not be a directory. (The write itself is still guarded by
-    :func:`output_errors`; this check only spares a long run whose result could not be saved.)
+    An empty path is refused. An output *file* (``directory=False``) must be a new path or an
+    existing regular file: a directory, device node, FIFO, socket or symbolic link is refused
+    (it would be replaced). An output *directory* must be a new path or an existing directory.
+    The nearest existing ancestor must be a writable directory. (The write itself is still
+    guarded by :func:`output_errors`; this check spares a long run whose result could not be
+    saved.)
 
     Parameters
     ----------
     option : str
         The command-line option that named the path, e.g. ``"--out"``.
     path : str or os.PathLike
-        The output file.
+        The output file or directory.
+    directory : bool
+        ``True`` when ``path`` is an output directory.
     """
+    from noisecircuits._io import UnsafeOutputError, check_writable_target
     from noisecircuits.errors import ParameterError
 
+    if not str(path).strip():
+        raise ParameterError(f"{option} must name a {'directory' if directory else 'file'}, got an empty string")
     target = Path(path)
-    if target.is_dir():
-        raise ParameterError(f"{option} {str(path)!r} is a directory; give a file name")
-    ancestor = target.parent
+    if directory:
+        if target.exists() and not target.is_dir():
+            raise ParameterError(f"{option} must be a directory, got the file {str(path)!r}")
+    else:
+        try:
+            check_writable_target(target)
+        except UnsafeOutputError as exc:
+            raise ParameterError(_output_message(option, path, exc)) from None
+    ancestor = target if directory and target.is_dir() else target.parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
     if not ancestor.is_dir():

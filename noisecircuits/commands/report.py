@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from noisecircuits.commands._common import add_json_flag, output_errors
+from noisecircuits.commands._common import add_budget_flags, add_json_flag, budget_from_args, output_errors
 
 
 def register(subparsers) -> None:
@@ -14,13 +14,20 @@ def register(subparsers) -> None:
     )
     parser.add_argument("directory", help="sweep directory")
     parser.add_argument("--out", default=None, help="HTML file to write (default DIR/report.html)")
+    add_budget_flags(parser)
     add_json_flag(parser)
     parser.set_defaults(func=run)
 
 
 def run(args) -> dict:
-    from noisecircuits.report import write_report
+    from noisecircuits.budget import check_budget
+    from noisecircuits.commands.plot import FIGURE_BYTES, input_estimate
+    from noisecircuits.reporting.report import write_report
 
+    memory, seconds = input_estimate(args.directory)
+    # the report draws up to four figures and may fit the sweep once
+    check_budget("report", memory_bytes=memory + 3 * FIGURE_BYTES, seconds=4 * seconds, budget=budget_from_args(args),
+                 options=f"the size of {args.directory!r}")
     target = args.out if args.out is not None else f"{args.directory}/report.html"
     with output_errors("--out", target):
         path = write_report(args.directory, args.out)

@@ -23,32 +23,52 @@ from __future__ import annotations
 import math
 
 from noisecircuits.commands._common import finite_float, float_list, positive_float
+from noisecircuits.constants import ROOM_TEMPERATURE, TEMPERATURE_RANGE
+
+_TEMPERATURE_HELP = f"temperature [K], in [{TEMPERATURE_RANGE[0]:g}, {TEMPERATURE_RANGE[1]:g}]"
 
 __all__ = ["register"]
 
 
 def _energy(power: float, tau: float) -> float:
-    return power * 2.0 * tau if math.isfinite(tau) else float("nan")
+    from noisecircuits.physics.sampling import energy_per_sample
+
+    return energy_per_sample(power, tau) if math.isfinite(tau) else float("nan")
+
+
+def _temperature(args) -> float:
+    from noisecircuits import _validate
+
+    return _validate.temperature("--temperature", args.temperature)
+
+
+def _v_bias(args):
+    from noisecircuits import _validate
+    from noisecircuits.circuits.pbit import V_BIAS_RANGE
+
+    return None if args.v_bias is None else _validate.in_range("--v-bias", args.v_bias, *V_BIAS_RANGE, "V")
 
 
 def _pbit(args):
     from noisecircuits.circuits.pbit import PBit
 
-    args.cell = PBit(None, args.v_bias, args.temperature)
+    temperature = _temperature(args)
+    args.cell = PBit(None, _v_bias(args), temperature)
     return args.cell
 
 
 def _categorical(args):
     from noisecircuits.circuits.categorical import CategoricalCell
 
-    args.cell = CategoricalCell(None, args.v_controls, args.temperature)
+    args.cell = CategoricalCell(None, args.v_controls, _temperature(args))
     return args.cell
 
 
 def _continuous(args):
     from noisecircuits.circuits.continuous import ContinuousCell
 
-    args.cell = ContinuousCell(None, args.v_bias, args.v_modes, args.temperature)
+    temperature = _temperature(args)
+    args.cell = ContinuousCell(None, _v_bias(args), args.v_modes, temperature)
     return args.cell
 
 
@@ -122,8 +142,8 @@ def register(model_subparsers, add_run_options) -> None:
         help="cross-coupled subthreshold-inverter p-bit (reference design)",
         description="Simulate the reference p-bit; prints P(1), correlation time, power and energy per sample.",
     )
-    pbit.add_argument("--temperature", type=positive_float, required=True, help="temperature [K] (200-450)")
-    pbit.add_argument("--v-bias", type=finite_float, default=None, help="bias gate voltage [V] (default: v_mid)")
+    pbit.add_argument("--temperature", type=positive_float, default=ROOM_TEMPERATURE, help=_TEMPERATURE_HELP)
+    pbit.add_argument("--v-bias", type=finite_float, default=None, help="bias gate voltage [V], in [-0.2, 0.6] (default: v_mid, where P(1) = 1/2)")
     add_run_options(pbit)
     pbit.set_defaults(build_model=_pbit, func=_run_pbit)
 
@@ -132,7 +152,7 @@ def register(model_subparsers, add_run_options) -> None:
         help="N-state winner-take-all cell (reference design, N = 4)",
         description="Simulate the categorical cell; a lower control voltage makes its state more likely.",
     )
-    cat.add_argument("--temperature", type=positive_float, required=True, help="temperature [K] (200-450)")
+    cat.add_argument("--temperature", type=positive_float, default=ROOM_TEMPERATURE, help=_TEMPERATURE_HELP)
     cat.add_argument("--v-controls", type=float_list, default=None,
                      help="pull-up gate voltages a,b,c,d [V] (default: all at the nominal 0.05 V)")
     add_run_options(cat)
@@ -143,8 +163,8 @@ def register(model_subparsers, add_run_options) -> None:
         help="p-bit selecting the mean of a noisy analog node (Gaussian mixture)",
         description="Simulate the continuous cell; prints the measured and the predicted two-Gaussian mixture.",
     )
-    cont.add_argument("--temperature", type=positive_float, required=True, help="temperature [K] (200-450)")
-    cont.add_argument("--v-bias", type=finite_float, default=None, help="p-bit bias gate voltage [V] (default: v_mid)")
+    cont.add_argument("--temperature", type=positive_float, default=ROOM_TEMPERATURE, help=_TEMPERATURE_HELP)
+    cont.add_argument("--v-bias", type=finite_float, default=None, help="p-bit bias gate voltage [V], in [-0.2, 0.6] (default: v_mid, where P(1) = 1/2)")
     cont.add_argument("--v-modes", type=float_list, required=True, help="mode voltages a,b [V] (a selected in state 1)")
     add_run_options(cont)
     cont.set_defaults(build_model=_continuous, func=_run_continuous)

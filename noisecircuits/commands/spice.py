@@ -1,19 +1,50 @@
-"""``noisecircuits spice ...``: ngspice benches (kT/C, I–V) and SPICE-vs-SDE agreement checks."""
+"""``noisecircuits spice ...``: ngspice benches (kT/C, I–V) and SPICE-vs-SDE agreement checks.
+
+Temperatures are checked against the models' range (:func:`noisecircuits._validate.temperature`),
+R and C against :data:`RESISTANCE_RANGE` / :data:`CAPACITANCE_RANGE`, and the kT/C transient
+is sized from ``--duration`` / RC (ngspice time points, memory) and checked against
+``--max-memory`` / ``--max-time`` before ngspice starts.
+"""
 
 from __future__ import annotations
 
 import re
+import sys
+import time
 
 from noisecircuits.commands._common import (
+    add_budget_flags,
     add_json_flag,
+    budget_from_args,
     float_list,
     non_negative_int,
     output_errors,
     positive_float,
     positive_int,
 )
+from noisecircuits.constants import ROOM_TEMPERATURE, TEMPERATURE_RANGE
 
 _CARDS = ("generic", "sky130")
+#: Resistances the kT/C bench accepts [Ohm].
+RESISTANCE_RANGE = (1e-3, 1e12)
+#: Capacitances the kT/C bench accepts [F].
+CAPACITANCE_RANGE = (1e-18, 1.0)
+#: ngspice time points per RC of the kT/C transient (maximum step = RC/100) [-].
+KTC_POINTS_PER_RC = 100
+#: Memory ngspice and the reader need per time point [bytes] (all vectors kept, plus the table).
+KTC_BYTES_PER_POINT = 64.0
+#: Conservative ngspice throughput on the kT/C bench [time points/s] (measured: about 2.5e5).
+KTC_POINTS_PER_SECOND = 1e5
+#: SPICE duration per check point, in correlation times [-].
+CORRELATION_TIMES_RANGE = (1.0, 1e6)
+#: Wall time of one ngspice I-V sweep at one temperature [s] (conservative).
+IV_SECONDS_PER_TEMPERATURE = 1.0
+#: Wall time of one check point per correlation time of SPICE transient, one worker [s]
+#: (measured: ``spice check pbit --temperatures 300``, 7 points of 100 correlation times, 48 s).
+CHECK_SECONDS_PER_CORRELATION_TIME = 0.1
+#: Bias points per temperature of the p-bit check without ``--biases`` [-].
+CHECK_DEFAULT_BIASES = 7
+_TEMPERATURE_HELP = f"[K], each in [{TEMPERATURE_RANGE[0]:g}, {TEMPERATURE_RANGE[1]:g}]"
 
 
 def register(subparsers) -> None:
@@ -23,37 +54,46 @@ def register(subparsers) -> None:
     sub.required = True
 
     ktc = sub.add_parser("ktc", help="kT/C noise of an RC node (ngspice transient noise vs kT/C)")
-    ktc.add_argument("--resistance", type=positive_float, required=True, help="R [Ohm]")
-    ktc.add_argument("--capacitance", type=positive_float, required=True, help="C [F]")
-    ktc.add_argument("--temperature", type=positive_float, default=300.0, help="T [K] (default 300)")
-    ktc.add_argument("--duration", type=positive_float, required=True, help="simulated time, >= 100 RC [s]")
-    ktc.add_argument("--seed", type=non_negative_int, default=0, help="noise seed (default 0)")
+    ktc.add_argument("--resistance", type=positive_float, default=1e3,
+                     help=f"R [Ohm], in [{RESISTANCE_RANGE[0]:g}, {RESISTANCE_RANGE[1]:g}]")
+    ktc.add_argument("--capacitance", type=positive_float, default=1e-12,
+                     help=f"C [F], in [{CAPACITANCE_RANGE[0]:g}, {CAPACITANCE_RANGE[1]:g}]")
+    ktc.add_argument("--temperature", type=positive_float, default=ROOM_TEMPERATURE, help=f"T {_TEMPERATURE_HELP}")
+    ktc.add_argument("--duration", type=positive_float, default=None, metavar="S",
+                     help="simulated time, >= 100 RC [s] (default: 1000 RC)")
+    ktc.add_argument("--seed", type=non_negative_int, default=0, help="noise seed")
     ktc.add_argument("--keep", default=None, help="keep netlist and ngspice output in this directory")
+    add_budget_flags(ktc)
     add_json_flag(ktc)
     ktc.set_defaults(func=_ktc)
 
     iv = sub.add_parser("iv", help="subthreshold swing and slope factor of a card's transistor vs temperature")
-    iv.add_argument("--card", choices=_CARDS, default="generic", help="model cards (default generic)")
+    iv.add_argument("--card", choices=_CARDS, default="generic", help="model cards")
     iv.add_argument("--device", choices=("nmos", "pmos"), default="nmos", help="transistor type")
-    iv.add_argument("--width", type=positive_float, default=1e-6, help="W [m] (default 1e-6)")
-    iv.add_argument("--length", type=positive_float, default=1e-6, help="L [m] (default 1e-6)")
-    iv.add_argument("--vds", type=positive_float, default=0.05, help="|V_DS| [V] (default 0.05)")
-    iv.add_argument("--temperatures", type=float_list, default=[300.0], help="temperatures [K]: a,b,c or start:stop:count")
+    iv.add_argument("--width", type=positive_float, default=1e-6, help="W [m]")
+    iv.add_argument("--length", type=positive_float, default=1e-6, help="L [m]")
+    iv.add_argument("--vds", type=positive_float, default=0.05, help="|V_DS| [V]")
+    iv.add_argument("--temperatures", type=float_list, default=[ROOM_TEMPERATURE],
+                    help=f"temperatures {_TEMPERATURE_HELP}: a,b,c or start:stop:count")
     iv.add_argument("--keep", default=None, help="keep netlists and ngspice output in this directory")
+    add_budget_flags(iv)
     add_json_flag(iv)
     iv.set_defaults(func=_iv)
 
     check = sub.add_parser("check", help="SPICE transient noise vs the SDE model of a design")
     check.add_argument("design", choices=("pbit", "categorical", "continuous"), help="reference design")
-    check.add_argument("--card", choices=_CARDS, default="generic", help="model cards (default generic)")
-    check.add_argument("--temperatures", type=float_list, default=None, help="temperatures [K] (default 300,320)")
+    check.add_argument("--card", choices=_CARDS, default="generic", help="model cards")
+    check.add_argument("--temperatures", type=float_list, default=None,
+                       help=f"temperatures {_TEMPERATURE_HELP} (default: 300,320)")
     check.add_argument("--biases", type=float_list, default=None,
                        help="p-bit bias voltages [V] (default: 7 points spanning P(1) = 0.1..0.9 at each temperature)")
     check.add_argument("--correlation-times", type=positive_float, default=100.0,
-                       help="SPICE duration per point in correlation times (default 100)")
-    check.add_argument("--workers", type=positive_int, default=2, help="concurrent ngspice runs (default 2)")
-    check.add_argument("--seed", type=non_negative_int, default=0, help="noise seed (default 0)")
+                       help=f"SPICE duration per point in correlation times, in [{CORRELATION_TIMES_RANGE[0]:g}, "
+                            f"{CORRELATION_TIMES_RANGE[1]:g}]")
+    check.add_argument("--workers", type=positive_int, default=2, help="concurrent ngspice runs")
+    check.add_argument("--seed", type=non_negative_int, default=0, help="noise seed")
     check.add_argument("--keep", default=None, help="keep netlists and ngspice output in this directory")
+    add_budget_flags(check)
     add_json_flag(check)
     # bias lists such as "-0.05,0.1" start with a minus sign
     check._negative_number_matcher = re.compile(r"^-\.?\d")
@@ -69,17 +109,46 @@ def _prepare_keep(args) -> None:
             Path(args.keep).mkdir(parents=True, exist_ok=True)
 
 
+def _temperatures(option: str, values) -> list[float]:
+    from noisecircuits import _validate
+
+    return [_validate.temperature(option, t) for t in values]
+
+
 def _ktc(args) -> dict:
+    from noisecircuits import _validate
+    from noisecircuits.budget import check_budget
+    from noisecircuits.errors import ParameterError
     from noisecircuits.spice.benches import ktc_variance
 
+    r = _validate.in_range("--resistance", args.resistance, *RESISTANCE_RANGE, "Ohm")
+    c = _validate.in_range("--capacitance", args.capacitance, *CAPACITANCE_RANGE, "F")
+    (t,) = _temperatures("--temperature", [args.temperature])
+    rc = r * c
+    duration = 1000.0 * rc if args.duration is None else args.duration
+    if duration < 100.0 * rc:
+        raise ParameterError(f"--duration must be at least 100 RC = {100 * rc:g} s, got {duration:g}")
+    points = KTC_POINTS_PER_RC * duration / rc
+    seconds = points / KTC_POINTS_PER_SECOND
+    budget = budget_from_args(args)
+    check_budget("spice ktc", memory_bytes=points * KTC_BYTES_PER_POINT, seconds=seconds, budget=budget,
+                 options="--duration (in units of RC)")
     _prepare_keep(args)
-    return ktc_variance(args.resistance, args.capacitance, args.temperature, args.duration, seed=args.seed,
-                        keep=args.keep)
+    if seconds > 2.0 and sys.stderr.isatty():  # on a terminal only: a failure stays one line in scripts
+        sys.stderr.write(f"spice ktc: {points:.3g} ngspice time points, about {seconds:.3g} s ...\n")
+        sys.stderr.flush()
+    return ktc_variance(r, c, t, duration, seed=args.seed, keep=args.keep,
+                        timeout=min(max(600.0, 10.0 * seconds), budget.max_seconds))
 
 
 def _iv(args) -> dict:
     from noisecircuits.spice.benches import iv_sweep, subthreshold_swing_table
 
+    from noisecircuits.budget import check_budget
+
+    _temperatures("--temperatures", args.temperatures)
+    check_budget("spice iv", seconds=len(args.temperatures) * IV_SECONDS_PER_TEMPERATURE,
+                 budget=budget_from_args(args), options="--temperatures")
     _prepare_keep(args)
     stop = 1.0 if args.card == "sky130" else 0.9
     sweep = iv_sweep(args.card, args.device, args.width, args.length, args.vds, args.temperatures, v_gate_stop=stop,
@@ -92,20 +161,33 @@ def _iv(args) -> dict:
 
 
 def _check(args) -> dict:
-    from noisecircuits import crosscheck
+    from noisecircuits.validation import crosscheck
     from noisecircuits.errors import ParameterError
 
-    temps = args.temperatures if args.temperatures is not None else [300.0, 320.0]
+    from noisecircuits import _validate
+
+    temps = _temperatures("--temperatures", args.temperatures if args.temperatures is not None else [300.0, 320.0])
+    _validate.in_range("--correlation-times", args.correlation_times, *CORRELATION_TIMES_RANGE)
+    if args.design != "pbit" and args.biases is not None:
+        raise ParameterError("--biases applies to the pbit check only")
+    from noisecircuits.budget import check_budget
+
+    points = len(temps) * (len(args.biases) if args.biases is not None else CHECK_DEFAULT_BIASES)
+    check_budget(f"spice check {args.design}",
+                 seconds=points * args.correlation_times * CHECK_SECONDS_PER_CORRELATION_TIME / args.workers,
+                 budget=budget_from_args(args), options="--temperatures/--biases/--correlation-times")
     _prepare_keep(args)
+    start = time.perf_counter()
     if args.design == "pbit":
         frame = crosscheck.check_pbit(args.card, temps, args.biases, seed=args.seed,
-                                      correlation_times=args.correlation_times, workers=args.workers, keep=args.keep)
+                                      correlation_times=args.correlation_times, workers=args.workers, keep=args.keep,
+                                      show_progress=False if args.json else None)
     else:
-        if args.biases is not None:
-            raise ParameterError("--biases applies to the pbit check only")
         func = crosscheck.check_categorical if args.design == "categorical" else crosscheck.check_continuous
         frame = func(args.card, temps[0], seed=args.seed, correlation_times=args.correlation_times,
                      workers=args.workers, keep=args.keep)
+        if not args.json:  # the p-bit check reports through its own progress line
+            sys.stderr.write(f"spice check {args.design}: {len(frame)} points in {time.perf_counter() - start:.1f} s\n")
     points = frame.to_dict(orient="records")
     return {"design": args.design, "card": args.card, "all_agree": bool(all(_agrees(p) for p in points)),
             "points": points}

@@ -6,7 +6,10 @@ import argparse
 import re
 
 from noisecircuits.commands._common import (
+    add_budget_flags,
     add_json_flag,
+    budget_from_args,
+    check_output_path,
     float_list,
     non_negative_int,
     output_errors,
@@ -50,10 +53,14 @@ def register(subparsers) -> None:
     parser.add_argument("--scheduler", type=scheduler_address, default=None,
                         help="Dask scheduler address tcp://host:port (runs on that cluster)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="sweep seed (default 0)")
-    parser.add_argument("--duration", type=positive_float, default=None, help="simulated time per point [s]")
+    parser.add_argument("--duration", type=positive_float, default=None,
+                        help="simulated time per point [s] (default: pbit follows each point's exact correlation "
+                        "time, for 40 expected switching events, at least 1e-3 s; other kinds 1e-3 s, "
+                        "categorical 2e-4 s)")
     parser.add_argument("--csv", action="store_true", help="also write OUT/results.csv")
     parser.add_argument("--force", action="store_true", help="discard a previous sweep with other parameters in OUT")
     add_json_flag(parser)
+    add_budget_flags(parser)
     # Lists such as "-0.04,0,0.04" or "-0.05:0.05:11" begin with a minus sign; let argparse read any
     # argument that starts with "-<digit>" as a value rather than an unknown option.
     parser._negative_number_matcher = re.compile(r"^-\.?\d")
@@ -64,9 +71,13 @@ def run(args) -> dict:
     import os
 
     from noisecircuits.sweeps import SweepSpec, run_sweep
+    from noisecircuits.sweeps.runner import check_grid_size
 
-    if args.kind in _CIRCUIT_KINDS:
-        _check_temperatures(args.temperatures)
+    check_output_path("--out", args.out, directory=True)
+    budget = budget_from_args(args)
+    check_grid_size(args.kind, len(args.temperatures) * len(args.biases) * max(args.mismatch_samples, 1), budget)
+    _check_temperatures(args.temperatures)
+    _check_biases(args.kind, args.biases, args.temperatures)
     spec = SweepSpec(
         kind=args.kind,
         temperatures=args.temperatures,
@@ -86,11 +97,16 @@ def run(args) -> dict:
             force=args.force,
             csv=args.csv,
             show_progress=False if args.json else None,
+            budget=budget,
         )
 
 
 def _check_temperatures(temperatures) -> None:
-    """Refuse temperatures outside the circuit models' range before any point is run or written."""
+    """Refuse temperatures outside the models' range (that of ``simulate``) before any point is run or written.
+
+    Every kind, the telegraph reference included, is held to the circuit models' range
+    :data:`noisecircuits.circuits.pbit.TEMPERATURE_RANGE`.
+    """
     from noisecircuits.circuits.pbit import TEMPERATURE_RANGE
     from noisecircuits.errors import ParameterError
 
@@ -98,3 +114,25 @@ def _check_temperatures(temperatures) -> None:
     bad = [t for t in temperatures if not low <= t <= high]
     if bad:
         raise ParameterError(f"--temperatures must lie in [{low:g}, {high:g}] K, got {bad[0]:g}")
+
+
+def _check_biases(kind: str, biases, temperatures) -> None:
+    """Refuse biases the kind's model cannot take, before any point is run or written."""
+    from noisecircuits.errors import ParameterError
+
+    if kind in ("pbit", "continuous"):
+        from noisecircuits.circuits.pbit import V_BIAS_RANGE as allowed
+    elif kind == "categorical":
+        from noisecircuits.circuits.categorical import V_CONTROL_RANGE as allowed
+    else:
+        from noisecircuits.constants import thermal_voltage
+        from noisecircuits.circuits.telegraph import TelegraphPBit
+
+        design = TelegraphPBit()
+        # the rates are exp(±x/2): keep |x|/2 well inside the float range at the coldest temperature
+        limit = 1400.0 * design.slope_factor * thermal_voltage(min(temperatures))
+        allowed = (design.v_mid - limit, design.v_mid + limit)
+    low, high = allowed
+    bad = [v for v in biases if not low <= v <= high]
+    if bad:
+        raise ParameterError(f"--biases must lie in [{low:.4g}, {high:.4g}] V for the {kind} kind, got {bad[0]:g}")

@@ -12,7 +12,7 @@ One update of one cell costs (every term a stated, overridable parameter):
 * :math:`E_{bias} = d\\, e_{in}` — computing the local field from d neighbour inputs
   (default :math:`e_{in}` = 50 aJ per input);
 * :math:`E_{wire} = c'\\, \\ell\\, V^2\\, \\alpha` — charging the output wire of length
-  :math:`\\ell` (default 20 µm) with capacitance per length :math:`c'` (0.2 fF/µm, PHYSICS.md §6)
+  :math:`\\ell` (default 20 µm) with capacitance per length :math:`c'` (0.2 fF/µm, docs/physics.md §6)
   at swing V (default 0.5 V) times the measured toggle rate :math:`\\alpha` (fraction of
   updates that flip the cell). Counting :math:`CV^2` per toggle is the conservative choice
   (the supply delivers :math:`CV^2` per rising edge; :math:`\\tfrac12 CV^2` per edge on average);
@@ -21,7 +21,7 @@ One update of one cell costs (every term a stated, overridable parameter):
 A sweep updates every cell once: :math:`E_{sweep} = N E_{cell}`. An independent sample
 costs :math:`2\\tau_{int}` sweeps (:math:`\\tau_{int}` in the convention
 :math:`\\tfrac12 + \\sum\\rho`, measured). A denoising-style chain of T steps of K sweeps on an
-L x L grid costs :math:`E = T K L^2 E_{cell}` (PHYSICS.md §6).
+L x L grid costs :math:`E = T K L^2 E_{cell}` (docs/physics.md §6).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from noisecircuits import _validate
 from noisecircuits.citations import use
 from noisecircuits.errors import ParameterError
+from noisecircuits.physics.sampling import energy_per_sample
 
 __all__ = [
     "ChipEnergyParameters",
@@ -49,7 +50,7 @@ _MICRO = 1e-6
 
 @dataclass(frozen=True)
 class ChipEnergyParameters:
-    """Per-update energy parameters of a p-bit chip (defaults from PHYSICS.md §6).
+    """Per-update energy parameters of a p-bit chip (defaults from docs/physics.md §6).
 
     Parameters
     ----------
@@ -168,7 +169,8 @@ def independent_sample_energy(sweep_energy_j: float, tau_int_sweeps: float) -> f
     """:math:`E_{sweep} \\cdot 2\\tau_{int}` [J]: ``sweep_energy_j`` [J], ``tau_int_sweeps`` [sweeps] (>= 0.5)."""
     _validate.non_negative("sweep_energy_j", sweep_energy_j, "J")
     _validate.in_range("tau_int_sweeps", tau_int_sweeps, 0.5, float("inf"))
-    return sweep_energy_j * 2.0 * tau_int_sweeps
+    # the same product as a cell's energy per sample, with the power in J per sweep and time in sweeps
+    return energy_per_sample(sweep_energy_j, tau_int_sweeps)
 
 
 def denoising_chain_energy(cell_energy: float, grid_size: int, sweeps: int, steps: int = 1) -> float:

@@ -1,6 +1,6 @@
 """Baselines: a GPU running the same Gibbs updates, conventional TRNGs, AI inference scenarios.
 
-* GPU: :math:`E = N_{FLOP} \\cdot e_{FLOP}` with H100 figures (PHYSICS.md §6): 700 W at
+* GPU: :math:`E = N_{FLOP} \\cdot e_{FLOP}` with H100 figures (docs/physics.md §6): 700 W at
   989 TFLOP/s dense BF16 → 0.71 pJ/FLOP; FP32 (non-tensor) 10.5 pJ/FLOP. These are peak
   efficiencies, so the baseline is optimistic for the GPU (sparse Gibbs is memory bound).
   FLOPs assigned to one Gibbs update of a node of degree d:

@@ -29,10 +29,17 @@ from noisecircuits.energy.baselines import (
 )
 from noisecircuits.errors import ParameterError
 
-__all__ = ["measure_chip_statistics", "chip_energy_report"]
+__all__ = ["measure_chip_statistics", "chip_energy_report", "MEASURE_SWEEPS", "MEASURE_BURN_IN"]
 
 
-def measure_chip_statistics(model, sweeps: int = 400, burn_in: int = 100, seed=0, hardware=None) -> dict:
+#: Recorded sweeps of the measurement run [-].
+MEASURE_SWEEPS = 400
+#: Sweeps a measurement run takes besides the recorded ones (burn-in) [-].
+MEASURE_BURN_IN = 100
+
+
+def measure_chip_statistics(model, sweeps: int = MEASURE_SWEEPS, burn_in: int = MEASURE_BURN_IN, seed=0, hardware=None,
+                            progress=None) -> dict:
     """Toggle rate and integrated autocorrelation time of the energy, from a Gibbs run.
 
     Parameters
@@ -45,6 +52,8 @@ def measure_chip_statistics(model, sweeps: int = 400, burn_in: int = 100, seed=0
         Randomness.
     hardware : HardwareMode, optional
         Calibrated-cell updates.
+    progress : callable, optional
+        Called with the number of sweeps just finished [-].
 
     Returns
     -------
@@ -53,7 +62,8 @@ def measure_chip_statistics(model, sweeps: int = 400, burn_in: int = 100, seed=0
     """
     from noisecircuits.gibbs.sampler import sample_ising
 
-    run = sample_ising(model, sweeps, burn_in, chains=1, seed=seed, hardware=hardware, snapshot_every=1, histogram=False)
+    run = sample_ising(model, sweeps, burn_in, chains=1, seed=seed, hardware=hardware, snapshot_every=1, histogram=False,
+                       progress=progress)
     snaps = run.snapshots[:, 0, :]
     toggles = float(np.mean(snaps[1:] != snaps[:-1]))
     return {"toggle_rate": toggles, "tau_int_sweeps": run.energy().tau_int}
@@ -70,10 +80,11 @@ def chip_energy_report(
     temperature: float = 300.0,
     rng_source: str = "power",
     toggle_rate: float | None = None,
-    measure_sweeps: int = 400,
+    measure_sweeps: int = MEASURE_SWEEPS,
     seed=0,
     energy_per_flop: float = H100_BF16_J_PER_FLOP,
     random_bits_per_update: int = 8,
+    progress=None,
 ) -> dict:
     """Energy per update, sweep and sample of a denoising-style chain, with baselines.
 
@@ -86,7 +97,7 @@ def chip_energy_report(
     steps : int
         T, denoising steps per sample [-].
     params : ChipEnergyParameters, optional
-        Chip parameters (defaults: PHYSICS.md §6).
+        Chip parameters (defaults: docs/physics.md §6).
     cell : object, optional
         Calibrated cell model (random-source energy and hardware-aware measurement).
     cell_energy : float, optional
@@ -108,6 +119,8 @@ def chip_energy_report(
         GPU baseline [J/FLOP].
     random_bits_per_update : int
         Random bits a TRNG-based digital update needs [-].
+    progress : callable, optional
+        Called with the number of measurement sweeps just finished [-].
 
     Returns
     -------
@@ -128,7 +141,7 @@ def chip_energy_report(
         hardware = HardwareMode(cell, temperature=temperature, update_interval=params.update_interval)
     else:
         rng = params.rng_energy
-    stats = measure_chip_statistics(model, sweeps=measure_sweeps, seed=seed, hardware=hardware)
+    stats = measure_chip_statistics(model, sweeps=measure_sweeps, seed=seed, hardware=hardware, progress=progress)
     if toggle_rate is not None:
         stats["toggle_rate"] = _validate.in_range("toggle_rate", toggle_rate, 0.0, 1.0)
     degree = float(np.mean(model.degrees))

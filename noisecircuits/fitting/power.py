@@ -5,7 +5,7 @@ r"""Supply power of a cell versus temperature (log-linear least squares).
     \ln P_\mathrm{supply}(T) = \ln P_\mathrm{ref} + c\,(T - T_\mathrm{ref})
 
 A subthreshold circuit's current grows roughly exponentially with temperature (threshold voltage
-falling by ~1 mV/K, PHYSICS.md §4), so a log-linear law is the natural first-order model.
+falling by ~1 mV/K, docs/physics.md §4), so a log-linear law is the natural first-order model.
 Parameters ``supply_power_ref_W`` [W] and ``supply_power_log_slope_per_K`` [1/K] (fixed at 0
 for a single temperature).
 """

@@ -7,7 +7,7 @@ In weak inversion (source at bulk potential)
     I_D = I_0\, e^{-V_{th}/(n U_T)}\; e^{V_{GS}/(n U_T)}\; \left(1 - e^{-V_{DS}/U_T}\right),
 
 so only the product :math:`A = I_0 e^{-V_{th}/(n U_T)}` and the slope factor :math:`n` are
-identifiable from I–V data (PHYSICS.md §4; Enz, Krummenacher and Vittoz 1995). The fit is
+identifiable from I–V data (docs/physics.md §4; Enz, Krummenacher and Vittoz 1995). The fit is
 ordinary least squares of :math:`y = \ln I_D - \ln(1 - e^{-V_{DS}/U_T}) = \ln A + V_{GS}/(nU_T)`
 over the weak-inversion points; the covariance of :math:`(n, \ln A)` comes from the residual
 variance (data from a simulator carry no noise, so the residuals measure model misfit) by the
@@ -22,7 +22,7 @@ import numpy as np
 
 from noisecircuits._validate import in_range
 from noisecircuits.citations import use
-from noisecircuits.constants import thermal_voltage
+from noisecircuits.constants import PHYSICAL_TEMPERATURE_RANGE, thermal_voltage
 from noisecircuits.errors import FitError
 from noisecircuits.fitting.result import FitResult
 
@@ -107,7 +107,7 @@ def fit_subthreshold_iv_least_squares(v_gs, i_d, v_ds, temperature, *, mask=None
         ``goodness_of_fit`` has ``rms_log_residual`` and ``max_abs_log_residual`` [-];
         ``details`` has ``v_gs_range_V`` and ``swing_V_per_decade`` [V/dec].
     """
-    t = in_range("temperature", temperature, 1.0, 1000.0, "K")
+    t = in_range("temperature", temperature, *PHYSICAL_TEMPERATURE_RANGE, "K")
     vds = in_range("v_ds", v_ds, 1e-6, 100.0, "V")
     v = np.asarray(v_gs, float)
     i = np.asarray(i_d, float)

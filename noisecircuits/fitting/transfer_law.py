@@ -7,7 +7,7 @@ r"""The p-bit transfer law with its temperature dependence (shared by the fits a
     v_\mathrm{width}(T) = v_\mathrm{width,ref}\,(T/T_\mathrm{ref})^{\gamma}
 
 with :math:`F` the logistic function or the standard normal CDF :math:`\Phi`. The width exponent
-tells the mechanism (PHYSICS.md §3): γ = 1 for a bias acting through a subthreshold exponential
+tells the mechanism (docs/physics.md §3): γ = 1 for a bias acting through a subthreshold exponential
 (width ∝ n U_T), γ = 1/2 for a latch resolving kT/C noise (probit), γ = 0 for fixed energies with
 an externally scaled bias. Logistic p-bit rule: Camsari et al., Phys. Rev. X 7, 031014 (2017).
 """

@@ -7,9 +7,11 @@ Public names are resolved lazily (numba kernels compile only when a sampler is u
   :func:`random_regular_edges`, :func:`erdos_renyi_edges`, :func:`ising_from_json`
 * colouring: :func:`dsatur_colouring`
 * sampling: :func:`sample_ising`, :func:`sample_potts`, :func:`sample_gaussian`,
-  :class:`HardwareMode`
-* analysis: :func:`integrated_autocorrelation_time`, :func:`distortion_report`, exact oracles
-  in :mod:`noisecircuits.gibbs.exact`
+  :class:`HardwareMode`, :class:`Schedule` and the observers (:class:`SnapshotObserver`,
+  :class:`MomentObserver`, :class:`CallbackObserver`)
+* analysis: :func:`integrated_autocorrelation_time`, :func:`summarise_series` (R-hat, ESS; from
+  :mod:`noisecircuits.analysis`), :func:`distortion_report`, exact oracles in
+  :mod:`noisecircuits.gibbs.exact`
 """
 
 from __future__ import annotations
@@ -32,7 +34,12 @@ _LAZY = {
     "sample_potts": "noisecircuits.gibbs.sampler",
     "sample_gaussian": "noisecircuits.gibbs.sampler",
     "HardwareMode": "noisecircuits.gibbs.hardware",
-    "integrated_autocorrelation_time": "noisecircuits.gibbs.autocorr",
+    "Schedule": "noisecircuits.gibbs.schedule",
+    "SnapshotObserver": "noisecircuits.gibbs.schedule",
+    "MomentObserver": "noisecircuits.gibbs.schedule",
+    "CallbackObserver": "noisecircuits.gibbs.schedule",
+    "integrated_autocorrelation_time": "noisecircuits.analysis.autocorrelation",
+    "summarise_series": "noisecircuits.analysis.diagnostics",
     "distortion_report": "noisecircuits.gibbs.distortion",
 }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from noisecircuits.errors import ParameterError
+from noisecircuits._seeding import seed_sequence as as_seed_sequence
 
 __all__ = ["DRAWS_PER_UPDATE", "TWO_POW_53", "bits53", "chain_keys", "uniform"]
 
@@ -47,15 +47,6 @@ def uniform(key, counter):
     return bits53(key, counter) * _INV53
 
 
-def as_seed_sequence(seed) -> np.random.SeedSequence:
-    """Turn ``seed`` (None, int, SeedSequence or Generator) into a SeedSequence."""
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if isinstance(seed, np.random.Generator):
-        return np.random.SeedSequence(seed.integers(0, 2**63, size=4).tolist())
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0):
-        return np.random.SeedSequence(seed)
-    raise ParameterError(f"seed must be None, an int >= 0, a SeedSequence or a Generator, got {seed!r}")
 
 
 def chain_keys(seed, n_chains: int) -> np.ndarray:

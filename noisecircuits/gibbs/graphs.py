@@ -6,7 +6,7 @@
   :data:`DEGREE12_OFFSETS` = (0,1), (1,0), (1,2), (2,-1), (0,3), (3,0). Every offset has odd
   Manhattan length, so on a torus with even sides the graph stays bipartite (two colours,
   the checkerboard) while reaching up to three sites away, as the published chip graphs do
-  (PHYSICS.md §6; arXiv:2510.23972).
+  (docs/physics.md §6; arXiv:2510.23972).
 * :func:`random_regular_edges` — uniform-ish random d-regular graph (Steger–Wormald pairing).
 * :func:`erdos_renyi_edges` — G(n, p) with p = mean_degree / (n − 1).
 * :func:`ising_from_json` — ``{"spins": n, "beta": b, "biases": [...], "couplings": [[i, j, J], ...]}``.
@@ -24,6 +24,7 @@ from noisecircuits import _validate
 from noisecircuits.errors import DataError, ParameterError
 from noisecircuits.gibbs._rng import as_seed_sequence
 from noisecircuits.gibbs.models import IsingModel
+from noisecircuits.gibbs.sizing import MAX_NODES, ising_run_bytes
 
 __all__ = [
     "DEGREE12_OFFSETS",
@@ -166,17 +167,46 @@ def erdos_renyi_edges(n_nodes: int, mean_degree: float, seed=None) -> np.ndarray
     return np.stack([i, j], axis=1).astype(np.int64)
 
 
+#: Largest |J| or |h| a model file may hold [energy unit].
+MAX_MAGNITUDE = 1e100
+#: Largest beta times the largest local field of a model file [-] (beyond it every update is deterministic).
+MAX_BETA_FIELD = 1e6
+
+
 def _finite_number(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise DataError(f"{what} must be a finite number, got {value!r}")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise DataError(f"{what} must be a finite number of magnitude <= {MAX_MAGNITUDE:g}, got an integer with "
+                        f"{len(str(value))} digits") from None
+    if not math.isfinite(number) or abs(number) > MAX_MAGNITUDE:
+        raise DataError(f"{what} must be a finite number of magnitude <= {MAX_MAGNITUDE:g}, got {value!r}")
+    return number
 
 
-def ising_from_dict(data, source: str = "model") -> IsingModel:
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def ising_from_dict(data, source: str = "model", budget=None) -> IsingModel:
     """Build an :class:`IsingModel` from ``{"spins", "beta", "biases", "couplings"}``.
 
     ``biases`` (default zeros) has one entry per spin; ``couplings`` is a list of
-    ``[i, j, J]`` with 0 <= i, j < spins, i != j, each pair once.
+    ``[i, j, J]`` with 0 <= i, j < spins, i != j, each pair once. Every |J| and |h| is at most
+    :data:`MAX_MAGNITUDE` and beta times the largest local field :math:`\\sum_j |J_{ij}| + |h_i|`
+    at most :data:`MAX_BETA_FIELD`.
+
+    Parameters
+    ----------
+    data : dict
+        The decoded JSON document.
+    source : str
+        File name used in messages.
+    budget : noisecircuits.budget.Budget, optional
+        Memory and time limits checked (with one chain) before any array is built.
     """
     if not isinstance(data, dict):
         raise DataError(f"{source}: expected a JSON object with keys spins, beta, biases, couplings")
@@ -184,18 +214,26 @@ def ising_from_dict(data, source: str = "model") -> IsingModel:
     if unknown:
         raise DataError(f"{source}: unknown key(s) {sorted(unknown)}; allowed: spins, beta, biases, couplings")
     n = data.get("spins")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise DataError(f"{source}: 'spins' must be an integer >= 1, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_NODES:
+        raise DataError(f"{source}: 'spins' must be an integer in 1..{MAX_NODES}, got {_short(n)}")
     beta = _finite_number(data.get("beta", 1.0), f"{source}: 'beta'")
     if beta < 0:
         raise DataError(f"{source}: 'beta' must be >= 0, got {beta!r}")
-    biases = data.get("biases", [0.0] * n)
-    if not isinstance(biases, list) or len(biases) != n:
-        raise DataError(f"{source}: 'biases' must be a list of {n} numbers")
-    biases = [_finite_number(b, f"{source}: biases[{k}]") for k, b in enumerate(biases)]
     couplings = data.get("couplings", [])
     if not isinstance(couplings, list):
         raise DataError(f"{source}: 'couplings' must be a list of [i, j, J]")
+    if budget is not None:
+        from noisecircuits.budget import check_budget
+
+        check_budget(f"gibbs model {source}", memory_bytes=ising_run_bytes(n, len(couplings), 1, 0), budget=budget,
+                     options="'spins' in the model file")
+    biases = data.get("biases", None)
+    if biases is None:
+        biases = np.zeros(n)
+    elif not isinstance(biases, list) or len(biases) != n:
+        raise DataError(f"{source}: 'biases' must be a list of {n} numbers")
+    else:
+        biases = [_finite_number(b, f"{source}: biases[{k}]") for k, b in enumerate(biases)]
     edges, weights = [], []
     for k, item in enumerate(couplings):
         if (
@@ -203,22 +241,50 @@ def ising_from_dict(data, source: str = "model") -> IsingModel:
             or len(item) != 3
             or any(isinstance(x, bool) or not isinstance(x, int) for x in item[:2])
         ):
-            raise DataError(f"{source}: couplings[{k}] must be [i, j, J] with integer i, j, got {item!r}")
+            raise DataError(f"{source}: couplings[{k}] must be [i, j, J] with integer i, j, got {_short(item)}")
+        if not (0 <= item[0] < n and 0 <= item[1] < n):
+            raise DataError(f"{source}: couplings[{k}] has a node index outside 0..{n - 1}: {_short(item[:2])}")
         edges.append(item[:2])
         weights.append(_finite_number(item[2], f"{source}: couplings[{k}] J"))
     try:
-        return IsingModel.from_edges(n, np.array(edges, dtype=np.int64).reshape(-1, 2), weights, biases, beta)
+        model = IsingModel.from_edges(n, np.array(edges, dtype=np.int64).reshape(-1, 2), weights, biases, beta)
     except DataError as exc:
         raise DataError(f"{source}: {exc}") from None
+    reach = np.add.reduceat(np.abs(model.weights), model.indptr[:-1]) if model.weights.size else np.zeros(n)
+    reach = np.where(np.diff(model.indptr) > 0, reach, 0.0) + np.abs(model.biases)
+    if beta * float(reach.max()) > MAX_BETA_FIELD:
+        raise DataError(
+            f"{source}: 'beta' times the largest local field (sum of |J| and |h| at a spin) must be <= "
+            f"{MAX_BETA_FIELD:g}, got {beta * float(reach.max()):.3g}"
+        )
+    return model
 
 
-def ising_from_json(path) -> IsingModel:
-    """Read an Ising model JSON file (see :func:`ising_from_dict`)."""
+def ising_from_json(path, budget=None) -> IsingModel:
+    """Read an Ising model JSON file (see :func:`ising_from_dict`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    budget : noisecircuits.budget.Budget, optional
+        Limits checked before the model's arrays are built.
+    """
     path = Path(path)
+    if budget is not None and path.is_file():
+        from noisecircuits.budget import check_budget
+
+        # decoded JSON numbers and lists take about 40 bytes of Python objects per byte of text at worst
+        check_budget(f"reading model file {str(path)!r}", memory_bytes=40.0 * path.stat().st_size, budget=budget,
+                     options="the model file's size")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataError(f"model file {str(path)!r} does not exist") from None
+    except RecursionError:
+        raise DataError(f"model file {str(path)!r} is nested too deeply; a model is one flat JSON object") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(f"model file {str(path)!r} is not valid JSON: {exc}") from None
-    return ising_from_dict(data, source=str(path))
+    except ValueError as exc:  # integer literals longer than Python's conversion limit
+        raise DataError(f"model file {str(path)!r} holds a number that cannot be read: {exc}") from None
+    return ising_from_dict(data, source=str(path), budget=budget)

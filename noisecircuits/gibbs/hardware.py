@@ -19,7 +19,7 @@ the hardware update equals the heat-bath update :math:`P(s_i = 1) = \\sigma(2\\b
 
 Finite correlation time: a cell read every ``update_interval`` :math:`\\Delta t` keeps its
 previous output with probability :math:`e^{-\\Delta t / \\tau_c(v)}` and otherwise draws a fresh
-sample (PHYSICS.md §2: lag-1 correlation of a cell read every :math:`\\Delta t`).
+sample (docs/physics.md §2: lag-1 correlation of a cell read every :math:`\\Delta t`).
 
 The nominal curve and the keep probability are tabulated on a uniform grid of
 :math:`x = (v - v_{mid})/w \\in [-40, 40]` (step 0.01; linear interpolation error below 1e-5)

@@ -15,13 +15,38 @@ from __future__ import annotations
 
 import math
 import types
+from collections import namedtuple
 
 import numpy as np
 from numba import njit, prange
 
 from noisecircuits.gibbs._rng import DRAWS_PER_UPDATE, bits53, uniform
 
-__all__ = ["ising_kernel", "ising_chains_kernel", "potts_kernel", "gaussian_kernel", "CHAINS_INNERMOST_FROM"]
+__all__ = [
+    "IsingGraph",
+    "FieldTable",
+    "HardwareTables",
+    "SweepRange",
+    "IsingRecords",
+    "ising_kernel",
+    "ising_chains_kernel",
+    "potts_kernel",
+    "gaussian_kernel",
+    "CHAINS_INNERMOST_FROM",
+]
+
+#: The model in the kernel's numbering: CSR couplings, fields, beta, original node numbers, tiles.
+IsingGraph = namedtuple("IsingGraph", "indptr indices weights biases beta original tile_ptr block_tiles")
+#: Integer-level path: padded neighbour table and the threshold table (``enabled`` false: float path).
+FieldTable = namedtuple(
+    "FieldTable", "enabled neighbours couplings tile_degree int_biases field_unit offset thresholds"
+)
+#: Calibrated-cell path (``enabled`` false: ideal heat bath); see :class:`~noisecircuits.gibbs.hardware.KernelTables`.
+HardwareTables = namedtuple("HardwareTables", "enabled offset_x gain_x x0 dx p_one keep")
+#: Which sweeps to run: chain keys, first global sweep, number of sweeps.
+SweepRange = namedtuple("SweepRange", "keys sweep0 n_sweeps")
+#: Observer outputs: per-sweep energy and magnetisation (0 columns: not recorded), sums, scratch, histogram.
+IsingRecords = namedtuple("IsingRecords", "energies magnetisations spin_sums tile_energy tile_mag histogram")
 
 _DRAWS = np.uint64(DRAWS_PER_UPDATE)
 
@@ -45,41 +70,7 @@ def _table(table, x0, dx, x):
     return table[k] + frac * (table[k + 1] - table[k])
 
 
-def _ising_sweeps(
-    spins,
-    indptr,
-    indices,
-    weights,
-    biases,
-    beta,
-    original,
-    tile_ptr,
-    block_tiles,
-    keys,
-    sweep0,
-    n_sweeps,
-    discrete,
-    ell_neighbours,
-    ell_couplings,
-    tile_degree,
-    int_biases,
-    field_unit,
-    table_offset,
-    thresholds,
-    hardware,
-    offset_x,
-    gain_x,
-    table_x0,
-    table_dx,
-    p_table,
-    keep_table,
-    energies,
-    magnetisations,
-    spin_sums,
-    tile_energy,
-    tile_mag,
-    histogram,
-):
+def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
     """Ising heat-bath sweeps on a graph numbered block by block.
 
     ``spins`` has shape (chains, n + 1); column n is a dummy node held at 0 (the padding
@@ -93,6 +84,11 @@ def _ising_sweeps(
     the same decision as ``u < sigma(2 beta I)`` without an exponential. Energy and magnetisation are
     tracked through each update's change (dE = -(s_new - s_old) I), summed per tile.
     """
+    indptr, indices, weights, biases, beta, original, tile_ptr, block_tiles = graph
+    discrete, ell_neighbours, ell_couplings, tile_degree, int_biases, field_unit, table_offset, thresholds = table
+    hardware, offset_x, gain_x, table_x0, table_dx, p_table, keep_table = hardware_tables
+    keys, sweep0, n_sweeps = sweeps
+    energies, magnetisations, spin_sums, tile_energy, tile_mag, histogram = records
     n_chains = spins.shape[0]
     n_nodes = spins.shape[1] - 1
     n_blocks = block_tiles.shape[0] - 1
@@ -184,32 +180,7 @@ def _ising_sweeps(
                     histogram[c, code] += 1
 
 
-def _ising_sweeps_chains(
-    spins,
-    indptr,
-    indices,
-    weights,
-    biases,
-    original,
-    tile_ptr,
-    block_tiles,
-    keys,
-    sweep0,
-    n_sweeps,
-    ell_neighbours,
-    ell_couplings,
-    tile_degree,
-    int_biases,
-    field_unit,
-    table_offset,
-    thresholds,
-    energies,
-    magnetisations,
-    spin_sums,
-    tile_energy,
-    tile_mag,
-    histogram,
-):
+def _ising_sweeps_chains(spins, graph, table, sweeps, records):
     """Threshold-table Ising sweeps of many chains at once, chains innermost.
 
     Same updates, random numbers and observers as :func:`_ising_sweeps` on its ``discrete``
@@ -217,6 +188,10 @@ def _ising_sweeps_chains(
     ``spin_sums`` (n, chains): every neighbour read loads all chains' spins at once, which
     vectorises over chains. Parallel over tiles.
     """
+    indptr, indices, weights, biases, _, original, tile_ptr, block_tiles = graph
+    _, ell_neighbours, ell_couplings, tile_degree, int_biases, field_unit, table_offset, thresholds = table
+    keys, sweep0, n_sweeps = sweeps
+    energies, magnetisations, spin_sums, tile_energy, tile_mag, histogram = records
     n_nodes = spins.shape[0] - 1
     n_chains = spins.shape[1]
     n_blocks = block_tiles.shape[0] - 1
@@ -286,6 +261,7 @@ def _potts_sweeps(
     indices,
     weights,
     fields,
+    update_fields,
     beta,
     block_nodes,
     block_ptr,
@@ -297,6 +273,9 @@ def _potts_sweeps(
     local,
     scratch,
 ):
+    """Potts heat-bath sweeps: node i takes state a with probability proportional to
+    ``exp(beta (update_fields[i, a] + sum_j J_ij [s_j = a]))``; the recorded energy uses ``fields``
+    (they differ when a calibrated cell's bias network shifts the update)."""
     n_chains, n_nodes = states.shape
     q = fields.shape[1]
     n_blocks = block_ptr.shape[0] - 1
@@ -311,7 +290,7 @@ def _potts_sweeps(
                 i = block_nodes[start + k % size]
                 logits = scratch[k]
                 for a in range(q):
-                    logits[a] = fields[i, a]
+                    logits[a] = update_fields[i, a]
                 for e in range(indptr[i], indptr[i + 1]):
                     logits[states[c, indices[e]]] += weights[e]
                 top = logits[0]

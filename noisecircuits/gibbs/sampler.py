@@ -1,6 +1,6 @@
 """Block-Gibbs sampling of Ising, Potts and Gaussian models (entry points).
 
-Heat-bath (Glauber) update of spin i, given its neighbours (PHYSICS.md §3):
+Heat-bath (Glauber) update of spin i, given its neighbours (docs/physics.md §3):
 
 .. math:: P(s_i = +1) = \\sigma(2\\beta I_i),\\qquad I_i = \\sum_j J_{ij} s_j + h_i,
 
@@ -25,12 +25,16 @@ from noisecircuits.errors import ParameterError
 from noisecircuits.gibbs import kernels
 from noisecircuits.gibbs._ising_layout import discrete_fields, padded_neighbours, relabel_by_colour, tiles
 from noisecircuits.gibbs._rng import chain_keys
-from noisecircuits.gibbs.autocorr import SeriesSummary, summarise_series
+from noisecircuits.analysis.diagnostics import ESS_MIN, R_HAT_MAX, SeriesSummary, convergence_problems, summarise_series
 from noisecircuits.gibbs.colouring import check_colouring, colour_blocks, dsatur_colouring
 from noisecircuits.gibbs.exact import state_string
 from noisecircuits.gibbs.models import GaussianModel, IsingModel, PottsModel
+from noisecircuits.gibbs.schedule import Observer, Schedule, SnapshotObserver
 
-__all__ = ["HISTOGRAM_MAX_SPINS", "IsingRun", "PottsRun", "GaussianRun", "sample_ising", "sample_potts", "sample_gaussian"]
+__all__ = ["DEFAULT_CHAINS", "INITIAL_STATES", "read_initial_state", "HISTOGRAM_MAX_SPINS", "IsingRun", "PottsRun", "GaussianRun", "sample_ising", "sample_potts", "sample_gaussian"]
+
+#: Chains of a run unless told otherwise (enough for a between-chain R-hat).
+DEFAULT_CHAINS = 4
 
 #: Largest model whose full state histogram is kept.
 HISTOGRAM_MAX_SPINS = 20
@@ -74,6 +78,7 @@ class IsingRun:
     elapsed_s: float
     seed: object = None
     clamp: dict = field(default_factory=dict)
+    schedule: Schedule | None = None
 
     @property
     def n_records(self) -> int:
@@ -93,9 +98,30 @@ class IsingRun:
         """Mean :math:`|\\sum_i s_i| / n` [-]."""
         return summarise_series(np.abs(self.magnetisations) / self.model.n_nodes)
 
+    def diagnostics(self, r_hat_max: float = R_HAT_MAX, ess_min: float = ESS_MIN) -> dict:
+        """Energy and |m| summaries with the convergence verdict.
+
+        Parameters
+        ----------
+        r_hat_max : float
+            Largest acceptable split-R-hat, > 1 [-].
+        ess_min : float
+            Smallest acceptable bulk and tail ESS [-].
+
+        Returns
+        -------
+        dict
+            ``energy``, ``abs_magnetisation`` (:class:`SeriesSummary`), ``problems`` (list of
+            str, empty when converged) and ``converged`` (bool).
+        """
+        watched = {"energy": self.energy(), "abs_magnetisation": self.abs_magnetisation()}
+        problems = convergence_problems(watched, r_hat_max, ess_min)
+        return {**watched, "problems": problems, "converged": not problems}
+
     def mean_spins(self) -> np.ndarray:
-        """:math:`\\langle s_i \\rangle` [-]."""
-        return self.spin_sums / self.n_records
+        """:math:`\\langle s_i \\rangle` over every recorded sweep (thinned-out ones included) [-]."""
+        thin = self.schedule.thin if self.schedule is not None else 1
+        return self.spin_sums / (self.n_records * thin)
 
     def state_probabilities(self) -> np.ndarray:
         """Sampled frequency of each state code (needs n <= 20)."""
@@ -110,6 +136,18 @@ class IsingRun:
         return {state_string(code, n): float(p[code]) for code in np.flatnonzero(p)}
 
 
+def _schedule(sweeps, burn_in, schedule) -> Schedule:
+    if schedule is None:
+        if sweeps is None:
+            raise ParameterError("give sweeps (recorded sweeps per chain) or a schedule")
+        return Schedule(_validate.positive_int("sweeps", sweeps), _validate.positive_int("burn_in", burn_in, minimum=0))
+    if not isinstance(schedule, Schedule):
+        raise ParameterError(f"schedule must be a Schedule, got {type(schedule).__name__}")
+    if sweeps is not None or burn_in:
+        raise ParameterError("give either sweeps/burn_in or a schedule, not both")
+    return schedule
+
+
 def _check_common(sweeps, burn_in, chains):
     sweeps = _validate.positive_int("sweeps", sweeps)
     burn_in = _validate.positive_int("burn_in", burn_in, minimum=0)
@@ -117,7 +155,7 @@ def _check_common(sweeps, burn_in, chains):
     return sweeps, burn_in, chains
 
 
-def _blocks(indptr, indices, colours, free):
+def _blocks(indptr, indices, colours, free, schedule=None):
     if colours is None:
         colours = dsatur_colouring(indptr, indices)
     else:
@@ -125,7 +163,13 @@ def _blocks(indptr, indices, colours, free):
         if colours.shape != (indptr.size - 1,):
             raise ParameterError(f"colours must have one entry per node ({indptr.size - 1}), got shape {colours.shape}")
         check_colouring(indptr, indices, colours)
-    return colour_blocks(colours, free)
+    block_nodes, block_ptr = colour_blocks(colours, free)
+    order = schedule.check_block_order(block_ptr.size - 1) if schedule is not None else None
+    if order is None:
+        return block_nodes, block_ptr
+    pieces = [block_nodes[block_ptr[b] : block_ptr[b + 1]] for b in order]
+    sizes = np.array([piece.size for piece in pieces], dtype=np.int64)
+    return np.concatenate(pieces), np.concatenate([[0], np.cumsum(sizes)]).astype(block_ptr.dtype)
 
 
 def _chunks(total, per_chunk):
@@ -136,39 +180,69 @@ def _chunks(total, per_chunk):
         done += step
 
 
-def _run_chunked(call, burn_in, sweeps, n_work, progress, snapshot_every):
-    """Run burn-in then recorded sweeps in chunks; returns elapsed seconds.
+def _run_chunked(call, schedule, n_work, progress, observer_every=()):
+    """Run the warm-up, then the recorded sweeps, in chunks; returns the elapsed seconds.
 
-    ``call(sweep0, n, record_from)`` runs ``n`` sweeps starting at global sweep ``sweep0``.
-    Chunk boundaries never change results (counter-based random numbers).
+    ``call(sweep0, n, record_from)`` runs ``n`` sweeps starting at global sweep ``sweep0``;
+    ``record_from`` is the kept-sample index of the chunk's first kept sample (-1 in warm-up).
+    Recorded chunks hold whole thinning intervals and end where an observer is due (every
+    ``k`` kept samples for each ``k`` in ``observer_every``). Chunk boundaries never change
+    results (counter-based random numbers).
     """
-    per_chunk = max(1, int(_CHUNK_SECONDS * 5e7 / max(n_work, 1))) if progress else max(burn_in, sweeps)
-    if snapshot_every:
-        per_chunk = max(1, min(per_chunk, snapshot_every))
+    thin = schedule.thin
+    if progress:
+        per_chunk = max(1, int(_CHUNK_SECONDS * 5e7 / max(n_work, 1)))
+    else:
+        per_chunk = max(schedule.burn_in, schedule.recorded_sweeps)
     elapsed = 0.0
-    for phase_start, phase_len, recorded in ((0, burn_in, False), (burn_in, sweeps, True)):
-        for offset, step in _chunks(phase_len, per_chunk):
-            if recorded and snapshot_every:
-                step = min(step, snapshot_every - offset % snapshot_every)
-            start = time.perf_counter()
-            call(phase_start + offset, step, offset if recorded else -1)
-            elapsed += time.perf_counter() - start
-            if progress:
-                progress(step)
+    for offset, step in _chunks(schedule.burn_in, per_chunk):
+        start = time.perf_counter()
+        call(offset, step, -1)
+        elapsed += time.perf_counter() - start
+        if progress:
+            progress(step)
+    per_samples = max(1, per_chunk // thin)
+    done = 0
+    while done < schedule.samples:
+        step = min(per_samples, schedule.samples - done)
+        for every in observer_every:
+            step = min(step, every - done % every)
+        start = time.perf_counter()
+        call(schedule.burn_in + done * thin, step * thin, done)
+        elapsed += time.perf_counter() - start
+        if progress:
+            progress(step * thin)
+        done += step
     return elapsed
 
 
+#: Start states a run accepts by name.
+INITIAL_STATES = ("mixed", "random", "up", "down")
+
+
 def _initial_spins(initial, keys, n):
+    """Start states (chains, n) int8: named (see :data:`INITIAL_STATES`) or given ±1 values.
+
+    ``"mixed"`` (overdispersed) cycles through random, all +1 and all -1 over the chains, so
+    chains that should agree start as far apart as the model allows.
+    """
     chains = keys.size
+
+    def random_row(c):
+        return np.where(np.random.default_rng(int(keys[c])).random(n) < 0.5, -1, 1).astype(np.int8)
+
     if initial is None:
+        initial = "mixed"
+    if isinstance(initial, str):
+        if initial not in INITIAL_STATES:
+            raise ParameterError(
+                f"initial must be one of {', '.join(INITIAL_STATES)} or an array of ±1, got {initial!r}"
+            )
         out = np.empty((chains, n), dtype=np.int8)
         for c in range(chains):
-            out[c] = np.where(np.random.default_rng(int(keys[c])).random(n) < 0.5, -1, 1)
+            kind = ("random", "up", "down")[c % 3] if initial == "mixed" else initial
+            out[c] = random_row(c) if kind == "random" else (1 if kind == "up" else -1)
         return out
-    if isinstance(initial, str):
-        if initial not in ("up", "down"):
-            raise ParameterError(f"initial must be None, 'up', 'down' or an array of ±1, got {initial!r}")
-        return np.full((chains, n), 1 if initial == "up" else -1, dtype=np.int8)
     given = np.asarray(initial)
     try:
         given = np.broadcast_to(given, (chains, n))
@@ -179,11 +253,59 @@ def _initial_spins(initial, keys, n):
     return given.astype(np.int8)
 
 
+def read_initial_state(path, n_nodes: int, chains: int) -> np.ndarray:
+    """Start states from a file: a JSON list (n values, or chains lists of n) or whitespace-separated text.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file (``--init FILE``).
+    n_nodes : int
+        Spins of the model [-].
+    chains : int
+        Chains of the run [-].
+
+    Returns
+    -------
+    ndarray of int8, shape (n,) or (chains, n)
+        Values of +1/-1.
+    """
+    import json
+    from pathlib import Path
+
+    from noisecircuits.errors import DataError
+
+    path = Path(path)
+    name = f"--init file {str(path)!r}"
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise DataError(f"{name} does not exist; give mixed, random, up, down or a file of +1/-1 values") from None
+    except OSError as exc:
+        raise DataError(f"{name} cannot be read: {exc.strerror}") from None
+    if size > 64 * (n_nodes * chains + 16):
+        raise DataError(f"{name} is {size} bytes, far more than {chains} x {n_nodes} values of +1/-1 need")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{name} cannot be read as text: {exc}") from None
+    try:
+        values = json.loads(text) if text.lstrip()[:1] == "[" else text.split()
+        array = np.array(values, dtype=float)
+    except (ValueError, RecursionError, OverflowError):
+        raise DataError(f"{name} must hold numbers +1/-1 (a JSON list or whitespace-separated text)") from None
+    if array.shape not in ((n_nodes,), (chains, n_nodes)):
+        raise DataError(f"{name} must hold {n_nodes} values (or {chains} x {n_nodes}), got shape {array.shape}")
+    if not np.all((array == 1) | (array == -1)):
+        raise DataError(f"{name} must hold only +1 and -1 values")
+    return array.astype(np.int8)
+
+
 def sample_ising(
     model: IsingModel,
-    sweeps: int,
+    sweeps: int | None = None,
     burn_in: int = 0,
-    chains: int = 1,
+    chains: int = DEFAULT_CHAINS,
     seed=None,
     *,
     clamp: dict | None = None,
@@ -191,8 +313,10 @@ def sample_ising(
     colours=None,
     histogram: bool | None = None,
     snapshot_every: int = 0,
-    initial=None,
+    initial="mixed",
     progress=None,
+    schedule: Schedule | None = None,
+    observers=(),
 ) -> IsingRun:
     """Block-Gibbs sampling of an Ising model.
 
@@ -201,11 +325,11 @@ def sample_ising(
     model : IsingModel
         The model (its ``beta`` is the sampling inverse temperature).
     sweeps : int
-        Recorded sweeps per chain [-].
+        Recorded sweeps per chain [-] (or give ``schedule``).
     burn_in : int
         Sweeps discarded first [-].
     chains : int
-        Independent chains [-].
+        Independent chains (default 4, so that R-hat can compare them) [-].
     seed : int, SeedSequence or Generator, optional
         Randomness; chain c uses ``SeedSequence(seed).spawn(chains)[c]``.
     clamp : dict of int to ±1, optional
@@ -218,18 +342,33 @@ def sample_ising(
         Keep the state histogram (default: when n <= 20).
     snapshot_every : int
         Keep every chain's state every this many recorded sweeps (0: never) [-].
-    initial : {None, "up", "down"} or array_like of ±1, shape (chains, n) or (n,)
-        Start state: random (default), all +1, all -1, or given.
+    initial : {"mixed", "random", "up", "down"} or array_like of ±1, shape (chains, n) or (n,)
+        Start state: overdispersed (default: chains cycle through random, all +1, all -1),
+        random, all +1, all -1, or given.
     progress : callable, optional
         Called with the number of sweeps just done.
+    schedule : Schedule, optional
+        Warm-up, kept samples, thinning and block order, in place of ``sweeps``/``burn_in``.
+    observers : sequence of Observer
+        Receive all chains' states (user numbering) every ``observer.every`` kept samples.
 
     Returns
     -------
     IsingRun
+        ``energies``/``magnetisations`` hold one column per kept sample.
     """
     use("camsari2017")
-    sweeps, burn_in, chains = _check_common(sweeps, burn_in, chains)
+    schedule = _schedule(sweeps, burn_in, schedule)
+    sweeps, burn_in = schedule.samples, schedule.burn_in
+    chains = _validate.positive_int("chains", chains)
     snapshot_every = _validate.positive_int("snapshot_every", snapshot_every, minimum=0)
+    observers = list(observers)
+    for observer in observers:
+        if not isinstance(observer, Observer):
+            raise ParameterError(f"observers must be Observer instances, got {type(observer).__name__}")
+    snapshot_observer = SnapshotObserver(snapshot_every) if snapshot_every else None
+    if snapshot_observer is not None:
+        observers.append(snapshot_observer)
     n = model.n_nodes
     clamp = {} if clamp is None else dict(clamp)
     free = np.ones(n, dtype=bool)
@@ -239,7 +378,7 @@ def sample_ising(
         if value not in (-1, 1):
             raise ParameterError(f"clamped spin {node} must be -1 or +1, got {value!r}")
         free[node] = False
-    block_nodes, block_ptr = _blocks(model.indptr, model.indices, colours, free)
+    block_nodes, block_ptr = _blocks(model.indptr, model.indices, colours, free, schedule)
     keep_hist = (n <= HISTOGRAM_MAX_SPINS) if histogram is None else bool(histogram)
     if keep_hist and n > HISTOGRAM_MAX_SPINS:
         raise ParameterError(f"state histograms are kept only for n <= {HISTOGRAM_MAX_SPINS} spins, got {n}")
@@ -263,17 +402,19 @@ def sample_ising(
     dummy_f, dummy_i = np.zeros(1), np.zeros(1, dtype=np.int64)
     discrete = None if hardware is not None else discrete_fields(weights, biases, indptr, model.beta)
     if discrete is None:
-        no_table = (np.zeros((1, 1), dtype=np.int32), np.zeros((1, 1), dtype=np.int8), dummy_i)
-        discrete_args = (False, *no_table, dummy_i, 1.0, 0, dummy_i)
+        table = kernels.FieldTable(False, np.zeros((1, 1), dtype=np.int32), np.zeros((1, 1), dtype=np.int8), dummy_i,
+                                   dummy_i, 1.0, 0, dummy_i)
     else:
         int_weights, int_biases, unit, offset, thresholds = discrete
         ell = padded_neighbours(indptr, indices, int_weights, tile_ptr)
-        discrete_args = (True, *ell, int_biases.astype(np.int32), unit, offset, thresholds)
+        table = kernels.FieldTable(True, *ell, int_biases.astype(np.int32), unit, offset, thresholds)
     if hardware is not None:
         tables = hardware.tables(n, model.beta)
-        hw_args = (True, tables.offset_x[order], tables.gain_x[order], tables.x0, tables.dx, tables.p_one, tables.keep)
+        hw = kernels.HardwareTables(True, tables.offset_x[order], tables.gain_x[order], tables.x0, tables.dx,
+                                    tables.p_one, tables.keep)
     else:
-        hw_args = (False, dummy_f, dummy_f, 0.0, 1.0, dummy_f, dummy_f)
+        hw = kernels.HardwareTables(False, dummy_f, dummy_f, 0.0, 1.0, dummy_f, dummy_f)
+    graph = kernels.IsingGraph(indptr, indices, weights, biases, float(model.beta), order, tile_ptr, block_tiles)
 
     energies = np.zeros((chains, sweeps))
     mags = np.zeros((chains, sweeps), dtype=np.int64)
@@ -281,7 +422,6 @@ def sample_ising(
     spin_sums = np.zeros((chains, n), dtype=np.int64)
     tile_energy = np.zeros((chains, tile_ptr.size - 1))
     tile_mag = np.zeros((chains, tile_ptr.size - 1), dtype=np.int64)
-    snapshots = []
     no_record = np.zeros((chains, 0))
     no_record_int = np.zeros((chains, 0), dtype=np.int64)
     largest_block = int(np.diff(block_ptr).max())
@@ -291,22 +431,19 @@ def sample_ising(
         spins = np.ascontiguousarray(spins.T)
         spin_sums_layout = np.zeros((n, chains), dtype=np.int64)
         kernel = kernels.ising_chains_kernel(chains, largest_block)
-        static = (indptr, indices, weights, biases, order, tile_ptr, block_tiles, keys)
-        table = discrete_args[1:]
-        buffers = (spin_sums_layout, tile_energy, tile_mag, hist)
 
         def kernel_call(sweep0, n_sweeps, e, m):
-            kernel(spins, *static, sweep0, n_sweeps, *table, e, m, *buffers)
+            records = kernels.IsingRecords(e, m, spin_sums_layout, tile_energy, tile_mag, hist)
+            kernel(spins, graph, table, kernels.SweepRange(keys, sweep0, n_sweeps), records)
 
         def chain_major(state):
             return state.T
     else:
         kernel = kernels.ising_kernel(chains, largest_block)
-        static = (indptr, indices, weights, biases, float(model.beta), order, tile_ptr, block_tiles, keys)
-        buffers = (spin_sums, tile_energy, tile_mag, hist)
 
         def kernel_call(sweep0, n_sweeps, e, m):
-            kernel(spins, *static, sweep0, n_sweeps, *discrete_args, *hw_args, e, m, *buffers)
+            records = kernels.IsingRecords(e, m, spin_sums, tile_energy, tile_mag, hist)
+            kernel(spins, graph, table, hw, kernels.SweepRange(keys, sweep0, n_sweeps), records)
 
         def chain_major(state):
             return state
@@ -319,6 +456,8 @@ def sample_ising(
         out[:, order] = state[:, :n]
         return out
 
+    thin = schedule.thin
+
     def call(sweep0, n_sweeps, record_from):
         if record_from < 0:
             kernel_call(sweep0, n_sweeps, no_record, no_record_int)
@@ -326,17 +465,23 @@ def sample_ising(
         e = np.zeros((chains, n_sweeps))
         m = np.zeros((chains, n_sweeps), dtype=np.int64)
         kernel_call(sweep0, n_sweeps, e, m)
-        energies[:, record_from : record_from + n_sweeps] = e
-        mags[:, record_from : record_from + n_sweeps] = m
-        if snapshot_every and (record_from + n_sweeps) % snapshot_every == 0:
-            snapshots.append(to_user_order(spins))
+        kept = n_sweeps // thin
+        energies[:, record_from : record_from + kept] = e[:, thin - 1 :: thin]
+        mags[:, record_from : record_from + kept] = m[:, thin - 1 :: thin]
+        last = record_from + kept - 1
+        due = [o for o in observers if (last + 1) % o.every == 0]
+        if due:
+            state = to_user_order(spins)
+            for observer in due:
+                observer.observe(last, state)
 
-    elapsed = _run_chunked(call, burn_in, sweeps, chains * n, progress, snapshot_every)
+    elapsed = _run_chunked(call, schedule, chains * n, progress, [o.every for o in observers])
     spin_sums = to_user_order(spin_sums_layout if chains_innermost else spin_sums)
     for node, value in clamp.items():
-        spin_sums[:, node] = value * sweeps
+        spin_sums[:, node] = value * schedule.recorded_sweeps
     spins = to_user_order(spins)
-    total_updates = (burn_in + sweeps) * chains * int(block_nodes.size)
+    total_updates = schedule.total_sweeps * chains * int(block_nodes.size)
+    snapshots = snapshot_observer.states if snapshot_observer is not None else np.zeros((0, chains, n), np.int8)
     return IsingRun(
         model=model,
         energies=energies,
@@ -344,11 +489,12 @@ def sample_ising(
         spin_sums=spin_sums.sum(axis=0).astype(np.float64),
         histogram=hist.sum(axis=0) if keep_hist else None,
         final_spins=spins,
-        snapshots=np.array(snapshots, dtype=np.int8).reshape(-1, chains, n),
+        snapshots=snapshots,
         spin_updates=total_updates,
         elapsed_s=elapsed,
         seed=seed,
         clamp=clamp,
+        schedule=schedule,
     )
 
 
@@ -382,8 +528,12 @@ class PottsRun:
         return summarise_series(self.energies)
 
 
-def sample_potts(model: PottsModel, sweeps: int, burn_in: int = 0, chains: int = 1, seed=None, *, colours=None, progress=None):
+def sample_potts(model: PottsModel, sweeps: int, burn_in: int = 0, chains: int = DEFAULT_CHAINS, seed=None, *,
+                 colours=None, progress=None, hardware=None):
     """Block-Gibbs (heat-bath) sampling of a Potts model; parameters as :func:`sample_ising`.
+
+    ``hardware`` (a :class:`~noisecircuits.gibbs.categorical.CategoricalHardwareMode`) draws every
+    node through a calibrated categorical cell; the recorded energies stay those of ``model``.
 
     Returns
     -------
@@ -401,7 +551,12 @@ def sample_potts(model: PottsModel, sweeps: int, burn_in: int = 0, chains: int =
     local = np.zeros((chains, n))
     scratch = np.zeros((chains * n, q))
     kernel = kernels.potts_kernel(chains, int(np.diff(block_ptr).max()))
-    static = (model.indptr, model.indices, model.weights, model.fields, float(model.beta), block_nodes, block_ptr, keys)
+    if hardware is None:
+        update_beta, update_fields = float(model.beta), model.fields
+    else:
+        update_beta, update_fields = hardware.update_law(model)
+    static = (model.indptr, model.indices, model.weights, model.fields, np.ascontiguousarray(update_fields),
+              float(update_beta), block_nodes, block_ptr, keys)  # fmt: skip
     none = np.zeros((chains, 0))
     kernel(states, *static, 0, 0, none, occupations, local, scratch)
 
@@ -413,7 +568,7 @@ def sample_potts(model: PottsModel, sweeps: int, burn_in: int = 0, chains: int =
         kernel(states, *static, sweep0, n_sweeps, e, occupations, local, scratch)
         energies[:, record_from : record_from + n_sweeps] = e
 
-    elapsed = _run_chunked(call, burn_in, sweeps, chains * n, progress, 0)
+    elapsed = _run_chunked(call, Schedule(sweeps, burn_in), chains * n, progress)
     return PottsRun(model, energies, occupations, states, (burn_in + sweeps) * chains * n, elapsed)
 
 
@@ -453,7 +608,7 @@ class GaussianRun:
         return self.squares.sum(axis=0) / self.energies.size - m * m
 
 
-def sample_gaussian(model: GaussianModel, sweeps: int, burn_in: int = 0, chains: int = 1, seed=None, *, colours=None):
+def sample_gaussian(model: GaussianModel, sweeps: int, burn_in: int = 0, chains: int = DEFAULT_CHAINS, seed=None, *, colours=None):
     """Block-Gibbs sampling of a Gaussian Markov random field; parameters as :func:`sample_ising`.
 
     Returns
@@ -492,5 +647,5 @@ def sample_gaussian(model: GaussianModel, sweeps: int, burn_in: int = 0, chains:
         kernel(values, *static, sweep0, n_sweeps, e, sums, squares, local)
         energies[:, record_from : record_from + n_sweeps] = e
 
-    elapsed = _run_chunked(call, burn_in, sweeps, chains * n, None, 0)
+    elapsed = _run_chunked(call, Schedule(sweeps, burn_in), chains * n, None)
     return GaussianRun(model, energies, sums, squares, values, (burn_in + sweeps) * chains * n, elapsed)

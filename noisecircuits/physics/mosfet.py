@@ -34,7 +34,7 @@ import numpy as np
 
 from noisecircuits import _validate
 from noisecircuits.citations import use
-from noisecircuits.constants import thermal_voltage
+from noisecircuits.constants import PHYSICAL_TEMPERATURE_RANGE, thermal_voltage
 from noisecircuits.errors import ParameterError
 
 __all__ = [
@@ -103,7 +103,7 @@ class MosfetParams:
             "slope_factor": _validate.in_range("slope_factor", self.slope_factor, 1.0, 5.0),
             "current_factor": _validate.in_range("current_factor", self.current_factor, 0.0, 10.0, "A/V^2",
                                                  inclusive=False),
-            "t_ref": _validate.in_range("t_ref", self.t_ref, 1.0, 1000.0, "K"),
+            "t_ref": _validate.in_range("t_ref", self.t_ref, *PHYSICAL_TEMPERATURE_RANGE, "K"),
             "mobility_exponent": _validate.in_range("mobility_exponent", self.mobility_exponent, -5.0, 5.0),
             "threshold_tempco": _validate.in_range("threshold_tempco", self.threshold_tempco, -0.02, 0.02, "V/K"),
             "slope_tempco": _validate.in_range("slope_tempco", self.slope_tempco, -0.01, 0.01, "1/K"),

@@ -2,7 +2,7 @@ r"""One-sided noise power spectral densities of devices [A²/Hz], and kT/C.
 
 All functions are vectorised (numpy broadcasting) and return one-sided PSDs: the variance
 in a band is :math:`\int_{f_1}^{f_2} S(f)\, df`. A white one-sided PSD S corresponds to the
-SDE noise term :math:`\sigma\, dW` with :math:`\sigma^2 = S/2` (see PHYSICS.md §1).
+SDE noise term :math:`\sigma\, dW` with :math:`\sigma^2 = S/2` (see docs/physics.md §1).
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ import math
 import numpy as np
 from numba import njit
 
+from noisecircuits._seeding import seed_sequence
 from noisecircuits.citations import use
-from noisecircuits.errors import ParameterError
 
 __all__ = [
     "PATHS_PER_BLOCK",
@@ -74,26 +74,6 @@ _ZIG_R = 3.6541528853610088
 _ZIG_INV_R = 1.0 / _ZIG_R
 
 
-def seed_sequence(seed) -> np.random.SeedSequence:
-    """Turn ``seed`` into the root :class:`~numpy.random.SeedSequence` of a run.
-
-    Parameters
-    ----------
-    seed : None, int, SeedSequence or Generator
-        ``None`` draws fresh entropy (recorded in the returned sequence); an int >= 0 or a
-        SeedSequence is used as is; a Generator contributes 128 bits drawn from it [-].
-
-    Returns
-    -------
-    numpy.random.SeedSequence
-    """
-    if seed is None or isinstance(seed, np.random.SeedSequence):
-        return np.random.SeedSequence() if seed is None else seed
-    if isinstance(seed, np.random.Generator):
-        return np.random.SeedSequence(seed.integers(0, 2**63, size=2, dtype=np.int64).tolist())
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
-        return np.random.SeedSequence(int(seed))
-    raise ParameterError(f"seed must be None, an integer >= 0, a SeedSequence or a Generator, got {seed!r}")
 
 
 def path_states(seed, paths: int, first_path: int = 0) -> np.ndarray:

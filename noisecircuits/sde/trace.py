@@ -55,8 +55,9 @@ class Trace:
         Integration step [s].
     sample_interval : float
         Time between stored samples, ``record_every * dt`` [s].
-    model : object
-        The model that was simulated (gives ``kind`` and the read-out for analysis).
+    readout : BinaryReadout, CategoricalReadout, MixtureReadout or None
+        The read-out the simulated model declared (:mod:`noisecircuits.sde.readouts`); the
+        analysis layer summarises the trace by it [-].
     solver : str
         Name of the scheme [-].
     seed : int or SeedSequence
@@ -64,7 +65,7 @@ class Trace:
     path_steps : int
         Integration steps taken, summed over paths [-].
     dwell_tally : DwellTally or None
-        Dwells counted at every step for binary models with a linear read-out (exact at
+        Dwells counted at every step for a binary read-out (exact at
         the step resolution however thinly the trace is stored); ``None`` otherwise.
     """
 
@@ -73,7 +74,7 @@ class Trace:
     state_names: tuple
     dt: float
     sample_interval: float
-    model: object
+    readout: object
     solver: str
     seed: object
     path_steps: int

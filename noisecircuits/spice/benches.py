@@ -19,7 +19,7 @@ import pandas as pd
 
 from noisecircuits._validate import in_range, positive
 from noisecircuits.analysis.autocorrelation import mean_and_stderr
-from noisecircuits.constants import BOLTZMANN, thermal_voltage
+from noisecircuits.constants import BOLTZMANN, PHYSICAL_TEMPERATURE_RANGE, celsius, thermal_voltage
 from noisecircuits.errors import ParameterError, SpiceError
 from noisecircuits.spice.cards import get_card
 from noisecircuits.spice.render import render_netlist
@@ -27,27 +27,15 @@ from noisecircuits.spice.runner import run_netlist, run_netlists
 from noisecircuits.spice.seeds import spice_seeds
 from noisecircuits.spice.units import round_significant
 
-__all__ = ["ktc_variance", "held_noise_ktc_variance", "iv_sweep", "subthreshold_swing_table", "kelvin_to_celsius",
+__all__ = ["ktc_variance", "held_noise_ktc_variance", "iv_sweep", "subthreshold_swing_table",
            "MAX_STEP_PER_NOISE_STEP"]
 
-#: ngspice maximum time step as a fraction of the noise step (PHYSICS.md: <= NT/5).
+#: ngspice maximum time step as a fraction of the noise step (docs/physics.md §5: <= NT/5).
 MAX_STEP_PER_NOISE_STEP = 0.2
-_ABSOLUTE_ZERO_C = -273.15
 #: the gate sweep starts this far below zero (low-threshold devices are in weak inversion at V_GS = 0) [V]
 _REVERSE_GATE = 0.3
 #: settling time discarded before statistics, in RC time constants
 _SETTLE_TIME_CONSTANTS = 10.0
-
-
-def kelvin_to_celsius(temperature: float) -> float:
-    """Temperature in °C for ngspice's ``temp`` option.
-
-    Parameters
-    ----------
-    temperature : float
-        Absolute temperature [K].
-    """
-    return float(temperature) + _ABSOLUTE_ZERO_C
 
 
 def held_noise_ktc_variance(resistance, capacitance, temperature, noise_step) -> float:
@@ -106,7 +94,7 @@ def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep
     """
     r = positive("resistance", resistance, "Ohm")
     c = positive("capacitance", capacitance, "F")
-    t = in_range("temperature", temperature, 1.0, 1000.0, "K")
+    t = in_range("temperature", temperature, *PHYSICAL_TEMPERATURE_RANGE, "K")
     tau = r * c
     d = positive("duration", duration, "s")
     if d < 100 * tau:
@@ -115,7 +103,7 @@ def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep
     (spice_seed,) = spice_seeds(seed, 1)
     values = {
         "seed": spice_seed,
-        "temperature_celsius": kelvin_to_celsius(t),
+        "temperature_celsius": celsius(t),
         "resistance": r,
         "capacitance": c,
         "noise_step": noise_step,
@@ -192,7 +180,7 @@ def iv_sweep(card: str, polarity: str, width, length, v_ds, temperatures, *, v_g
     sign = 1.0 if polarity == "nmos" else -1.0
     jobs = []
     for i, T in enumerate(temps):
-        values = {"temperature_celsius": kelvin_to_celsius(T), "v_drain": sign * vds, "v_gate_start": -sign * _REVERSE_GATE,
+        values = {"temperature_celsius": celsius(T), "v_drain": sign * vds, "v_gate_start": -sign * _REVERSE_GATE,
                   "v_gate_stop": sign * stop, "v_gate_step": sign * step, "width": w, "length": ln}
         jobs.append((f"iv_{polarity}_{i}", render_netlist(f"iv_{polarity}", deck, values), ["i_d_A"]))
     runs = run_netlists(jobs, workers=workers, keep=keep, timeout=timeout)

@@ -142,7 +142,7 @@ def capacitance_free(card: Card) -> Card:
     carry only its explicit node capacitors, like the capacitance-free SDE models. Its DC
     currents differ from the generic card's (BSIM4 uses the width exponent ``wwn`` that
     suppresses the C-V width in DC terms too: +18 % in weak inversion), so it is
-    calibrated on its own (:func:`noisecircuits.calibration.calibrate_card` with
+    calibrated on its own (:func:`noisecircuits.validation.calibration.calibrate_card` with
     ``card="generic-dc"``).
     """
     if card.name != "generic":

@@ -166,7 +166,7 @@ def run_netlist(netlist: str, columns, *, name: str = "run", timeout: float = 60
         return _run_in(Path(tmp), name, netlist, columns, timeout)
 
 
-def run_netlists(jobs, *, workers: int = 2, timeout: float = 600.0, keep=None) -> list[SpiceRun]:
+def run_netlists(jobs, *, workers: int = 2, timeout: float = 600.0, keep=None, on_done=None) -> list[SpiceRun]:
     """Run several netlists, ``workers`` ngspice processes at a time.
 
     Parameters
@@ -179,6 +179,8 @@ def run_netlists(jobs, *, workers: int = 2, timeout: float = 600.0, keep=None) -
         Wall-clock limit per run [s].
     keep : path-like, optional
         Keep every run's files in ``keep/<name>/`` [-].
+    on_done : callable, optional
+        Called with no argument each time a run finishes (e.g. a progress bar's ``update``) [-].
 
     Returns
     -------
@@ -191,8 +193,15 @@ def run_netlists(jobs, *, workers: int = 2, timeout: float = 600.0, keep=None) -
     if len(set(names)) != len(names):
         raise ParameterError("run names must be distinct")
     find_ngspice()
+
+    def one(name, netlist, columns):
+        run = run_netlist(netlist, columns, name=name, timeout=timeout, keep=keep)
+        if on_done is not None:
+            on_done()
+        return run
+
     if workers == 1 or len(jobs) <= 1:
-        return [run_netlist(n, c, name=name, timeout=timeout, keep=keep) for name, n, c in jobs]
+        return [one(*job) for job in jobs]
     with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        futures = [pool.submit(run_netlist, n, c, name=name, timeout=timeout, keep=keep) for name, n, c in jobs]
+        futures = [pool.submit(one, *job) for job in jobs]
         return [f.result() for f in futures]

@@ -8,15 +8,37 @@ caller writes each finished point to disk at once. Work is the module-level
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from noisecircuits.errors import ParameterError, SimulationError
 
-__all__ = ["compute_point", "run_inline", "run_process_pool", "run_dask", "CONNECT_TIMEOUT_S"]
+__all__ = ["compute_point", "run_inline", "run_process_pool", "connect_dask", "run_dask", "CONNECT_TIMEOUT_S",
+           "PARENT_POLL_S"]
 
 #: How long to wait for a Dask scheduler to answer [s]
 CONNECT_TIMEOUT_S = 10.0
+#: How often a local worker checks that the sweep process that started it is still alive [s]
+PARENT_POLL_S = 0.5
+
+
+def _exit_with_parent(parent_pid: int, interval: float) -> None:
+    """Worker initializer: end this process as soon as ``parent_pid`` is no longer its parent.
+
+    A worker computing a long point would otherwise outlive a killed sweep (SIGKILL leaves
+    the pool no chance to shut down). A daemon thread polls ``os.getppid()``; when the
+    parent has died the worker is re-parented and exits at once, mid-point.
+    """
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="noisecircuits-parent-watch", daemon=True).start()
 
 
 def compute_point(function, params: dict, seed, mismatch) -> dict:
@@ -33,7 +55,8 @@ def run_inline(tasks):
 def run_process_pool(tasks, workers: int):
     """Run the tasks on ``workers`` local processes (spawned, so no state leaks in)."""
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_exit_with_parent,
+                               initargs=(os.getpid(), PARENT_POLL_S))
     try:
         pending = {pool.submit(compute_point, *args): index for index, args in tasks}
         while pending:
@@ -51,16 +74,27 @@ def run_process_pool(tasks, workers: int):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run_dask(tasks, address: str):
-    """Run the tasks on an existing Dask distributed cluster at ``address`` (``tcp://host:port``)."""
+def connect_dask(address: str):
+    """Connect to the Dask distributed scheduler at ``address``; one clear line when it cannot be reached."""
     try:
-        from distributed import Client, as_completed
-    except ImportError:  # pragma: no cover - dask[distributed] is a dependency
-        raise ParameterError("--scheduler needs dask.distributed, which is not installed") from None
+        from distributed import Client
+    except ImportError:  # the distributed engine is an optional extra
+        raise ParameterError("--scheduler needs dask.distributed: pip install 'noisecircuits[distributed]'") from None
     try:
-        client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        return Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError) as exc:
-        raise ParameterError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
+        raise ParameterError(f"--scheduler: cannot reach the Dask scheduler at {address!r}: {exc}") from None
+
+
+def run_dask(tasks, client):
+    """Run the tasks on a Dask cluster; ``client`` is a :func:`connect_dask` client or an address.
+
+    The client is closed when the stream ends.
+    """
+    from distributed import as_completed
+
+    if isinstance(client, str):
+        client = connect_dask(client)
     try:
         futures = {}
         for index, args in tasks:

@@ -21,7 +21,7 @@ import numpy as np
 from noisecircuits import _validate
 from noisecircuits.errors import ParameterError
 
-__all__ = ["SweepSpec", "point_key", "point_id", "point_seed", "mismatch_seed", "ENGINES"]
+__all__ = ["SweepSpec", "point_key", "point_id", "point_seed", "mismatch_seed", "parameters_hash", "ENGINES"]
 
 #: Engines a point function may be asked to use.
 ENGINES = ("sde", "spice")
@@ -30,6 +30,12 @@ ENGINES = ("sde", "spice")
 def point_key(coordinates: dict) -> str:
     """Canonical text of a point's coordinates (sorted keys, exact float repr)."""
     return json.dumps({k: coordinates[k] for k in sorted(coordinates)}, sort_keys=True, separators=(",", ":"))
+
+
+def parameters_hash(parameters: dict) -> str:
+    """SHA-256 (hex) of the canonical JSON of a sweep's parameter set (:meth:`SweepSpec.parameters`)."""
+    text = json.dumps(parameters, sort_keys=True, separators=(",", ":"), allow_nan=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _digest_words(text: str) -> tuple[int, ...]:

@@ -5,6 +5,7 @@
 ``results.parquet``    one row per finished point, units in column names (``sweep``)
 ``results.csv``        the same table, with ``sweep --csv``
 ``points/``            one JSON file per finished point (checkpoint; ``sweep``)
+``.lock``              held by the ``sweep`` run writing the directory; names its pid and host
 ``cell.json``          a calibrated cell model (``noisecircuits fit``/cells layer)
 ``spice_check.json``   SDE-vs-ngspice agreement: ``{"rows": [{...}, ...], ...}``
 ``energy.json``        energy estimate: ``{"breakdown_J": {...}, "baselines_J": {...}, ...}``
@@ -15,8 +16,9 @@ MANIFEST = "manifest.json"
 RESULTS = "results.parquet"
 RESULTS_CSV = "results.csv"
 POINTS = "points"
+LOCK = ".lock"
 CELL = "cell.json"
 SPICE_CHECK = "spice_check.json"
 ENERGY = "energy.json"
 
-__all__ = ["MANIFEST", "RESULTS", "RESULTS_CSV", "POINTS", "CELL", "SPICE_CHECK", "ENERGY"]
+__all__ = ["MANIFEST", "RESULTS", "RESULTS_CSV", "POINTS", "LOCK", "CELL", "SPICE_CHECK", "ENERGY"]

@@ -3,7 +3,9 @@
 A *point function* has the signature ``f(params: dict, seed: SeedSequence) -> dict`` and
 returns one result row (column names carry units, e.g. ``p_one``, ``correlation_time_s``).
 ``params`` holds ``temperature_K`` [K], ``v_bias_V`` [V], ``mismatch_index`` (int or
-``None``), ``mismatch_seed`` (a ``SeedSequence`` or ``None``), ``duration_s`` [s],
+``None``), ``mismatch_seed`` (a ``SeedSequence`` or ``None``), ``duration_s`` [s] (``None``
+for a kind registered with ``auto_duration=True`` when the sweep gives none: the point
+chooses its own and reports it in a ``duration_s`` column),
 ``engine`` (``"sde"``/``"spice"``) and ``options`` (dict). Point functions must be
 module-level (picklable by reference) so process pools and Dask workers can run them.
 
@@ -47,6 +49,8 @@ class PointKind:
         Simulated time per point when the sweep gives none [s].
     description : str
         One line for ``--help``.
+    auto_duration : bool
+        The point function chooses each point's duration when the sweep gives none [-].
     """
 
     name: str
@@ -54,11 +58,13 @@ class PointKind:
     engines: tuple
     default_duration: float
     description: str
+    auto_duration: bool = False
 
 
-def register_kind(name, function, *, engines=("sde",), default_duration, description="") -> PointKind:
+def register_kind(name, function, *, engines=("sde",), default_duration, description="",
+                  auto_duration=False) -> PointKind:
     """Register (or replace) a point kind and return it."""
-    kind = PointKind(name, function, tuple(engines), float(default_duration), description)
+    kind = PointKind(name, function, tuple(engines), float(default_duration), description, bool(auto_duration))
     _KINDS[name] = kind
     return kind
 

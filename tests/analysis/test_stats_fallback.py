@@ -8,7 +8,7 @@ from noisecircuits.analysis.stats import binary_effective_samples
 
 
 def test_effective_samples_from_correlation_time():
-    # N_eff = T / (2 tau_c) (PHYSICS.md section 2)
+    # N_eff = T / (2 tau_c) (docs/physics.md §2)
     assert binary_effective_samples(1e-3, 1e-6, 1000) == pytest.approx(500.0, rel=1e-12)
 
 

@@ -35,6 +35,15 @@ class ReadAs:
     def mode_readout(self, values):
         return (values[..., 0] > 0).astype(int)
 
+    def readout_spec(self):
+        from noisecircuits.sde.readouts import BinaryReadout, CategoricalReadout, MixtureReadout
+
+        if self.kind == "pbit":
+            return BinaryReadout([1.0], 0.0, *self.wells, labels=("zero", "one"))
+        if self.kind == "categorical":
+            return CategoricalReadout(self.readout, self.n_states)
+        return MixtureReadout(self.readout, self.mode_readout)
+
 
 @pytest.fixture(scope="module")
 def traces():
@@ -50,10 +59,15 @@ def test_all_kinds_read_the_same_path_consistently(traces):
     pbit = noisecircuits.trace_stats(traces["pbit"])
     cat = noisecircuits.trace_stats(traces["categorical"])
     cont = noisecircuits.trace_stats(traces["continuous"])
-    assert set(pbit) == {"p_one", "p_one_stderr", "correlation_time_s", "mean_dwell_zero_s", "mean_dwell_one_s",
-                         "n_switches", "n_effective", "path_steps"}
-    assert set(cat) == {"occupations", "occupations_stderr", "correlation_time_s", "n_effective", "path_steps"}
-    assert set(cont) == {"weight_one", "weight_one_stderr", "mean_V", "std_V", "correlation_time_s", "path_steps"}
+    assert set(pbit) == {"p_one", "p_one_stderr", "correlation_time_s", "correlation_time_stderr_s",
+                         "mean_dwell_zero_s", "mean_dwell_one_s", "mean_dwell_zero_stderr_s",
+                         "mean_dwell_one_stderr_s", "n_switches", "n_effective", "path_steps"}
+    assert set(dw) == {k.replace("zero", "left").replace("one", "right") for k in pbit}
+    assert set(cat) == {"occupations", "occupations_stderr", "correlation_time_s", "correlation_time_stderr_s",
+                        "n_effective", "path_steps"}
+    assert set(cont) == {"weight_one", "weight_one_stderr", "mean_V", "std_V", "correlation_time_s",
+                         "correlation_time_stderr_s", "path_steps"}
+    assert pbit["correlation_time_stderr_s"] == dw["correlation_time_stderr_s"] > 0
     assert pbit["p_one"] == dw["p_right"] and pbit["mean_dwell_one_s"] == dw["mean_dwell_right_s"]
     trace = traces["pbit"]
     assert pbit["n_effective"] == pytest.approx(3 * trace.duration / (2 * dw["correlation_time_s"]))
@@ -69,8 +83,8 @@ def test_all_kinds_read_the_same_path_consistently(traces):
 
 def test_unknown_kind_is_refused(traces):
     trace = traces["double_well"]
-    odd = type(trace)(**{**trace.__dict__, "model": object()})
-    with pytest.raises(DataError, match="kind"):
+    odd = type(trace)(**{**trace.__dict__, "readout": None})
+    with pytest.raises(DataError, match="declares a read-out"):
         noisecircuits.trace_stats(odd)
 
 

@@ -11,7 +11,7 @@ from noisecircuits._version import __version__
 
 def pbit_document(form="logistic", name="pcell"):
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "kind": "pbit",
         "name": name,
         "form": form,
@@ -31,6 +31,7 @@ def pbit_document(form="logistic", name="pcell"):
         },
         "correlation_time": {
             "law": "power_arrhenius",
+            "source": "fitted",
             "tau_peak_ref_s": 1.0e-6,
             "tau_activation_energy_J": 1.0e-20,
             "tau_shape_exponent": 0.5,
@@ -58,3 +59,42 @@ def pbit_document(form="logistic", name="pcell"):
 @pytest.fixture
 def pbit_doc():
     return lambda form="logistic", name="pcell": copy.deepcopy(pbit_document(form, name))
+
+
+def write_lab_csv(path, *, seed=0, temperature_column="temperature_K", offset=0.0, delimiter=","):
+    """A synthetic lab CSV (logistic law of ``pbit_document``, 3 temperatures x 13 biases), no timing columns."""
+    import numpy as np
+
+    from noisecircuits.fitting.transfer_law import p_one
+
+    law = pbit_document()["parameters"]
+    rng = np.random.default_rng(seed)
+    t = np.repeat([275.0, 300.0, 325.0], 13)
+    v = np.tile(np.linspace(-0.05, 0.15, 13), 3)
+    ones = rng.binomial(4000, p_one("logistic", law, v, t))
+    lines = [delimiter.join(["v_bias_V", temperature_column, "n_ones", "n_samples"])]
+    lines += [delimiter.join([repr(float(a)), repr(float(b) - offset), str(int(c)), "4000"]) for a, b, c in zip(v, t, ones)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def lab_csv():
+    return write_lab_csv
+
+
+def document_paths(node, prefix=()):
+    """Every key path in a JSON document (tuples of keys and list indices), the root excluded."""
+    if prefix:
+        yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from document_paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from document_paths(v, (*prefix, i))
+
+
+@pytest.fixture
+def doc_paths():
+    return document_paths

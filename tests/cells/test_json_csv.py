@@ -50,7 +50,14 @@ def test_csv_round_trip_is_exact(tmp_path, pbit_doc):
 @pytest.mark.parametrize(
     ("mutate", "pattern"),
     [
-        (lambda d: d.update(schema_version=2), "'schema_version': unknown schema version"),
+        (lambda d: d.update(schema_version=3), "'schema_version': unknown schema version"),
+        (lambda d: d.update(parameter_covarience=None), "'parameter_covarience' is not a known field; did you mean 'parameter_covariance'"),
+        (lambda d: d["parameters"].update(extra=1.0), "'parameters.extra' is not a known field"),
+        (lambda d: d["provenance"]["fit_quality"]["transfer"].update({"a b": 1}), "'provenance.fit_quality.transfer.a b' is not"),
+        (lambda d: d["provenance"].update(source="data\n.end"), "'provenance.source': expected text without control"),
+        (lambda d: d["correlation_time"].pop("source"), "'correlation_time.source' is missing"),
+        (lambda d: d["correlation_time"].update(source="guessed"), "'correlation_time.source': must be one of fitted, given"),
+        (lambda d: d.update(name="abc\n"), "'name': expected an identifier"),
         (lambda d: d.pop("schema_version"), "'schema_version' is missing"),
         (lambda d: d.update(kind="qbit"), "'kind': must be one of"),
         (lambda d: d["parameters"].pop("v_width_ref_V"), "'parameters.v_width_ref_V' is missing"),
@@ -88,22 +95,12 @@ def _mutations():
     return st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["set", "delete"]), leaf), min_size=1, max_size=4)
 
 
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _paths(v, (*prefix, i))
-
-
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(mutations=_mutations())
-def test_fuzz_mutated_documents_only_raise_data_error(pbit_doc, mutations):
+def test_fuzz_mutated_documents_only_raise_data_error(pbit_doc, doc_paths, mutations):
     doc = pbit_doc()
     for index, action, value in mutations:
-        paths = [p for p in _paths(doc) if p]
+        paths = list(doc_paths(doc))
         path = paths[index % len(paths)]
         parent = doc
         for key in path[:-1]:

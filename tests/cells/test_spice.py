@@ -7,7 +7,7 @@ import pytest
 
 from noisecircuits.cells.model import cell_from_document
 from noisecircuits.cells.spice import default_noise_step, render_spice
-from noisecircuits.cells.spice_check import measure_spice_sampler
+from noisecircuits.validation.spice_check import measure_spice_sampler
 from noisecircuits.errors import DataError, ParameterError
 
 
@@ -50,7 +50,11 @@ def test_netlist_text_is_validated(pbit_doc):
         render_spice(cell, noise_step=float("nan"))
     doc = pbit_doc()
     doc["provenance"]["source"] = "x\n.end\nR1 a b 1"
-    assert "\n.end\n" not in render_spice(cell_from_document(doc))
+    with pytest.raises(DataError, match="provenance.source"):
+        cell_from_document(doc)
+    doc["provenance"]["source"] = "x .end R1 a b 1 \u00e9\\"
+    (line,) = [ln for ln in render_spice(cell_from_document(doc)).splitlines() if "source data" in ln]
+    assert line == "* source data: x .end R1 a b 1 ??"
     doc["correlation_time"] = None
     with pytest.raises(DataError, match="correlation-time model"):
         render_spice(cell_from_document(doc))

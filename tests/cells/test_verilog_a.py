@@ -46,9 +46,15 @@ def test_header_and_refusals(pbit_doc):
     assert "module pcell(ctl, out);" in text and "(* retrieve *) real p_one;" in text
     doc = pbit_doc()
     doc["provenance"]["source"] = "evil\nmodule x; endmodule"
-    assert "\nmodule x" not in render_verilog_a(cell_from_document(doc))
+    with pytest.raises(DataError, match="provenance.source"):
+        cell_from_document(doc)
+    # free text that is allowed (no control characters) is reduced to printable ASCII in the comment
+    doc["provenance"]["source"] = "d\u00e9j\u00e0 C:\\data\\x.csv \u2192 */ module x; endmodule \\"
+    text = render_verilog_a(cell_from_document(doc))
+    (line,) = [ln for ln in text.splitlines() if "source data" in ln]
+    assert line == "// source data: d?j? C:?data?x.csv ? */ module x; endmodule ?"
     cat = {
-        "schema_version": 1, "kind": "categorical", "name": "c",
+        "schema_version": 2, "kind": "categorical", "name": "c",
         "parameters": {"n_states": 2, "theta_offsets": [0.0, 0.1], "gain_per_V": 1.0},
         "parameter_stderr": {"theta_offsets": [None, 0.1], "gain_per_V": 0.1},
         "validity": {"v_control_V": [0.0, 1.0], "temperature_K": [300.0, 300.0]},

@@ -40,7 +40,7 @@ def test_frozen_latch_law_matches_weak_inversion_closed_form():
     # Equal mode voltages v: in weak inversion each pass device carries I_r - I_f = K (e^{-y/U} - e^{-v/U})
     # into y with shot noise q(I_f + I_r) per unit sigma^2 C^2, so a/D = (2 C/q) tanh((v - y)/2U) and the
     # exact stationary law is p(y) ∝ cosh((y - v)/2U)^(-4 C U/q) / (e^{-y/U} + e^{-v/U}); its variance is
-    # kT/C_y to leading order (PHYSICS.md section 1) and its mean sits ~ kT/(2 C U) above v
+    # kT/C_y to leading order (docs/physics.md §1) and its mean sits ~ kT/(2 C U) above v
     v = 0.02
     cell = ContinuousCell(DESIGN, 0.125, (v, v), 300.0)
     axis, mass = cell.output_law(1)

@@ -78,9 +78,7 @@ def _advance_block(kernel):
 class _GenericPBit:
     """PBIT with its terms on the generic interpreter (no fused evaluation)."""
 
-    kind = "pbit"
-    wells = PBIT.wells
-    readout = staticmethod(PBIT.readout)
+    readout_spec = PBIT.readout_spec
 
     def sde_terms(self):
         t = PBIT.sde_terms()

@@ -54,7 +54,7 @@ def test_numba_drift_and_diffusion_match_numpy_netlist():
 
 
 def test_noise_amplitude_is_half_the_summed_shot_noise_psd():
-    # S_I = sum 2 q (I_f + I_r) over devices on the node; g = sqrt(S_I / 2) / C (PHYSICS.md section 1)
+    # S_I = sum 2 q (I_f + I_r) over devices on the node; g = sqrt(S_I / 2) / C (docs/physics.md §1)
     netlist = DESIGN.netlist(0.12, 300.0)
     state = np.array([0.05, 0.02])
     psd_out = 0.0

@@ -85,8 +85,9 @@ def test_simulate_pbit_bad_temperature_is_one_line_exit_2(capsys):
 @pytest.mark.slow
 def test_demo_writes_table_and_figure(tmp_path, capsys):
     from noisecircuits import demo
+    from noisecircuits.cli import main
 
-    assert demo.main(["--out", str(tmp_path), "--n-biases", "5", "--duration-tau", "100", "--no-spice"]) == 0
+    assert main(["demo", "--out", str(tmp_path), "--n-biases", "5", "--duration-tau", "100", "--no-spice"]) == 0
     table = pd.read_csv(tmp_path / "transfer_curve.csv")
     assert list(table.columns) == list(COLUMNS)
     assert len(table) == 5 * len(demo.DEMO_TEMPERATURES)

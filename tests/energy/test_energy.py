@@ -46,7 +46,7 @@ class PowerCell:
 
 
 def test_denoising_chip_arithmetic():
-    # E = T K L^2 E_cell = 8 * 250 * 70^2 * 1.3 fJ = 12.74 nJ (PHYSICS.md §6: about 13 nJ)
+    # E = T K L^2 E_cell = 8 * 250 * 70^2 * 1.3 fJ = 12.74 nJ (docs/physics.md §6: about 13 nJ)
     energy = denoising_chain_energy(1.3e-15, 70, 250, 8)
     assert energy == pytest.approx(8 * 250 * 4900 * 1.3e-15, rel=1e-12)
     assert energy == pytest.approx(13e-9, rel=0.03)

@@ -154,3 +154,112 @@ def test_timing_columns_may_be_missing_at_some_points(tmp_path):
     path.write_text("v_bias_V,temperature_K,n_ones,n_samples,correlation_time_s\n0,300,1,10,inf\n")
     with pytest.raises(DataError, match="row 1, column correlation_time_s"):
         read_pbit_data(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lab-data formats: °C, delimiters, impossible rows, extreme counts, streaming.
+
+HEADER = "v_bias_V,temperature_K,n_ones,n_samples"
+
+
+def test_temperature_celsius_is_converted(tmp_path):
+    path = tmp_path / "lab.csv"
+    path.write_text(GOOD.replace("temperature_K", "temperature_C").replace(",300,", ",26.85,"))
+    data = read_pbit_data(path)
+    assert "temperature_C" not in data
+    # 26.85 °C = 300 K to the rounding of the addition
+    assert np.allclose(data["temperature_K"], 300.0, rtol=0, atol=1e-12)
+    path.write_text("v_bias_V,temperature_C,temperature_K,n_ones,n_samples\n0,27,300,1,10\n")
+    with pytest.raises(DataError, match="temperature_K or temperature_C, not both"):
+        read_pbit_data(path)
+    path.write_text("v_bias_V,temperature_C,n_ones,n_samples\n0,-200,1,10\n")
+    with pytest.raises(DataError, match=r"row 1, column temperature_C: -200 °C is below -173.15 °C \(100 K\)"):
+        read_pbit_data(path)
+    frame = pd.DataFrame({"v_bias_V": [0.0], "temperature_C": [26.85], "n_ones": [1], "n_samples": [10]})
+    assert read_pbit_data(frame)["temperature_K"][0] == pytest.approx(300.0, abs=1e-12)
+
+
+def test_kelvin_column_holding_celsius_is_refused_with_a_hint(tmp_path):
+    """Issue case: 16.85 and 36.85 in temperature_K gave a cell 'valid from 16.85 K to 36.85 K'."""
+    path = tmp_path / "lab.csv"
+    path.write_text(f"{HEADER}\n0.0,16.85,10,100\n0.1,36.85,60,100\n")
+    with pytest.raises(DataError) as info:
+        read_pbit_data(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "row 1, column temperature_K: 16.85 K is below 100 K; if the column holds °C, name it temperature_C" in message
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_semicolon_and_tab_separated_files_are_read(tmp_path, delimiter):
+    comma = tmp_path / "comma.csv"
+    comma.write_text("# note, with a comma\n" + GOOD)
+    other = tmp_path / "other.csv"
+    other.write_text("# note, with a comma\n" + GOOD.replace(",", delimiter))
+    a, b = read_pbit_data(comma), read_pbit_data(other)
+    for name in a.columns:
+        assert np.array_equal(a[name], b[name])
+    assert b.sha256 == source_sha256(other)
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("v_bias_V;temperature_K;n_ones\n0;300;1\n", r"missing column\(s\) n_samples.*3 column\(s\) separated by semicolons"),
+        ("v_bias_V;temperature_K;n_ones;n_samples\n0,1;300;1;10\n", r"got '0,1' \(a decimal comma"),
+        ("v_bias_V;temperature_K;n_ones;n_samples\n0,300,1,10\n", r"row 1: has 1 fields, the header has 4 \(separated by semicolons\)"),
+        ("v_bias_V|temperature_K|n_ones|n_samples\n0|300|1|10\n", r"separated by commas; comma, semicolon and tab are read"),
+    ],
+)
+def test_delimiter_problems_name_the_delimiter(tmp_path, text, pattern):
+    path = tmp_path / "lab.csv"
+    path.write_text(text)
+    with pytest.raises(DataError, match=pattern):
+        read_pbit_data(path)
+
+
+def test_more_effective_than_actual_samples_is_refused_by_row(tmp_path):
+    path = tmp_path / "lab.csv"
+    path.write_text(f"{HEADER},n_effective\n0,300,1,10,10\n0.1,300,5,10,11\n")
+    with pytest.raises(DataError, match=r"row 2, column n_effective: n_effective \(11\) exceeds n_samples \(10\)"):
+        read_pbit_data(path)
+    # a toolkit sweep's estimate T/(2 tau_c) may exceed the samples read: it is clipped to them
+    frame = pd.DataFrame({"v_bias_V": [0.0, 0.1], "temperature_K": 300.0, "n_ones": [1, 5], "n_samples": 10,
+                          "n_effective": [10.0, 11.0]})
+    assert np.array_equal(read_pbit_data(frame).n_effective, [10.0, 10.0])
+
+
+@pytest.mark.parametrize("count", ["1e30", "1e16", "9007199254740994"])
+def test_counts_beyond_exact_floats_are_refused(tmp_path, count):
+    path = tmp_path / "lab.csv"
+    path.write_text(f"{HEADER}\n0,300,1,{count}\n")
+    with pytest.raises(DataError, match="row 1, column n_samples: counts must be integers from 0 to 2\\^53"):
+        read_pbit_data(path)
+    path.write_text(f"{HEADER}\n0,300,1,{2**53}\n")
+    assert read_pbit_data(path)["n_samples"][0] == 2.0**53
+
+
+def test_large_csv_streams_with_memory_following_the_rows(tmp_path):
+    """A wide lab file: memory follows the kept columns (8 bytes per value), not the file's text."""
+    import tracemalloc
+
+    n_rows = 60_000
+    path = tmp_path / "big.csv"
+    notes = "x" * 150  # an ignored text column, as lab exports carry
+    with open(path, "w") as handle:
+        handle.write(f"{HEADER},operator_notes\n")
+        for i in range(n_rows):
+            handle.write(f"{(i % 101) * 1e-3!r},300,{i % 50},100,{notes}\n")
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        data = read_pbit_data(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(data) == n_rows and data.sha256 == source_sha256(path)
+    kept = 4 * 8 * n_rows  # the four float64 columns
+    # the chunks and their concatenation hold each value at most twice, plus one chunk per column
+    # and the reader's buffers (well under 2 MB); reading the whole text would peak above `size`
+    assert peak < 2 * kept + 2_000_000, (peak, kept, size)
+    assert peak < size / 3, (peak, size)

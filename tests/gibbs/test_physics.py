@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from noisecircuits.gibbs.autocorr import integrated_autocorrelation_time
+from noisecircuits.analysis.autocorrelation import integrated_autocorrelation_time
 from noisecircuits.gibbs.exact import (
     kaufman_energy_per_site,
     onsager_energy_per_site,

@@ -156,3 +156,32 @@ def test_chains_innermost_kernel_gives_the_same_chains(monkeypatch):
         assert np.array_equal(innermost.spin_sums, other.spin_sums)
         assert np.allclose(innermost.energies, other.energies)
     assert np.allclose(innermost.energies[:, -1], model.energy(innermost.final_spins))
+
+
+def test_schedule_thinning_block_order_and_observers():
+    from noisecircuits.gibbs.schedule import CallbackObserver, MomentObserver, Schedule
+
+    model = ising_lattice(6, 0.35)
+    base = sample_ising(model, 60, 10, chains=2, seed=9)
+    # thin = 3: the kept samples are every third sweep of the same chains
+    thinned = sample_ising(model, schedule=Schedule(samples=20, burn_in=10, thin=3), chains=2, seed=9)
+    assert np.array_equal(thinned.energies, base.energies[:, 2::3])
+    assert np.array_equal(thinned.mean_spins(), base.mean_spins())
+    # observers see the states after each due kept sample; chunking for them never changes the chains
+    seen = []
+    moments = MomentObserver(pairs=[[0, 1], [0, 6]], every=4)
+    run = sample_ising(model, 60, 10, chains=2, seed=9, progress=lambda k: None,
+                       observers=[CallbackObserver(lambda k, s: seen.append((k, s.copy())), every=20), moments])
+    assert np.array_equal(run.energies, base.energies)
+    assert [k for k, _ in seen] == [19, 39, 59]
+    assert np.array_equal(seen[-1][1], run.final_spins)
+    assert moments.count == 2 * 15 and np.all(np.abs(moments.mean()) <= 1)
+    # visiting the two colours in the other order gives different (still exact) chains
+    swapped = sample_ising(model, schedule=Schedule(60, 10, block_order=(1, 0)), chains=2, seed=9)
+    assert not np.array_equal(swapped.energies, base.energies)
+    with pytest.raises(ParameterError, match="permutation of 0..1"):
+        sample_ising(model, schedule=Schedule(5, block_order=(0, 0)))
+    with pytest.raises(ParameterError, match="not both"):
+        sample_ising(model, 5, schedule=Schedule(5))
+    with pytest.raises(ParameterError, match="thin"):
+        Schedule(5, thin=0)

@@ -67,7 +67,7 @@ def test_resistor_on_capacitor_gives_kt_over_c():
 
 
 def test_subthreshold_transistor_charging_a_node_gives_half_kt_over_c():
-    # PHYSICS.md §1: shot noise 2qI against conductance g = I/U_T gives kT/(2C)
+    # docs/physics.md §1: shot noise 2qI against conductance g = I/U_T gives kT/(2C)
     temperature, capacitance, current = 300.0, 1e-15, 1e-10
     g = current / (K * temperature / Q)
     s_i = shot_noise_psd(current, 0.0)

@@ -170,7 +170,7 @@ def test_kramers_is_the_high_barrier_limit():
         dwell = mean_first_passage_time(well, left, right, 1.0)
         ratios.append(dwell * kramers_rate(well, left, well.maxima()[0], 1.0))
     ratios = np.array(ratios)
-    # PHYSICS.md: Kramers is 4-20 % off at 10-3 kT
+    # docs/physics.md §2: Kramers is 4-20 % off at 10-3 kT
     assert 0.04 < ratios[2] - 1 < ratios[0] - 1 < 0.20
     # the first correction is O(1/h): h (ratio - 1) settles to a constant (~0.38)
     scaled = np.array([3.0, 5.0, 10.0, 20.0, 40.0]) * (ratios - 1)

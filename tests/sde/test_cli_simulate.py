@@ -9,7 +9,9 @@ import pytest
 from noisecircuits import cli
 
 KEYS = {"p_right", "p_right_stderr", "mean_dwell_left_s", "mean_dwell_right_s", "mean_dwell_left_stderr_s",
-        "mean_dwell_right_stderr_s", "correlation_time_s", "n_switches", "path_steps"}
+        "mean_dwell_right_stderr_s", "correlation_time_s", "correlation_time_stderr_s", "n_switches", "n_effective",
+        "path_steps",
+        "duration_s"}
 BASE = ["simulate", "double-well", "--barrier", "2", "--tilt", "-0.5", "--tau", "1e-9", "--duration", "2e-7",
         "--seed", "4", "--paths", "2"]
 

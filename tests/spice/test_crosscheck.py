@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from noisecircuits.circuits.pbit import PBit, v_mid
-from noisecircuits.crosscheck import (
+from noisecircuits.validation.crosscheck import (
     STATISTICAL_SIGMAS,
     check_categorical,
     check_continuous,

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from noisecircuits.sweeps import load_results
-from noisecircuits.sweeps.pipeline import run_pipeline
+from noisecircuits.pipeline import run_pipeline
 
 pytest.importorskip("noisecircuits.cells.calibrate")
 pytest.importorskip("noisecircuits.energy.chip")

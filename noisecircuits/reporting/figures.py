@@ -1,4 +1,4 @@
-"""Figures drawn from what a sweep directory holds (used by ``plot`` and ``report``)."""
+"""Figures drawn from what a result directory holds (used by ``plot`` and ``report``)."""
 
 from __future__ import annotations
 

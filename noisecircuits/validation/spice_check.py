@@ -11,25 +11,20 @@ which gives the embedded two-state chain. Estimates and their standard errors:
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
-
 import numpy as np
 
-from noisecircuits.cells.spice import default_noise_step, write_spice
-from noisecircuits.errors import NgspiceNotFoundError, ParameterError, SpiceError
-from noisecircuits.spice.runner import ngspice_environment
+from noisecircuits.cells.spice import default_noise_step, render_spice
+from noisecircuits.constants import celsius
+from noisecircuits.errors import ParameterError
+from noisecircuits.spice.runner import run_netlist
 
 __all__ = ["measure_spice_sampler"]
 
-_ZERO_CELSIUS = 273.15
-
 
 def _bench(cell, biases, temperature, h, n_steps, seed) -> str:
-    lines = ["* noisecircuits: sampler check bench", ".include cell.cir", f".options seed={int(seed)}",
-             f".temp {temperature - _ZERO_CELSIUS!r}"]
+    """The check deck: the exported subcircuit text itself, one instance per bias, a transient run."""
+    lines = ["* noisecircuits: sampler check bench", render_spice(cell, noise_step=h), f".options seed={int(seed)}",
+             f".temp {celsius(temperature)!r}"]
     for i, v in enumerate(biases):
         lines += [f"Vc{i} c{i} 0 DC {float(v)!r}", f"X{i} c{i} o{i} {cell.name}"]
     lines += [
@@ -37,7 +32,7 @@ def _bench(cell, biases, temperature, h, n_steps, seed) -> str:
         ".control",
         "run",
         "linearize",
-        "wrdata out.txt " + " ".join(f"v(o{i})" for i in range(len(biases))),
+        "wrdata out.dat " + " ".join(f"v(o{i})" for i in range(len(biases))),
         "quit 0",
         ".endc",
         ".end",
@@ -100,32 +95,19 @@ def measure_spice_sampler(cell, v_bias, temperature, *, n_steps: int = 20_000, n
         ``correlation_time_model_s``, ``correlation_time_measured_s``, ``correlation_time_stderr_s`` [s],
         ``settled_fraction`` (mid-step samples within 10 mV of 0 V or 1 V) [-], ``min_V``, ``max_V`` [V].
     """
-    if shutil.which("ngspice") is None:
-        raise NgspiceNotFoundError("ngspice is not installed (apt install ngspice)")
     if isinstance(n_steps, bool) or not isinstance(n_steps, int) or n_steps < 100:
         raise ParameterError(f"n_steps must be an integer >= 100, got {n_steps!r}")
     biases = [float(v) for v in np.atleast_1d(v_bias)]
     h = default_noise_step(cell) if noise_step is None else float(noise_step)
-    with tempfile.TemporaryDirectory(prefix="noisecircuits_spice_") as tmp:
-        work = Path(tmp)
-        write_spice(cell, work / "cell.cir", noise_step=h)
-        (work / "bench.cir").write_text(_bench(cell, biases, float(temperature), h, n_steps, seed))
-        try:
-            done = subprocess.run(["ngspice", "-b", "bench.cir"], cwd=work, capture_output=True, text=True,
-                                  timeout=timeout_s, env=ngspice_environment())
-        except subprocess.TimeoutExpired:
-            raise SpiceError(f"ngspice did not finish within {timeout_s:g} s") from None
-        out = work / "out.txt"
-        if done.returncode != 0 or not out.is_file():
-            errors = [line for line in (done.stdout + done.stderr).splitlines() if "rror" in line][:3]
-            raise SpiceError(f"ngspice failed (exit {done.returncode}): {' | '.join(errors) or 'no output'}")
-        data = np.loadtxt(out, ndmin=2)
+    columns = [f"v_o{i}" for i in range(len(biases))]
+    netlist = _bench(cell, biases, float(temperature), h, n_steps, seed)
+    data = run_netlist(netlist, columns, name="cell_check", timeout=timeout_s).data
     results = []
     for i, v in enumerate(biases):
         p_model = float(cell.p_one(v, temperature))
         tau_model = float(cell.correlation_time(v, temperature))
         row = {"v_bias_V": v, "temperature_K": float(temperature), "p_one_model": p_model,
                "correlation_time_model_s": tau_model}
-        row.update(_estimate(data[:, 2 * i + 1], h, p_model, tau_model))
+        row.update(_estimate(data[columns[i]].to_numpy(), h, p_model, tau_model))
         results.append(row)
     return results

@@ -3,7 +3,7 @@ r"""SPICE vs SDE agreement checks of the sampler designs.
 The same circuit is simulated twice: at transistor level in ngspice (BSIM4 cards, every
 transistor with its shot-noise source, see :func:`noisecircuits.spice.render.mos_lines`) and
 as the toolkit's SDE model (:mod:`noisecircuits.circuits`) built from ``MosfetParams``
-*calibrated from the same card* (:func:`noisecircuits.calibration.calibrate_card`, at the
+*calibrated from the same card* (:func:`noisecircuits.validation.calibration.calibrate_card`, at the
 check temperatures). The SDE side is evaluated exactly (2-D Fokker–Planck), so its
 statistical error is zero; the SPICE side carries autocorrelation-aware standard errors.
 
@@ -44,8 +44,16 @@ import pandas as pd
 
 from noisecircuits._validate import in_range, positive, positive_int
 from noisecircuits.citations import use
-from noisecircuits.constants import ELEMENTARY_CHARGE, thermal_voltage
+from noisecircuits.constants import ELEMENTARY_CHARGE, TEMPERATURE_RANGE, celsius, thermal_voltage
 from noisecircuits.errors import ParameterError, SimulationError
+from noisecircuits.spice.pbit import (
+    NOISE_STEP_PER_TIMESCALE,
+    SAMPLES_PER_NOISE_STEP,
+    check_card,
+    pbit_spice_values,
+    readout_statistics,
+    start_point,
+)
 from noisecircuits.spice.units import round_significant
 
 __all__ = [
@@ -56,8 +64,6 @@ __all__ = [
     "stratonovich_p_one",
     "pbit_biases",
     "check_pbit",
-    "pbit_netlist",
-    "simulate_pbit_spice",
     "check_continuous",
     "check_categorical",
 ]
@@ -76,26 +82,10 @@ STATISTICAL_SIGMAS = 4.0
 #: Residual device capacitance of the capacitance-free card over the 70 aF node (measured by
 #: an AC analysis: 1.4 aF) plus the held-noise variance deficit (N_T = timescale/2: 1/48).
 CAPACITANCE_BUDGET = 1.4e-18 / 7e-17 + 1.0 / 48.0
-#: noise step N_T as a fraction of the model's fastest relaxation time
-NOISE_STEP_PER_TIMESCALE = 0.5
-#: read-out samples per noise step written by ngspice
-SAMPLES_PER_NOISE_STEP = 0.25
 _DEFAULT_TEMPERATURES = (300.0, 320.0)
 #: fewest read-out samples of a categorical SPICE run
 _MIN_CATEGORICAL_SAMPLES = 5000
 _DEFAULT_PROBABILITIES = (0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9)
-
-
-def _spice_card(card: str):
-    """The capacitance-free variant of ``card`` (and its name for calibration)."""
-    from noisecircuits.spice.cards import capacitance_free, get_card
-
-    if card != "generic":
-        raise ParameterError(
-            f"the SPICE/SDE checks need a capacitance-free card variant, which only 'generic' has; got card {card!r}"
-        )
-    deck = capacitance_free(get_card(card))
-    return deck, deck.name
 
 
 def check_pbit_design(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, *, workers: int = 2):
@@ -104,7 +94,7 @@ def check_pbit_design(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES,
     Geometry, node capacitance and reference ratio are those of
     :meth:`noisecircuits.circuits.pbit.PBitDesign.default`; the supply is
     :data:`CHECK_SUPPLY_VOLTAGE` and v_ref :data:`CHECK_V_REF`; each device type (latch nmos and pmos, bias nmos) is
-    calibrated at ``temperatures`` by :func:`noisecircuits.calibration.calibrate_card`.
+    calibrated at ``temperatures`` by :func:`noisecircuits.validation.calibration.calibrate_card`.
 
     Parameters
     ----------
@@ -120,10 +110,10 @@ def check_pbit_design(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES,
     (PBitDesign, dict)
         The design and ``{"nmos": Calibration, "pmos": ..., "bias_nmos": ...}``.
     """
-    from noisecircuits.calibration import calibrate_card
+    from noisecircuits.validation.calibration import calibrate_card
     from noisecircuits.circuits.pbit import PBitDesign
 
-    _, cal_card = _spice_card(card)
+    _, cal_card = check_card(card)
     base = PBitDesign.default()
     cals = {}
     for name in ("nmos", "pmos", "bias_nmos"):
@@ -218,84 +208,6 @@ def pbit_biases(design, temperature: float, probabilities=_DEFAULT_PROBABILITIES
     return out
 
 
-def _pbit_spice_values(design, v_bias, temperature, noise_step, duration, seed, start):
-    c = design.node_capacitance
-    return {
-        "temperature_celsius": temperature - 273.15,
-        "seed": int(seed),
-        "v_dd": design.supply_voltage,
-        "v_bias": float(v_bias),
-        "v_ref": design.v_ref,
-        "width_p": design.pmos.width,
-        "length_p": design.pmos.length,
-        "width_n": design.nmos.width,
-        "length_n": design.nmos.length,
-        "width_bias": design.bias_nmos.width,
-        "length_bias": design.bias_nmos.length,
-        "width_ref": design.bias_nmos.width * design.ref_width_ratio,
-        "capacitance": c,
-        "v_out_initial": float(start[0]),
-        "v_outb_initial": float(start[1]),
-        "sample_step": noise_step / SAMPLES_PER_NOISE_STEP,
-        "stop_time": duration,
-        "max_step": noise_step / 5,
-        "noise_step": noise_step,
-        "shot_scale": ELEMENTARY_CHARGE / noise_step,
-        "inverse_two_ut": 1.0 / (2.0 * thermal_voltage(temperature)),
-    }
-
-
-def pbit_netlist(design, v_bias: float, temperature: float, *, duration: float, seed, noise_step=None,
-                 card: str = "generic") -> str:
-    """The noisy transistor-level netlist of a p-bit design at one bias and temperature.
-
-    Parameters
-    ----------
-    design : PBitDesign
-        Sizes and voltages (device geometry from its ``MosfetParams``) [-].
-    v_bias : float
-        Gate voltage of MNbias [V].
-    temperature : float
-        [K].
-    duration : float
-        Simulated time [s].
-    seed : int, SeedSequence or Generator
-        Seed of the netlist's ``trrandom`` sources [-].
-    noise_step : float, optional
-        Noise hold time N_T; default half the SDE model's fastest relaxation time, 3
-        significant digits [s].
-    card : str
-        Model card; its capacitance-free variant is used [-].
-
-    Returns
-    -------
-    str
-        Netlist whose ``wrdata`` writes V(out), V(outb) every 4 N_T to ``out.dat``.
-    """
-    from noisecircuits.circuits.pbit import PBit
-    from noisecircuits.spice.render import render_netlist
-    from noisecircuits.spice.seeds import spice_seeds
-
-    deck, _ = _spice_card(card)
-    model = PBit(design, v_bias, temperature)
-    if noise_step is None:
-        noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * model.timescale, 3)
-    start = _start_point(model, design)
-    (s,) = spice_seeds(seed, 1)
-    values = _pbit_spice_values(design, v_bias, temperature, noise_step, positive("duration", duration, "s"), s, start)
-    return render_netlist("pbit", deck, values, noise=True)
-
-
-def _start_point(model, design):
-    """Initial node voltages: the saddle of a bistable latch, else its single stable state [V]."""
-    points = model.fixed_points
-    if "saddle" in points:
-        return points["saddle"]
-    if "stable" in points:
-        return points["stable"]
-    return (design.supply_voltage / 2, design.supply_voltage / 2)
-
-
 def _sensitivity_budget(design, v_bias, temperature, calibrations, p_ref, tau_ref):
     """Model-mismatch budget of P(1) [-] and of ln tau [-] (module docstring).
 
@@ -335,77 +247,9 @@ def _log_tau_change(pbit, tau_ref):
         return math.nan
 
 
-def _spice_statistics(readout, sample_interval, wells):
-    from noisecircuits.analysis.autocorrelation import mean_and_stderr
-    from noisecircuits.analysis.dwell import dwell_times
-
-    p, p_se = mean_and_stderr((readout > 0).astype(float))
-    tau, tau_se, n_sw = math.nan, math.nan, 0
-    if wells is not None:
-        summary = dwell_times(readout, wells[0], wells[1], sample_interval).summary()
-        n_sw = summary.n_switches
-        (t0, s0), (t1, s1) = summary.mean_low, summary.mean_high
-        if all(math.isfinite(v) for v in (t0, t1, s0, s1)):
-            tau = t0 * t1 / (t0 + t1)
-            # d tau = (t1^2 d t0 + t0^2 d t1) / (t0 + t1)^2
-            tau_se = math.sqrt((t1**2 * s0) ** 2 + (t0**2 * s1) ** 2) / (t0 + t1) ** 2
-    return float(p), float(p_se), tau, tau_se, n_sw
-
-
-def simulate_pbit_spice(design, v_bias: float, temperature: float, *, duration: float, seed, card: str = "generic",
-                        timeout: float = 1800.0) -> dict:
-    """One transient-noise ngspice run of a p-bit design, reduced like an SDE trace.
-
-    Parameters
-    ----------
-    design : PBitDesign
-        Sizes and voltages [-].
-    v_bias : float
-        Gate voltage of MNbias [V].
-    temperature : float
-        [K].
-    duration : float
-        Simulated time [s].
-    seed : int, SeedSequence or Generator
-        Seed of the netlist's noise sources [-].
-    card : str
-        Model card (its capacitance-free variant is used) [-].
-    timeout : float
-        Wall-clock limit of the run [s].
-
-    Returns
-    -------
-    dict
-        ``p_one``, ``p_one_stderr``, ``correlation_time_s`` (NaN when no complete dwells),
-        ``correlation_time_stderr_s``, ``n_switches``, ``n_samples``, ``n_ones``,
-        ``supply_power_W`` (the EKV model's supply current at the ngspice node voltages ×
-        V_dd), and the read-out as ``readout_V`` (ndarray).
-    """
-    from noisecircuits.circuits.pbit import PBit
-    from noisecircuits.spice.runner import run_netlist
-
-    model = PBit(design, v_bias, temperature)
-    noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * model.timescale, 3)
-    netlist = pbit_netlist(design, v_bias, temperature, duration=duration, seed=seed, noise_step=noise_step, card=card)
-    frame = run_netlist(netlist, ["v_out_V", "v_outb_V"], name="pbit", timeout=timeout).data
-    frame = frame[frame["x"].to_numpy() > 0]
-    states = frame[["v_out_V", "v_outb_V"]].to_numpy()
-    readout = states[:, 0] - states[:, 1]
-    try:
-        wells = model.wells
-    except SimulationError:
-        wells = None
-    p, p_se, tau, tau_se, n_sw = _spice_statistics(readout, noise_step / SAMPLES_PER_NOISE_STEP, wells)
-    power = design.supply_voltage * float(np.mean(model.supply_current(states)))
-    use("bsim4", "sarpeshkar1993")
-    return {"p_one": p, "p_one_stderr": p_se, "correlation_time_s": tau, "correlation_time_stderr_s": tau_se,
-            "n_switches": int(n_sw), "n_samples": int(readout.size), "n_ones": int(np.count_nonzero(readout > 0)),
-            "supply_power_W": power, "readout_V": readout}
-
-
 def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases=None, *, seed=0,
                correlation_times: float = 100.0, workers: int = 2, keep=None, timeout: float = 1800.0,
-               probabilities=_DEFAULT_PROBABILITIES) -> pd.DataFrame:
+               probabilities=_DEFAULT_PROBABILITIES, show_progress=None) -> pd.DataFrame:
     """P(1) and correlation time of the p-bit: ngspice transient noise vs the SDE model.
 
     Parameters
@@ -429,6 +273,10 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
         Per-run limit [s].
     probabilities : sequence of float
         Targets for the automatic biases [-].
+    show_progress : bool or None
+        Progress on stderr (:mod:`noisecircuits.progress`): a stage line, a bar over the
+        ngspice runs and a summary line; ``None`` draws the bar only on a terminal, ``False``
+        is quiet [-].
 
     Returns
     -------
@@ -439,17 +287,23 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
         ``tau_spice_s, tau_spice_stderr_s, tau_sde_s, tau_log_budget, tau_tolerance_s,
         tau_agrees`` (None where not checkable), ``n_switches_spice, duration_s, noise_step_s, seed`` [SI].
     """
+    import sys
+
     from noisecircuits.circuits.pbit import PBit, v_mid
+    from noisecircuits.progress import progress
     from noisecircuits.spice.render import render_netlist
     from noisecircuits.spice.runner import run_netlists
     from noisecircuits.spice.seeds import spice_seeds
 
-    deck, _ = _spice_card(card)
-    temps = [in_range("temperature", t, 200.0, 450.0, "K") for t in temperatures]
+    deck, _ = check_card(card)
+    temps = [in_range("temperature", t, *TEMPERATURE_RANGE, "K") for t in temperatures]
     if not temps:
         raise ParameterError("temperatures must list at least one temperature [K]")
     positive("correlation_times", correlation_times)
     positive_int("workers", workers)
+    if show_progress is not False:
+        sys.stderr.write(f"spice check pbit: calibrating the {card} card's three device types at "
+                         f"{', '.join(f'{t:g}' for t in temps)} K in ngspice\n")
     design, cals = check_pbit_design(card, temps, workers=workers)
     points = []
     for t in temps:
@@ -463,11 +317,13 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
     jobs, models = [], []
     for k, ((t, vb, nt, dur), s) in enumerate(zip(points, seeds)):
         model = PBit(design, vb, t)
-        start = _start_point(model, design)
+        start = start_point(model, design)
         models.append(model)
-        netlist = render_netlist("pbit", deck, _pbit_spice_values(design, vb, t, nt, dur, s, start), noise=True)
+        netlist = render_netlist("pbit", deck, pbit_spice_values(design, vb, t, nt, dur, s, start), noise=True)
         jobs.append((f"pbit_{k:02d}", netlist, ["v_out_V", "v_outb_V"]))
-    runs = run_netlists(jobs, workers=workers, keep=keep, timeout=timeout)
+    with progress(len(jobs), "spice check pbit", unit="run", enabled=show_progress,
+                  summary=show_progress is not False) as bar:
+        runs = run_netlists(jobs, workers=workers, keep=keep, timeout=timeout, on_done=bar.update)
     rows = []
     for (t, vb, nt, dur), s, model, run in zip(points, seeds, models, runs):
         frame = run.data
@@ -478,7 +334,7 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
             wells, tau_sde = model.wells, model.correlation_time_exact()
         else:
             wells, tau_sde = None, math.nan
-        p_sp, p_se, tau_sp, tau_se, n_sw = _spice_statistics(readout, sample, wells)
+        p_sp, p_se, tau_sp, tau_se, n_sw = readout_statistics(readout, sample, wells)
         p_ito = model.p_one_exact()
         p_str = stratonovich_p_one(model)
         budget_p, budget_lt = _sensitivity_budget(design, vb, t, cals, p_ito, tau_sde)
@@ -500,7 +356,7 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
 
 
 def _calibrated(card_name, device, temperature, workers):
-    from noisecircuits.calibration import calibrate_card
+    from noisecircuits.validation.calibration import calibrate_card
 
     return calibrate_card(card_name, device.polarity, device.width, device.length, (temperature,),
                           t_ref=temperature, workers=workers)
@@ -545,8 +401,8 @@ def check_continuous(card: str = "generic", temperature: float = 300.0, *, v_mod
     from noisecircuits.spice.runner import run_netlist
     from noisecircuits.spice.seeds import spice_seeds
 
-    deck, cal_card = _spice_card(card)
-    t = in_range("temperature", temperature, 200.0, 450.0, "K")
+    deck, cal_card = check_card(card)
+    t = in_range("temperature", temperature, *TEMPERATURE_RANGE, "K")
     pdesign, cals = check_pbit_design(card, (t,), workers=workers)
     base = ContinuousDesign.default()
     cal_pass = _calibrated(cal_card, base.pass_nmos, t, workers)
@@ -557,7 +413,7 @@ def check_continuous(card: str = "generic", temperature: float = 300.0, *, v_mod
     noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * min(cell.timescale, pbit.timescale), 3)
     duration = correlation_times * pbit.correlation_time_exact()
     (s,) = spice_seeds(seed, 1)
-    values = _pbit_spice_values(pdesign, vb, t, noise_step, duration, s, _start_point(pbit, pdesign))
+    values = pbit_spice_values(pdesign, vb, t, noise_step, duration, s, start_point(pbit, pdesign))
     values.update({"v_mode_a": float(cell.v_modes[0]), "v_mode_b": float(cell.v_modes[1]),
                    "width_pass": design.pass_nmos.width, "length_pass": design.pass_nmos.length,
                    "output_capacitance": design.output_capacitance, "v_y_initial": float(np.mean(cell.v_modes))})
@@ -567,7 +423,7 @@ def check_continuous(card: str = "generic", temperature: float = 300.0, *, v_mod
     readout = (frame["v_out_V"] - frame["v_outb_V"]).to_numpy()
     y = frame["v_y_V"].to_numpy()
     sample = noise_step / SAMPLES_PER_NOISE_STEP
-    p_sp, p_se, _, _, n_sw = _spice_statistics(readout, sample, pbit.wells)
+    p_sp, p_se, _, _, n_sw = readout_statistics(readout, sample, pbit.wells)
     p_str = stratonovich_p_one(pbit)
     budget_p, _ = _sensitivity_budget(pdesign, vb, t, cals, pbit.p_one_exact(), math.nan)
     moments = cell.component_moments()
@@ -619,8 +475,8 @@ def check_categorical(card: str = "generic", temperature: float = 300.0, *, seed
     from noisecircuits.spice.runner import run_netlist
     from noisecircuits.spice.seeds import spice_seeds
 
-    deck, cal_card = _spice_card(card)
-    t = in_range("temperature", temperature, 200.0, 450.0, "K")
+    deck, cal_card = check_card(card)
+    t = in_range("temperature", temperature, *TEMPERATURE_RANGE, "K")
     base = CategoricalDesign.default()
     if base.n_states != 4:
         raise ParameterError("the categorical netlist template has 4 states")
@@ -642,7 +498,7 @@ def check_categorical(card: str = "generic", temperature: float = 300.0, *, seed
                      record_every=max(int(round(sample / (cell.timescale / 20))), 1))
     sde_states = np.asarray(cell.readout(trace.values))[0]
     (s,) = spice_seeds(spice_seed_root, 1)
-    values = {"temperature_celsius": t - 273.15, "seed": int(s), "v_dd": design.supply_voltage,
+    values = {"temperature_celsius": celsius(t), "seed": int(s), "v_dd": design.supply_voltage,
               "width_p": design.pmos.width, "length_p": design.pmos.length, "width_n": design.nmos.width,
               "length_n": design.nmos.length, "capacitance": design.node_capacitance, "sample_step": sample,
               "stop_time": duration, "max_step": noise_step / 5, "noise_step": noise_step,

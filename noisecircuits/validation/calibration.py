@@ -19,7 +19,7 @@ For each temperature, ngspice sweeps :math:`I_D(V_{GS})` of one transistor at fi
 
 The fit quality reported is the largest :math:`|\ln(I_\mathrm{EKV}/I_\mathrm{SPICE})|` over the
 weak-inversion points of all temperatures, with the fitted temperature laws: it is the
-device-level model-mismatch budget used by :mod:`noisecircuits.crosscheck`.
+device-level model-mismatch budget used by :mod:`noisecircuits.validation.crosscheck`.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ import pandas as pd
 
 from noisecircuits._validate import in_range, positive
 from noisecircuits.citations import use
-from noisecircuits.constants import thermal_voltage
+from noisecircuits.constants import PHYSICAL_TEMPERATURE_RANGE, ZERO_CELSIUS, thermal_voltage
 from noisecircuits.errors import FitError, ParameterError
 
 __all__ = ["Calibration", "calibrate_card", "threshold_from_sweep", "DEFAULT_V_DS"]
 
-#: Drain-source voltage of the calibration sweeps [V] (PHYSICS.md: swing figures at 50 mV).
+#: Drain-source voltage of the calibration sweeps [V] (docs/physics.md §4: swing figures at 50 mV).
 DEFAULT_V_DS = 0.05
 _GATE_STOP = {"generic": 0.9, "generic-dc": 0.9, "sky130": 1.0}
 
@@ -129,7 +129,7 @@ def _line(x, y):
 
 
 def calibrate_card(card: str = "generic", polarity: str = "nmos", width: float = 1e-6, length: float = 1e-6,
-                   temperatures=(273.15, 300.0, 330.0, 360.0), *, v_ds: float = DEFAULT_V_DS, t_ref: float = 300.0,
+                   temperatures=(ZERO_CELSIUS, 300.0, 330.0, 360.0), *, v_ds: float = DEFAULT_V_DS, t_ref: float = 300.0,
                    workers: int = 2, keep=None) -> Calibration:
     """Calibrate ``MosfetParams`` of one transistor of a card from ngspice DC sweeps.
 
@@ -166,7 +166,7 @@ def calibrate_card(card: str = "generic", polarity: str = "nmos", width: float =
         raise ParameterError(f"card must be one of {', '.join(_GATE_STOP)}, got {card!r}")
     positive("width", width, "m")
     positive("length", length, "m")
-    t_ref = in_range("t_ref", t_ref, 1.0, 1000.0, "K")
+    t_ref = in_range("t_ref", t_ref, *PHYSICAL_TEMPERATURE_RANGE, "K")
     temps = sorted(float(t) for t in temperatures)
     if not temps:
         raise ParameterError("temperatures must list at least one temperature [K]")

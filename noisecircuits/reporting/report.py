@@ -105,7 +105,7 @@ def _records_table(records: list, max_rows: int = 200) -> str:
 
 def _sweep_section(directory: Path, cell) -> list[str]:
     from noisecircuits import plotting
-    from noisecircuits.sweeps.figures import occupation_columns
+    from noisecircuits.reporting.figures import occupation_columns
     from noisecircuits.sweeps.layout import MANIFEST, RESULTS
     from noisecircuits.sweeps.runner import load_results, read_manifest
 
@@ -199,7 +199,7 @@ def _cell_section(cell, path: Path) -> list[str]:
 
 
 def _spice_section(directory: Path) -> list[str]:
-    from noisecircuits.sweeps.figures import read_json_file
+    from noisecircuits.reporting.figures import read_json_file
     from noisecircuits.sweeps.layout import SPICE_CHECK
 
     path = directory / SPICE_CHECK
@@ -218,7 +218,7 @@ def _spice_section(directory: Path) -> list[str]:
 
 def _energy_section(directory: Path) -> list[str]:
     from noisecircuits import plotting
-    from noisecircuits.sweeps.figures import energy_bars, read_json_file
+    from noisecircuits.reporting.figures import energy_bars, read_json_file
     from noisecircuits.sweeps.layout import ENERGY
 
     path = directory / ENERGY
@@ -250,7 +250,7 @@ def build_report(directory) -> str:
         A complete, self-contained HTML document.
     """
     from noisecircuits.citations import cite
-    from noisecircuits.sweeps.figures import load_cell_if_any
+    from noisecircuits.reporting.figures import load_cell_if_any
     from noisecircuits.sweeps.layout import CELL
 
     directory = Path(directory)

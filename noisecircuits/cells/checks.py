@@ -1,0 +1,172 @@
+r"""Checks of a cell document that a JSON Schema cannot express.
+
+* every ``validity`` range has low <= high;
+* list lengths follow ``n_states`` (categorical);
+* ``parameter_covariance`` is a k×k symmetric positive semi-definite matrix;
+* every law is finite (and every time and power positive and normal) **anywhere** in the validity
+  range, not only on a grid. The bounds are exact consequences of the laws' shapes: ``v_mid(T)``
+  is affine and ``v_width(T)`` and the Arrhenius and supply-power factors are monotone in T, so
+  their extremes over the range lie at its ends; :math:`|v - v_\mathrm{mid}(T)|` is convex, so its
+  maximum over the (bias × temperature) rectangle lies at a corner; P(1) is clipped to
+  :math:`[10^{-12}, 1-10^{-12}]` in the correlation-time law, so the shape term
+  :math:`s \ln(4P(1-P))` lies between 0 and :math:`s \ln(4\cdot10^{-12}(1-10^{-12}))`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from noisecircuits.constants import BOLTZMANN
+from noisecircuits.errors import DataError
+
+__all__ = ["check_semantics"]
+
+# a fitted covariance is symmetric to rounding; allowed asymmetry relative to its largest entry
+_SYMMETRY_TOLERANCE = 1e-10
+# eigenvalues of the correlation matrix may dip below zero by rounding only
+_PSD_TOLERANCE = 1e-9
+# P(1) is clipped to [P_FLOOR, 1 - P_FLOOR] in the correlation-time law (fitting/correlation.py)
+_P_FLOOR = 1e-12
+# ln of the largest finite double and of the smallest normal one
+_LOG_MAX = math.log(np.finfo(float).max)
+_LOG_MIN = math.log(np.finfo(float).tiny)
+
+
+def _ranges(doc) -> None:
+    for key, (low, high) in doc["validity"].items():
+        if low > high:
+            raise DataError(f"cell model field 'validity.{key}': low must not exceed high, got {[low, high]!r}")
+
+
+def _covariance(doc) -> None:
+    cov = doc.get("parameter_covariance")
+    if cov is None:
+        return
+    names, matrix = cov["names"], cov["matrix"]
+    k = len(names)
+    if len(matrix) != k or any(len(row) != k for row in matrix):
+        raise DataError(f"cell model field 'parameter_covariance.matrix': expected a {k}x{k} list of lists (one row per name)")
+    if k == 0:
+        return
+    c = np.array(matrix, dtype=float)
+    diagonal = np.diag(c)
+    bad = np.flatnonzero(diagonal < 0)
+    if bad.size:
+        raise DataError(
+            f"cell model field 'parameter_covariance.matrix': the variance of {names[bad[0]]} is negative "
+            f"({diagonal[bad[0]]!r}); a covariance must be positive semi-definite"
+        )
+    with np.errstate(all="ignore"):
+        scale = float(np.max(np.abs(c)))
+        if not math.isfinite(scale) or np.any(np.abs(c - c.T) > _SYMMETRY_TOLERANCE * scale):
+            raise DataError("cell model field 'parameter_covariance.matrix': the matrix is not symmetric")
+        sd = np.sqrt(diagonal)
+        zero = sd == 0
+        if np.any(c[zero] != 0):
+            raise DataError(
+                "cell model field 'parameter_covariance.matrix': a parameter with zero variance has non-zero "
+                "covariances; a covariance must be positive semi-definite"
+            )
+        keep = ~zero
+        corr = c[np.ix_(keep, keep)] / np.outer(sd[keep], sd[keep])
+        lowest = float(np.min(np.linalg.eigvalsh(corr))) if corr.size else 0.0
+    if not lowest >= -_PSD_TOLERANCE:
+        raise DataError(
+            "cell model field 'parameter_covariance.matrix': the matrix is not positive semi-definite "
+            f"(its correlation matrix has an eigenvalue {lowest:.3g})"
+        )
+
+
+def _finite(what: str, field: str, values) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    if not np.all(np.isfinite(values)):
+        raise DataError(
+            f"cell model field {field!r}: {what} is not finite somewhere in the validity range; "
+            "check these parameters and the validity range"
+        )
+    return values
+
+
+def _log_bounds_ok(what: str, field: str, low: float, high: float) -> None:
+    if not (_LOG_MIN < low and high < _LOG_MAX):
+        raise DataError(
+            f"cell model field {field!r}: {what} leaves the range of floating-point numbers somewhere in the "
+            f"validity range (its logarithm reaches [{low:.4g}, {high:.4g}]); check these parameters"
+        )
+
+
+def _pbit_laws(doc) -> None:
+    p = doc["parameters"]
+    v = np.array(doc["validity"]["v_bias_V"], dtype=float)
+    t = np.array(doc["validity"]["temperature_K"], dtype=float)
+    with np.errstate(all="ignore"):
+        mid = _finite("v_mid(T)", "parameters", p["v_mid_ref_V"] + p["dv_mid_dT_V_per_K"] * (t - p["t_ref_K"]))
+        log_width = math.log(p["v_width_ref_V"]) + p["width_exponent"] * np.log(t / p["t_ref_K"])
+        _log_bounds_ok("v_width(T)", "parameters", float(log_width.min()), float(log_width.max()))
+        spread = _finite("v_bias - v_mid(T)", "parameters", np.abs(v[:, None] - mid[None, :]))
+        _finite("the transfer-law argument (v_bias - v_mid) / v_width", "parameters",
+                float(spread.max()) / float(np.exp(log_width.min())))
+        log_tau = None
+        tau = doc.get("correlation_time")
+        if tau is not None:
+            arrhenius = _finite(
+                "the Arrhenius factor", "correlation_time",
+                tau["tau_activation_energy_J"] / BOLTZMANN * (1.0 / t - 1.0 / tau["t_ref_K"]),
+            )
+            shape = _finite("the shape term", "correlation_time",
+                            tau["tau_shape_exponent"] * math.log(4.0 * _P_FLOOR * (1.0 - _P_FLOOR)))
+            base = math.log(tau["tau_peak_ref_s"])
+            log_tau = (base + float(arrhenius.min()) + min(0.0, float(shape)),
+                       base + float(arrhenius.max()) + max(0.0, float(shape)))
+            _log_bounds_ok("the correlation time", "correlation_time", *log_tau)
+        power = doc.get("supply_power")
+        if power is not None:
+            exponent = _finite("the supply power", "supply_power",
+                               power["supply_power_log_slope_per_K"] * (t - power["t_ref_K"]))
+            base = math.log(power["supply_power_ref_W"])
+            log_power = (base + float(exponent.min()), base + float(exponent.max()))
+            _log_bounds_ok("the supply power", "supply_power", *log_power)
+            if log_tau is not None:
+                log_two = math.log(2.0)
+                _log_bounds_ok("the energy per sample", "supply_power",
+                               log_two + log_power[0] + log_tau[0], log_two + log_power[1] + log_tau[1])
+
+
+def _categorical(doc) -> None:
+    params, stderr = doc["parameters"], doc["parameter_stderr"]
+    n = int(params["n_states"])
+    for section, values in (("parameters", params["theta_offsets"]), ("parameter_stderr", stderr["theta_offsets"])):
+        if len(values) != n:
+            raise DataError(f"cell model field '{section}.theta_offsets': expected a list of {n} items (n_states)")
+    v = np.array(doc["validity"]["v_control_V"], dtype=float)
+    with np.errstate(all="ignore"):
+        theta = np.abs(np.array(params["theta_offsets"], dtype=float))[:, None] + np.abs(params["gain_per_V"] * v)[None, :]
+        _finite("the log-probability theta_k = a_k + b v_k", "parameters", theta)
+
+
+def _continuous(doc) -> None:
+    p = doc["parameters"]
+    v = np.array(doc["validity"]["v_bias_V"], dtype=float)
+    with np.errstate(all="ignore"):
+        _finite("the weight-law argument (v_bias - weight_v_mid) / weight_v_width", "parameters",
+                (v - p["weight_v_mid_V"]) / p["weight_v_width_V"])
+
+
+def check_semantics(doc) -> None:
+    """Raise DataError for a structurally valid version-2 document that is still not usable.
+
+    Parameters
+    ----------
+    doc : dict
+        A document that passed :func:`noisecircuits.cells.schema.check_structure` [-].
+    """
+    _ranges(doc)
+    if doc["kind"] == "pbit":
+        _covariance(doc)
+        _pbit_laws(doc)
+    elif doc["kind"] == "categorical":
+        _categorical(doc)
+    else:
+        _continuous(doc)

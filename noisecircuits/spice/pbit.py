@@ -1,0 +1,241 @@
+r"""The p-bit in ngspice: its noisy transistor-level netlist, one run, and the run's reduction.
+
+This is the engine behind ``noisecircuits sweep pbit --engine spice`` and the p-bit, continuous
+and categorical checks (:mod:`noisecircuits.validation.crosscheck`). Every transistor carries
+its shot-noise source (:func:`noisecircuits.spice.render.mos_lines`), held for a noise step
+:math:`N_T` = :data:`NOISE_STEP_PER_TIMESCALE` × the SDE model's fastest relaxation time, and
+the node voltages are written :data:`SAMPLES_PER_NOISE_STEP` times per noise step. The
+read-out is reduced like an SDE trace: P(1) with an autocorrelation-aware standard error and,
+for a bistable latch, the correlation time from the dwell times.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from noisecircuits._validate import positive
+from noisecircuits.citations import use
+from noisecircuits.constants import ELEMENTARY_CHARGE, celsius, thermal_voltage
+from noisecircuits.errors import ParameterError, SimulationError
+from noisecircuits.spice.units import round_significant
+
+__all__ = [
+    "NOISE_STEP_PER_TIMESCALE",
+    "SAMPLES_PER_NOISE_STEP",
+    "check_card",
+    "pbit_spice_values",
+    "pbit_netlist",
+    "start_point",
+    "readout_statistics",
+    "simulate_pbit_spice",
+]
+
+#: noise step N_T as a fraction of the model's fastest relaxation time
+NOISE_STEP_PER_TIMESCALE = 0.5
+#: read-out samples per noise step written by ngspice
+SAMPLES_PER_NOISE_STEP = 0.25
+
+
+def check_card(card: str):
+    """The capacitance-free variant of ``card`` and its name for calibration.
+
+    Parameters
+    ----------
+    card : str
+        Model card ("generic") [-].
+
+    Returns
+    -------
+    (ModelCard, str)
+    """
+    from noisecircuits.spice.cards import capacitance_free, get_card
+
+    if card != "generic":
+        raise ParameterError(
+            f"the SPICE/SDE checks need a capacitance-free card variant, which only 'generic' has; got card {card!r}"
+        )
+    deck = capacitance_free(get_card(card))
+    return deck, deck.name
+
+
+def pbit_spice_values(design, v_bias, temperature, noise_step, duration, seed, start) -> dict:
+    """Template values of the ``pbit`` netlist (SI numbers; :mod:`noisecircuits.spice.render` formats them).
+
+    Parameters
+    ----------
+    design : PBitDesign
+        Sizes and voltages [-].
+    v_bias : float
+        Gate voltage of MNbias [V].
+    temperature : float
+        [K].
+    noise_step : float
+        Noise hold time N_T [s].
+    duration : float
+        Simulated time [s].
+    seed : int
+        ngspice seed [-].
+    start : (float, float)
+        Initial V(out), V(outb) [V].
+    """
+    c = design.node_capacitance
+    return {
+        "temperature_celsius": celsius(temperature),
+        "seed": int(seed),
+        "v_dd": design.supply_voltage,
+        "v_bias": float(v_bias),
+        "v_ref": design.v_ref,
+        "width_p": design.pmos.width,
+        "length_p": design.pmos.length,
+        "width_n": design.nmos.width,
+        "length_n": design.nmos.length,
+        "width_bias": design.bias_nmos.width,
+        "length_bias": design.bias_nmos.length,
+        "width_ref": design.bias_nmos.width * design.ref_width_ratio,
+        "capacitance": c,
+        "v_out_initial": float(start[0]),
+        "v_outb_initial": float(start[1]),
+        "sample_step": noise_step / SAMPLES_PER_NOISE_STEP,
+        "stop_time": duration,
+        "max_step": noise_step / 5,
+        "noise_step": noise_step,
+        "shot_scale": ELEMENTARY_CHARGE / noise_step,
+        "inverse_two_ut": 1.0 / (2.0 * thermal_voltage(temperature)),
+    }
+
+
+def pbit_netlist(design, v_bias: float, temperature: float, *, duration: float, seed, noise_step=None,
+                 card: str = "generic") -> str:
+    """The noisy transistor-level netlist of a p-bit design at one bias and temperature.
+
+    Parameters
+    ----------
+    design : PBitDesign
+        Sizes and voltages (device geometry from its ``MosfetParams``) [-].
+    v_bias : float
+        Gate voltage of MNbias [V].
+    temperature : float
+        [K].
+    duration : float
+        Simulated time [s].
+    seed : int, SeedSequence or Generator
+        Seed of the netlist's ``trrandom`` sources [-].
+    noise_step : float, optional
+        Noise hold time N_T; default half the SDE model's fastest relaxation time, 3
+        significant digits [s].
+    card : str
+        Model card; its capacitance-free variant is used [-].
+
+    Returns
+    -------
+    str
+        Netlist whose ``wrdata`` writes V(out), V(outb) every 4 N_T to ``out.dat``.
+    """
+    from noisecircuits.circuits.pbit import PBit
+    from noisecircuits.spice.render import render_netlist
+    from noisecircuits.spice.seeds import spice_seeds
+
+    deck, _ = check_card(card)
+    model = PBit(design, v_bias, temperature)
+    if noise_step is None:
+        noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * model.timescale, 3)
+    start = start_point(model, design)
+    (s,) = spice_seeds(seed, 1)
+    values = pbit_spice_values(design, v_bias, temperature, noise_step, positive("duration", duration, "s"), s, start)
+    return render_netlist("pbit", deck, values, noise=True)
+
+
+def start_point(model, design):
+    """Initial node voltages: the saddle of a bistable latch, else its single stable state [V]."""
+    points = model.fixed_points
+    if "saddle" in points:
+        return points["saddle"]
+    if "stable" in points:
+        return points["stable"]
+    return (design.supply_voltage / 2, design.supply_voltage / 2)
+
+
+def readout_statistics(readout, sample_interval, wells):
+    """P(1), its SE, τ_c, its SE and the switch count of a read-out V(out) − V(outb).
+
+    Parameters
+    ----------
+    readout : ndarray
+        Differential output samples [V].
+    sample_interval : float
+        Time between samples [s].
+    wells : (float, float) or None
+        Read-out values of the two wells; None (not bistable): no correlation time [V].
+
+    Returns
+    -------
+    (float, float, float, float, int)
+        p [-], p SE [-], τ_c [s] (NaN without completed dwells), τ_c SE [s], switches [-].
+    """
+    from noisecircuits.analysis.autocorrelation import mean_and_stderr
+    from noisecircuits.analysis.dwell import dwell_times
+
+    p, p_se = mean_and_stderr((readout > 0).astype(float))
+    tau, tau_se, n_sw = math.nan, math.nan, 0
+    if wells is not None:
+        summary = dwell_times(readout, wells[0], wells[1], sample_interval).summary()
+        n_sw = summary.n_switches
+        (t0, s0), (t1, s1) = summary.mean_low, summary.mean_high
+        if all(math.isfinite(v) for v in (t0, t1, s0, s1)):
+            tau = t0 * t1 / (t0 + t1)
+            # d tau = (t1^2 d t0 + t0^2 d t1) / (t0 + t1)^2
+            tau_se = math.sqrt((t1**2 * s0) ** 2 + (t0**2 * s1) ** 2) / (t0 + t1) ** 2
+    return float(p), float(p_se), tau, tau_se, n_sw
+
+
+def simulate_pbit_spice(design, v_bias: float, temperature: float, *, duration: float, seed, card: str = "generic",
+                        timeout: float = 1800.0) -> dict:
+    """One transient-noise ngspice run of a p-bit design, reduced like an SDE trace.
+
+    Parameters
+    ----------
+    design : PBitDesign
+        Sizes and voltages [-].
+    v_bias : float
+        Gate voltage of MNbias [V].
+    temperature : float
+        [K].
+    duration : float
+        Simulated time [s].
+    seed : int, SeedSequence or Generator
+        Seed of the netlist's noise sources [-].
+    card : str
+        Model card (its capacitance-free variant is used) [-].
+    timeout : float
+        Wall-clock limit of the run [s].
+
+    Returns
+    -------
+    dict
+        ``p_one``, ``p_one_stderr``, ``correlation_time_s`` (NaN when no complete dwells),
+        ``correlation_time_stderr_s``, ``n_switches``, ``n_samples``, ``n_ones``,
+        ``supply_power_W`` (the EKV model's supply current at the ngspice node voltages ×
+        V_dd), and the read-out as ``readout_V`` (ndarray).
+    """
+    from noisecircuits.circuits.pbit import PBit
+    from noisecircuits.spice.runner import run_netlist
+
+    model = PBit(design, v_bias, temperature)
+    noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * model.timescale, 3)
+    netlist = pbit_netlist(design, v_bias, temperature, duration=duration, seed=seed, noise_step=noise_step, card=card)
+    frame = run_netlist(netlist, ["v_out_V", "v_outb_V"], name="pbit", timeout=timeout).data
+    frame = frame[frame["x"].to_numpy() > 0]
+    states = frame[["v_out_V", "v_outb_V"]].to_numpy()
+    readout = states[:, 0] - states[:, 1]
+    try:
+        wells = model.wells
+    except SimulationError:
+        wells = None
+    p, p_se, tau, tau_se, n_sw = readout_statistics(readout, noise_step / SAMPLES_PER_NOISE_STEP, wells)
+    power = model.supply_power(states)
+    use("bsim4", "sarpeshkar1993")
+    return {"p_one": p, "p_one_stderr": p_se, "correlation_time_s": tau, "correlation_time_stderr_s": tau_se,
+            "n_switches": int(n_sw), "n_samples": int(readout.size), "n_ones": int(np.count_nonzero(readout > 0)),
+            "supply_power_W": power, "readout_V": readout}
