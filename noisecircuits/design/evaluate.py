@@ -33,6 +33,7 @@ import numpy as np
 
 from noisecircuits.constants import thermal_voltage
 from noisecircuits.errors import ParameterError, SimulationError
+from noisecircuits.physics.sampling import energy_per_sample
 
 __all__ = ["DesignMetrics", "evaluate", "SEARCH_GRID_POINTS", "FINAL_GRID_POINTS"]
 
@@ -224,7 +225,7 @@ def evaluate(design, process, temperature: float, temperature_range: tuple[float
         p_one=p_one,
         correlation_time_s=tau,
         supply_power_W=power,
-        energy_per_sample_J=2.0 * power * tau,
+        energy_per_sample_J=energy_per_sample(power, tau),
         energy_per_tau_J=power * tau,
         barrier_kT=barriers[temperatures.index(float(temperature))],
         min_barrier_kT=min(barriers),

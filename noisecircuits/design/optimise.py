@@ -4,7 +4,9 @@
 variables with :func:`scipy.optimize.differential_evolution` (feasibility-first handling of
 the constraints), then polishes the best point with COBYLA, evaluating every candidate with
 the exact Fokker–Planck figures of :func:`~noisecircuits.design.evaluate.evaluate`. The
-optimum is re-evaluated on the finer grid with v_mid solved exactly.
+optimum is re-evaluated on the finer grid with v_mid solved exactly; when that moves τ_c off
+the target (the two grids differ by a few per cent, more at high barriers), the polish is
+repeated with the target scaled by the ratio of the two grids' τ_c at the optimum.
 
 Sensitivities of the optimum energy to each active constraint's bound come from the KKT
 conditions: with central-difference gradients of ln E and of the active normalised slacks
@@ -16,13 +18,13 @@ conditions: with central-difference gradients of ln E and of the active normalis
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from noisecircuits.design.evaluate import FINAL_GRID_POINTS, SEARCH_GRID_POINTS, DesignMetrics, evaluate
 from noisecircuits.design.geometry import PBitGeometry, build_design
-from noisecircuits.design.space import DesignProblem
+from noisecircuits.design.space import TAU_TOLERANCE, DesignProblem
 from noisecircuits.errors import ParameterError
 
 __all__ = ["DesignResult", "DesignInfeasibleError", "optimise_pbit", "ACTIVE_SLACK"]
@@ -177,7 +179,7 @@ def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 8, gen
     DesignInfeasibleError
         When no feasible design was found; names the binding constraint.
     """
-    from scipy.optimize import NonlinearConstraint, differential_evolution, minimize
+    from scipy.optimize import NonlinearConstraint, differential_evolution
 
     evaluator = _Evaluator(problem)
     d = len(problem.variables)
@@ -193,23 +195,50 @@ def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 8, gen
     best = np.clip(search.x, 0.0, 1.0)
     if np.min(evaluator.slacks(best)) < -1e-9:
         raise DesignInfeasibleError(_binding_message(problem, evaluator, best))
-    box = [{"type": "ineq", "fun": lambda u, k=k: u[k]} for k in range(d)]
-    box += [{"type": "ineq", "fun": lambda u, k=k: 1.0 - u[k]} for k in range(d)]
-    polished = minimize(evaluator.objective, best, method="COBYLA",
-                        constraints=[{"type": "ineq", "fun": evaluator.slacks}, *box],
-                        options={"maxiter": 120, "rhobeg": 0.02})
-    candidate = np.clip(polished.x, 0.0, 1.0)
-    if np.min(evaluator.slacks(candidate)) >= -1e-9 and evaluator.objective(candidate) < evaluator.objective(best):
-        best = candidate
+    best = _polish(evaluator, best)
+    final = _final(problem, best)
+    if problem.target_tau is not None and final.bistable:
+        # the search grid's tau_c differs from the final grid's by a few per cent (more at high
+        # barriers): aim the search at the target corrected by that ratio and polish again
+        ratio = final.correlation_time_s / evaluator.metrics(best).correlation_time_s
+        if abs(math.log(final.correlation_time_s / problem.target_tau)) > 0.5 * math.log1p(TAU_TOLERANCE):
+            aimed = _Evaluator(replace(problem, target_tau=problem.target_tau / ratio))
+            candidate = _polish(aimed, best)
+            if np.min(aimed.slacks(candidate)) >= -1e-9:
+                evaluator, best = aimed, candidate
+                final = _final(problem, best)
     slacks = evaluator.slacks(best)
     names = _slack_names(problem)
     active = tuple(dict.fromkeys(name for (name, _side), s in zip(names, slacks, strict=True) if s < ACTIVE_SLACK))
-    sensitivities = _sensitivities(problem, evaluator, best, active)
+    sensitivities = _sensitivities(evaluator.problem, evaluator, best, active)
     geometry = problem.geometry(tuple(best))
     design = build_design(geometry, problem.process)
-    final = evaluate(design, problem.process, problem.temperature, problem.temperature_range,
-                     grid_points=FINAL_GRID_POINTS, exact_v_mid=True)
     return DesignResult(geometry=geometry, design=design, metrics=final, active_constraints=active,
                         sensitivities=sensitivities, evaluations=len(evaluator.cache))
+
+
+def _polish(evaluator: _Evaluator, start):
+    """COBYLA from ``start`` inside the unit cube: the result if it is feasible and better (or the start is not)."""
+    from scipy.optimize import minimize
+
+    d = len(start)
+    box = [{"type": "ineq", "fun": lambda u, k=k: u[k]} for k in range(d)]
+    box += [{"type": "ineq", "fun": lambda u, k=k: 1.0 - u[k]} for k in range(d)]
+    polished = minimize(evaluator.objective, start, method="COBYLA",
+                        constraints=[{"type": "ineq", "fun": evaluator.slacks}, *box],
+                        options={"maxiter": 120, "rhobeg": 0.02})
+    candidate = np.clip(polished.x, 0.0, 1.0)
+    if np.min(evaluator.slacks(candidate)) < -1e-9:
+        return start
+    if np.min(evaluator.slacks(start)) < -1e-9 or evaluator.objective(candidate) < evaluator.objective(start):
+        return candidate
+    return start
+
+
+def _final(problem: DesignProblem, u) -> DesignMetrics:
+    """Figures of point ``u`` on the final grid at the exact v_mid."""
+    design = build_design(problem.geometry(tuple(u)), problem.process)
+    return evaluate(design, problem.process, problem.temperature, problem.temperature_range,
+                    grid_points=FINAL_GRID_POINTS, exact_v_mid=True)
 
 
