@@ -23,7 +23,7 @@ from noisecircuits._version import __version__
 from noisecircuits.errors import NoisecircuitsError
 
 #: Sub-command modules under noisecircuits.commands, in the order shown by --help.
-COMMAND_MODULES = ("simulate", "spice", "fit", "export", "cell", "gibbs", "energy", "sweep", "plot", "report", "demo")
+COMMAND_MODULES = ("simulate", "spice", "fit", "export", "cell", "gibbs", "energy", "sweep", "plot", "report", "design", "demo")
 
 EXIT_USAGE = 2
 
@@ -40,6 +40,8 @@ EXAMPLES = {
     "spice iv": "noisecircuits spice iv --card generic --device nmos --temperatures 260:340:5 --json",
     "spice check": "noisecircuits spice check pbit --temperatures 300 --json",
     "cell": "noisecircuits cell validate cell.json",
+    "design": "noisecircuits design pbit --target-tau 3e-3 --temperature-range 300:300 --out design.json --json",
+    "design pbit": "noisecircuits design pbit --target-tau 3e-3 --temperature-range 300:300 --out design.json --json",
     "cell validate": "noisecircuits cell validate cell.json",
     "fit": "noisecircuits fit transfer data/example_pbit_transfer.csv --out cell.json --json",
     "fit transfer": "noisecircuits fit transfer data/example_pbit_transfer.csv --out cell.json --json",

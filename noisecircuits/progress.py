@@ -98,7 +98,9 @@ class Progress:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:  # a failing command prints its one error line, not a summary too
+            self.summary = False
         self.close()
         return False
 

@@ -53,7 +53,12 @@ def _pbit(args):
     from noisecircuits.circuits.pbit import PBit
 
     temperature = _temperature(args)
-    args.cell = PBit(None, _v_bias(args), temperature)
+    design = None
+    if args.design is not None:
+        from noisecircuits.design.document import load_design
+
+        design = load_design(args.design)
+    args.cell = PBit(design, _v_bias(args), temperature)
     return args.cell
 
 
@@ -144,6 +149,8 @@ def register(model_subparsers, add_run_options) -> None:
     )
     pbit.add_argument("--temperature", type=positive_float, default=ROOM_TEMPERATURE, help=_TEMPERATURE_HELP)
     pbit.add_argument("--v-bias", type=finite_float, default=None, help="bias gate voltage [V], in [-0.2, 0.6] (default: v_mid, where P(1) = 1/2)")
+    pbit.add_argument("--design", metavar="FILE", default=None,
+                      help="p-bit design file from `noisecircuits design pbit` (default: the reference p-bit)")
     add_run_options(pbit)
     pbit.set_defaults(build_model=_pbit, func=_run_pbit)
 

@@ -57,6 +57,8 @@ def register(subparsers) -> None:
                         help="simulated time per point [s] (default: pbit follows each point's exact correlation "
                         "time, for 40 expected switching events, at least 1e-3 s; other kinds 1e-3 s, "
                         "categorical 2e-4 s)")
+    parser.add_argument("--design", metavar="FILE", default=None,
+                        help="p-bit design file from `noisecircuits design pbit` (pbit kind; default: the reference p-bit)")
     parser.add_argument("--csv", action="store_true", help="also write OUT/results.csv")
     parser.add_argument("--force", action="store_true", help="discard a previous sweep with other parameters in OUT")
     add_json_flag(parser)
@@ -78,7 +80,18 @@ def run(args) -> dict:
     check_grid_size(args.kind, len(args.temperatures) * len(args.biases) * max(args.mismatch_samples, 1), budget)
     _check_temperatures(args.temperatures)
     _check_biases(args.kind, args.biases, args.temperatures)
+    options = {}
+    if args.design is not None:
+        from noisecircuits.design.document import defining_part, load_design, read_design_document
+        from noisecircuits.errors import ParameterError
+
+        if args.kind != "pbit":
+            raise ParameterError(f"--design applies to the pbit kind, got kind {args.kind!r}")
+        document = read_design_document(args.design)
+        load_design(args.design)  # refuses a non-physical design before anything is written
+        options = {"design": defining_part(document)}
     spec = SweepSpec(
+        options=options,
         kind=args.kind,
         temperatures=args.temperatures,
         v_biases=args.biases,

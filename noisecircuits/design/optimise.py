@@ -124,7 +124,7 @@ def _binding_message(problem: DesignProblem, evaluator: _Evaluator, u) -> str:
     bound = constraint.lower if side == "lower" else constraint.upper
     return (f"no feasible design for {target} at {problem.temperature:g} K over "
             f"{problem.temperature_range[0]:g}:{problem.temperature_range[1]:g} K; binding constraint: {name} "
-            f"({constraint.description}): best {value:.3g} {constraint.unit} against a {side} bound of "
+            f"({constraint.description}): best {value:.3g} {constraint.unit} against the {side} bound "
             f"{bound:.3g} {constraint.unit}")
 
 

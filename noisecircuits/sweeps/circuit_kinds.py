@@ -42,11 +42,21 @@ POINT_OVERHEAD_S = 0.05
 
 def _design(design_class, params, extra=()):
     options = {k: v for k, v in (params.get("options") or {}).items() if k not in extra}
+    document = options.pop("design", None)
+    if document is not None:  # a design file's circuit (noisecircuits design pbit), p-bit only
+        from noisecircuits.circuits.pbit import PBitDesign
+        from noisecircuits.design.document import design_from_document
+
+        if design_class is not PBitDesign or options:
+            raise ParameterError("a design file applies to the pbit kind alone, without other design options")
     allowed = {f.name for f in dataclasses.fields(design_class)}
     unknown = set(options) - allowed
     if unknown:
         raise ParameterError(f"unknown design option(s) {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
-    design = design_class.default() if not options else design_class(**options)
+    if document is not None:
+        design = design_from_document(document)
+    else:
+        design = design_class.default() if not options else design_class(**options)
     shifts = {}
     if params.get("mismatch_seed") is not None:
         design, applied = perturb_thresholds(design, np.random.default_rng(params["mismatch_seed"]))

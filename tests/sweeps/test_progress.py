@@ -33,3 +33,17 @@ def test_disabled_and_silent():
     with progress(2, enabled=False, summary=False, stream=stream) as bar:
         bar.update(2)
     assert stream.getvalue() == "" and bar.count == 2
+
+
+def test_no_summary_line_when_the_work_fails():
+    import io
+
+    import pytest
+
+    from noisecircuits.progress import progress
+
+    stream = io.StringIO()
+    with pytest.raises(ValueError), progress(3, "work", enabled=False, stream=stream) as bar:
+        bar.update()
+        raise ValueError("bad input")
+    assert stream.getvalue() == ""  # the command's one error line stays the only line
