@@ -7,7 +7,7 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 CASES = ["01_device_physics.ipynb", "02_sampler_traces.ipynb", "03_fitting_and_export.ipynb",
-         "04_gibbs_and_energy.ipynb"]
+         "04_gibbs_and_energy.ipynb", "05_cells_in_thrml.ipynb"]
 
 
 @pytest.mark.slow
