@@ -70,7 +70,10 @@ def test_invertible_and_gate():
     assert run_zero.state_frequencies().keys() <= {"000", "010", "100", "110"}
 
 
-def test_results_do_not_depend_on_thread_count_or_chunking():
+def test_results_do_not_depend_on_thread_count_or_chunking(monkeypatch):
+    import noisecircuits.gibbs.sampler as sampler_module
+
+    monkeypatch.setattr(sampler_module, "LATTICE_KERNEL", False)  # the general kernel (lattice: test_lattice.py)
     model = ising_lattice(48, 0.42)  # 2304 spins: the parallel kernel
     before = numba.get_num_threads()
     try:
@@ -125,6 +128,7 @@ def test_bad_arguments():
 def test_threshold_table_path_equals_the_exponential_path(monkeypatch):
     import noisecircuits.gibbs.sampler as sampler_module
 
+    monkeypatch.setattr(sampler_module, "LATTICE_KERNEL", False)
     model = ising_lattice(12, 0.44)  # couplings 1: the integer-level threshold table applies
     table = sample_ising(model, 200, burn_in=10, chains=2, seed=4)
     monkeypatch.setattr(sampler_module, "discrete_fields", lambda *args: None)
@@ -135,8 +139,10 @@ def test_threshold_table_path_equals_the_exponential_path(monkeypatch):
 
 
 def test_chains_innermost_kernel_gives_the_same_chains(monkeypatch):
+    import noisecircuits.gibbs.sampler as sampler_module
     from noisecircuits.gibbs import kernels
 
+    monkeypatch.setattr(sampler_module, "LATTICE_KERNEL", False)
     model = ising_lattice(40, 0.44)
     before = numba.get_num_threads()
     try:
