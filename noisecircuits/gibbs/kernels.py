@@ -130,11 +130,14 @@ def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
                         for e in range(width):
                             level += ell_couplings[i, e] * row[ell_neighbours[i, e]]
                         levels[i - lo] = level
+                    # random bits in their own loop: the hash vectorises there
+                    bits = np.empty(hi - lo, dtype=np.int64)
+                    for i in range(lo, hi):
+                        bits[i - lo] = bits53(key, (sweep_base + np.uint64(original[i])) * _DRAWS)
                     for i in range(lo, hi):
                         old = row[i]
                         level = levels[i - lo]
-                        base = (sweep_base + np.uint64(original[i])) * _DRAWS
-                        new = 1 if bits53(key, base) < thresholds[level + table_offset] else -1
+                        new = 1 if bits[i - lo] < thresholds[level + table_offset] else -1
                         row[i] = new
                         if observe:
                             d_energy -= (new - old) * (level * field_unit)
@@ -216,6 +219,7 @@ def _ising_sweeps_chains(spins, graph, table, sweeps, records):
             for tile in prange(first_tile, block_tiles[b + 1]):
                 width = tile_degree[tile]
                 levels = np.empty(n_chains, dtype=np.int32)
+                bits = np.empty(n_chains, dtype=np.int64)
                 d_energy = np.zeros(n_chains)
                 d_mag = np.zeros(n_chains, dtype=np.int64)
                 for i in range(tile_ptr[tile], tile_ptr[tile + 1]):
@@ -229,8 +233,10 @@ def _ising_sweeps_chains(spins, graph, table, sweeps, records):
                             levels[c] += coupling * spins[j, c]
                     base = (sweep_base + np.uint64(original[i])) * _DRAWS
                     for c in range(n_chains):
+                        bits[c] = bits53(keys[c], base)
+                    for c in range(n_chains):
                         old = spins[i, c]
-                        new = 1 if bits53(keys[c], base) < thresholds[levels[c] + table_offset] else -1
+                        new = 1 if bits[c] < thresholds[levels[c] + table_offset] else -1
                         spins[i, c] = new
                         if observe:
                             d_energy[c] -= (new - old) * (levels[c] * field_unit)
