@@ -70,6 +70,33 @@ def _table(table, x0, dx, x):
     return table[k] + frac * (table[k + 1] - table[k])
 
 
+@njit(cache=True, inline="always")
+def _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, width):
+    for i in range(lo, hi):
+        level = np.int32(int_biases[i])
+        for e in range(width):
+            level += couplings[i, e] * row[neighbours[i, e]]
+        levels[i - lo] = level
+
+
+@njit(cache=True, inline="always")
+def _gather_levels(levels, row, neighbours, couplings, int_biases, lo, hi, width):
+    """Integer levels of nodes lo..hi from the padded neighbour table; common widths get a
+    loop of constant length (unrolled by the compiler, about twice as fast as a variable one)."""
+    if width == 8:
+        _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, 8)
+    elif width == 4:
+        _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, 4)
+    elif width == 3:
+        _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, 3)
+    elif width == 6:
+        _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, 6)
+    elif width == 12:
+        _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, 12)
+    else:
+        _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, width)
+
+
 def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
     """Ising heat-bath sweeps on a graph numbered block by block.
 
@@ -123,26 +150,25 @@ def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
                 lo = tile_ptr[tile]
                 hi = tile_ptr[tile + 1]
                 if discrete:
-                    width = tile_degree[tile]
                     levels = np.empty(hi - lo, dtype=np.int32)
-                    for i in range(lo, hi):
-                        level = np.int32(int_biases[i])
-                        for e in range(width):
-                            level += ell_couplings[i, e] * row[ell_neighbours[i, e]]
-                        levels[i - lo] = level
+                    _gather_levels(levels, row, ell_neighbours, ell_couplings, int_biases, lo, hi, tile_degree[tile])
                     # random bits in their own loop: the hash vectorises there
                     bits = np.empty(hi - lo, dtype=np.int64)
                     for i in range(lo, hi):
                         bits[i - lo] = bits53(key, (sweep_base + np.uint64(original[i])) * _DRAWS)
+                    # integer sums: no floating-point add chain through the loop
+                    d_levels = 0
                     for i in range(lo, hi):
-                        old = row[i]
                         level = levels[i - lo]
-                        new = 1 if bits[i - lo] < thresholds[level + table_offset] else -1
+                        new = np.int8(1) if bits[i - lo] < thresholds[level + table_offset] else np.int8(-1)
+                        change = np.int64(new - row[i])
                         row[i] = new
-                        if observe:
-                            d_energy -= (new - old) * (level * field_unit)
-                            d_mag += new - old
-                            spin_sums[c, i] += new
+                        d_levels += change * level
+                        d_mag += change
+                    if observe:
+                        d_energy = -(d_levels * field_unit)
+                        for i in range(lo, hi):
+                            spin_sums[c, i] += row[i]
                 else:
                     for i in range(lo, hi):
                         old = row[i]
