@@ -154,3 +154,16 @@ def test_row_and_chain_parallel_kernels_make_the_same_updates():
             assert np.array_equal(a, b)
     final = lattice.from_checkerboard(outputs[0][0])
     assert np.allclose(outputs[0][2][:, -1], model.energy(final))
+
+
+def test_lattice_kernel_makes_the_general_kernels_decisions(monkeypatch):
+    # same counters and hash: 64 bits < round(2^64 p) and 53 bits < ceil(2^53 p) disagree with
+    # probability < 2^-52 per update, so the two kernels give the same chains
+    model = ising_lattice(12, 0.44, coupling=-1.0, field=0.5, cols=8)
+    fast = sample_ising(model, 200, burn_in=10, chains=3, seed=4)
+    monkeypatch.setattr(sampler_module, "LATTICE_KERNEL", False)
+    general = sample_ising(model, 200, burn_in=10, chains=3, seed=4)
+    assert np.array_equal(fast.final_spins, general.final_spins)
+    assert np.array_equal(fast.magnetisations, general.magnetisations)
+    assert np.allclose(fast.energies, general.energies)
+    assert np.array_equal(fast.spin_sums, general.spin_sums)
