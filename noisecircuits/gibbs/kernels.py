@@ -30,6 +30,7 @@ __all__ = [
     "IsingRecords",
     "ising_kernel",
     "ising_chains_kernel",
+    "ising_per_chain_kernel",
     "potts_kernel",
     "gaussian_kernel",
     "CHAINS_INNERMOST_FROM",
@@ -205,6 +206,73 @@ def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
                     code = 0
                     for i in range(n_nodes):
                         if spins[c, i] > 0:
+                            code += 1 << original[i]
+                    histogram[c, code] += 1
+
+
+def _ising_sweeps_per_chain(spins, graph, table, sweeps, records):
+    """Threshold-table sweeps with all of a chain's sweeps in one task (parallel over chains).
+
+    The same decisions, counters and observers as :func:`_ising_sweeps` on its ``discrete``
+    path, without a barrier between colour blocks: each block is one contiguous loop of
+    level gathers, then random bits (vectorised), then compares with integer energy sums.
+    """
+    indptr, indices, weights, biases, _, original, tile_ptr, block_tiles = graph
+    _, ell_neighbours, ell_couplings, tile_degree, int_biases, field_unit, table_offset, thresholds = table
+    keys, sweep0, n_sweeps = sweeps
+    energies, magnetisations, spin_sums, _, _, histogram = records
+    n_chains = spins.shape[0]
+    n_nodes = spins.shape[1] - 1
+    n_blocks = block_tiles.shape[0] - 1
+    observe = energies.shape[1] > 0
+    use_hist = histogram.shape[1] > 1
+    largest = 1
+    for b in range(n_blocks):
+        largest = max(largest, tile_ptr[block_tiles[b + 1]] - tile_ptr[block_tiles[b]])
+    for c in prange(n_chains):
+        row = spins[c]
+        key = keys[c]
+        levels = np.empty(largest, dtype=np.int32)
+        bits = np.empty(largest, dtype=np.int64)
+        energy = 0.0
+        mag = 0
+        if observe:
+            for i in range(n_nodes):
+                pair = 0.0
+                for e in range(indptr[i], indptr[i + 1]):
+                    pair += weights[e] * row[indices[e]]
+                energy -= row[i] * (biases[i] + 0.5 * pair)
+                mag += row[i]
+        for t in range(n_sweeps):
+            sweep_base = np.uint64(sweep0 + t) * np.uint64(n_nodes)
+            d_levels = 0
+            for b in range(n_blocks):
+                lo = tile_ptr[block_tiles[b]]
+                hi = tile_ptr[block_tiles[b + 1]]
+                width = 0
+                for tile in range(block_tiles[b], block_tiles[b + 1]):
+                    width = max(width, tile_degree[tile])
+                _gather_levels(levels, row, ell_neighbours, ell_couplings, int_biases, lo, hi, width)
+                for i in range(lo, hi):
+                    bits[i - lo] = bits53(key, (sweep_base + np.uint64(original[i])) * _DRAWS)
+                for i in range(lo, hi):
+                    level = levels[i - lo]
+                    new = np.int8(1) if bits[i - lo] < thresholds[level + table_offset] else np.int8(-1)
+                    change = np.int64(new - row[i])
+                    row[i] = new
+                    d_levels += change * level
+                    mag += change
+                if observe:
+                    for i in range(lo, hi):
+                        spin_sums[c, i] += row[i]
+            energy -= d_levels * field_unit
+            if observe:
+                energies[c, t] = energy
+                magnetisations[c, t] = mag
+                if use_hist:
+                    code = 0
+                    for i in range(n_nodes):
+                        if row[i] > 0:
                             code += 1 << original[i]
                     histogram[c, code] += 1
 
@@ -426,6 +494,7 @@ def _pair(function):
 
 _ISING = _pair(_ising_sweeps)
 _ISING_CHAINS = _pair(_ising_sweeps_chains)
+_ISING_PER_CHAIN = _pair(_ising_sweeps_per_chain)
 _POTTS = _pair(_potts_sweeps)
 _GAUSSIAN = _pair(_gaussian_sweeps)
 
@@ -443,6 +512,11 @@ def _choose(pair, n_chains, n_nodes):
 def ising_kernel(n_chains: int, n_nodes: int):
     """The Ising kernel (parallel or serial by problem size)."""
     return _choose(_ISING, n_chains, n_nodes)
+
+
+def ising_per_chain_kernel(n_chains: int, n_nodes: int):
+    """The one-task-per-chain threshold-table Ising kernel (parallel or serial by problem size)."""
+    return _choose(_ISING_PER_CHAIN, n_chains, n_nodes)
 
 
 def ising_chains_kernel(n_chains: int, n_nodes: int):

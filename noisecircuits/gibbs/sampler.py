@@ -442,6 +442,16 @@ def sample_ising(
 
         def chain_major(state):
             return state.T
+    elif discrete is not None and chains >= _threads():
+        # as many chains as threads: one task per chain, no barrier between colour blocks
+        kernel = kernels.ising_per_chain_kernel(chains, largest_block)
+
+        def kernel_call(sweep0, n_sweeps, e, m):
+            records = kernels.IsingRecords(e, m, spin_sums, tile_energy, tile_mag, hist)
+            kernel(spins, graph, table, kernels.SweepRange(keys, sweep0, n_sweeps), records)
+
+        def chain_major(state):
+            return state
     else:
         kernel = kernels.ising_kernel(chains, largest_block)
 
@@ -502,6 +512,12 @@ def sample_ising(
     )
 
 
+def _threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
 def _lattice_thresholds(model, hardware, clamp, colours, schedule):
     """The lattice kernel's threshold table when it applies (see :mod:`noisecircuits.gibbs.lattice`), else None."""
     if not LATTICE_KERNEL or clamp or colours is not None or schedule.block_order is not None:
@@ -514,8 +530,6 @@ def _lattice_thresholds(model, hardware, clamp, colours, schedule):
 def _sample_lattice(model, thresholds, keys, initial, schedule, observers, snapshot_observer, keep_hist, progress,
                     seed):  # fmt: skip
     """:func:`sample_ising` on the periodic-lattice kernel."""
-    import numba
-
     rows, cols = lattice.lattice_shape(model)
     n, chains = model.n_nodes, keys.size
     boards = lattice.to_checkerboard(initial, rows, cols)
@@ -523,7 +537,7 @@ def _sample_lattice(model, thresholds, keys, initial, schedule, observers, snaps
     hist = np.zeros((chains, (1 << n) if keep_hist else 1), dtype=np.int64)
     energies = np.zeros((chains, schedule.samples))
     mags = np.zeros((chains, schedule.samples), dtype=np.int64)
-    kernel = lattice.lattice_kernel(chains, n, numba.get_num_threads())
+    kernel = lattice.lattice_kernel(chains, n, _threads())
     coupling, field = float(model.weights[0]), float(model.biases[0])
     none, none_int = np.zeros((chains, 0)), np.zeros((chains, 0), dtype=np.int64)
     kernel(boards, keys, thresholds, coupling, field, 0, 0, none, none_int, spin_sums, hist)  # compile / load
