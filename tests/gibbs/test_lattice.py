@@ -63,7 +63,7 @@ def test_4x4_lattice_matches_enumeration(coupling, field, beta):
     model = ising_lattice(4, beta, coupling=coupling, field=field)
     assert _uses_lattice_kernel(model)
     # 20000 chains, one recorded sweep after 40 of burn-in: independent samples
-    run = sample_ising(model, 1, burn_in=40, chains=20000, seed=3)
+    run = sample_ising(model, 1, burn_in=40, chains=20000, seed=3, histogram=False)
     _check_against_enumeration(model, run)
     # the energy trace is the model's energy of the state (tracked, not recomputed per sweep)
     assert np.allclose(run.energies[:, -1], model.energy(run.final_spins))
@@ -76,7 +76,7 @@ def test_4x4_lattice_through_a_cell_with_finite_correlation_time_matches_enumera
     model = ising_lattice(4, 0.35, field=0.2)
     mode = HardwareMode(LogisticCell(tau=100e-9), update_interval=50e-9)
     assert _uses_lattice_kernel(model, mode)
-    run = sample_ising(model, 1, burn_in=150, chains=20000, seed=5, hardware=mode)
+    run = sample_ising(model, 1, burn_in=150, chains=20000, seed=5, hardware=mode, histogram=False)
     _check_against_enumeration(model, run)
 
 
@@ -167,3 +167,12 @@ def test_lattice_kernel_makes_the_general_kernels_decisions(monkeypatch):
     assert np.array_equal(fast.magnetisations, general.magnetisations)
     assert np.allclose(fast.energies, general.energies)
     assert np.array_equal(fast.spin_sums, general.spin_sums)
+
+
+def test_lattice_histogram_codes_the_users_spins():
+    # one chain, one recorded sweep: the histogram holds exactly the final state (bit i = spin i is +1)
+    model = ising_lattice(4, 0.3, field=0.1)
+    for seed in range(5):
+        run = sample_ising(model, 1, burn_in=seed, chains=1, seed=seed, initial="random")
+        code = int(np.sum((run.final_spins[0] > 0) << np.arange(16)))
+        assert run.histogram[code] == 1 and run.histogram.sum() == 1
