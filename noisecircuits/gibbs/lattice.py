@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 from numba import njit, prange
+from scipy import special
 
 from noisecircuits.gibbs._rng import DRAWS_PER_UPDATE, bits64
 from noisecircuits.gibbs.kernels import _pair
@@ -251,7 +252,7 @@ def update_thresholds(model, hardware=None) -> np.ndarray | None:
     field = float(model.biases[0])
     local = coupling * np.arange(-4, 5) + field
     if hardware is None:
-        p_up = 1.0 / (1.0 + np.exp(-2.0 * float(model.beta) * local))
+        p_up = special.expit(2.0 * float(model.beta) * local)
         return threshold_table(np.stack([p_up, p_up]))
     tables = hardware.tables(model.n_nodes, model.beta)
     if np.ptp(tables.offset_x) != 0 or np.ptp(tables.gain_x) != 0:

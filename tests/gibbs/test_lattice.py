@@ -176,3 +176,12 @@ def test_lattice_histogram_codes_the_users_spins():
         run = sample_ising(model, 1, burn_in=seed, chains=1, seed=seed, initial="random")
         code = int(np.sum((run.final_spins[0] > 0) << np.arange(16)))
         assert run.histogram[code] == 1 and run.histogram.sum() == 1
+
+
+def test_cold_lattice_tables_saturate_without_warnings():
+    # beta = 1e3: sigma(2 beta I) is 0 or 1 to double precision; the table must not overflow
+    thresholds = lattice.update_thresholds(ising_lattice(4, 1e3))
+    assert thresholds[0, 0] == 0 and thresholds[0, 8] == np.iinfo(np.uint64).max
+    assert thresholds[0, 4] == 2**63  # S = 0: p = 1/2 exactly
+    run = sample_ising(ising_lattice(8, 1e3), 5, chains=1, seed=1, initial="up")
+    assert np.all(run.final_spins == 1)
