@@ -9,12 +9,14 @@ graph of 4096 spins with random ±1 couplings at beta = 0.4; single chain and 8 
 samplers get the same two-colour / DSATUR block schedule and run on the same CPU in the same
 process. thrml is used as its documentation shows: a jitted ``sample_states`` for one chain,
 and ``jax.vmap`` over keys only for a batch of chains; it keeps the second half of the sweeps
-as samples, whose mean energy is printed next to ours. Compilation (numba / XLA) is excluded from every timing: each
-sampler is run once before it is timed, and each figure is the best of 5 runs (1 with
---quick), because a shared machine makes single timings noisy. The toolkit is timed with 1
-numba thread and with all threads (the ratio uses the faster), and before JAX runs: XLA's
-worker threads keep competing for the cores afterwards and stall numba's parallel sweeps
-(``OMP_WAIT_POLICY=PASSIVE`` is set unless given, for the same reason). As
+as samples, whose mean energy is printed next to ours. Compilation (numba / XLA) is
+excluded from every timing: each sampler is run once before it is timed, and each figure is
+the best of 5 runs (1 with --quick), because a shared machine makes single timings noisy. The
+toolkit is timed with 1 numba thread and with all threads (the ratio uses the faster); the
+three runs of a configuration are interleaved round by round (``_timing.best_rates``), so a
+load change hits all of them alike. The toolkit's figure is its own sweep time (set-up and
+compilation excluded, as thrml's program build and jit are). ``OMP_WAIT_POLICY=PASSIVE`` is
+set unless given (waiting threads sleep instead of taking the core a lagging partner needs). As
 a physics check the mean lattice energy per spin of the last sweeps is printed next to
 Onsager's value (u = -1.1061 at beta = 0.4).
 
@@ -37,6 +39,8 @@ import sys
 import time
 
 import numpy as np
+
+from _timing import best_rates
 
 from noisecircuits.gibbs.colouring import dsatur_colouring
 from noisecircuits.gibbs.exact import onsager_energy_per_site
@@ -90,56 +94,66 @@ def _thrml_runner(model, chains, sweeps):
     return jax.jit(jax.vmap(one_chain)), jax.random.split(jax.random.key(0), chains)
 
 
-def _toolkit_once(model, chains, sweeps):
-    run = sample_ising(model, sweeps, 0, chains, seed=1, initial="random")
-    return run.updates_per_second, run.energies[:, sweeps // 2 :].mean() / model.n_nodes
+def _toolkit_runner(model, chains, sweeps, threads, out):
+    """A call of :func:`sample_ising` with ``threads`` numba threads; it stores its own rate
+    (sweeps only: set-up and compilation excluded, as thrml's program build and jit are) in ``out``."""
+    import numba
+
+    def run():
+        before = numba.get_num_threads()
+        numba.set_num_threads(threads)
+        try:
+            result = sample_ising(model, sweeps, 0, chains, seed=1, initial="random")
+        finally:
+            numba.set_num_threads(before)
+        key = f"toolkit_{'1_thread' if threads == 1 else 'all_threads'}"
+        out[key] = max(out.get(key, 0.0), result.updates_per_second)
+        out["toolkit_energy"] = result.energies[:, sweeps // 2 :].mean() / model.n_nodes
+
+    return run
 
 
-def _thrml_once(runner, keys, model, chains, sweeps):
+def _thrml_call(runner, keys, model, out):
+    """One thrml run; stores its rate and the mean energy per spin of its kept samples in ``out``."""
     import jax
 
-    start = time.perf_counter()
-    states = jax.block_until_ready(runner(keys))
-    elapsed = time.perf_counter() - start
-    spins = 2.0 * np.asarray(states, dtype=np.float64).reshape(-1, model.n_nodes) - 1.0
-    return chains * sweeps * model.n_nodes / elapsed, float(np.mean(model.energy(spins))) / model.n_nodes
+    def run():
+        start = time.perf_counter()
+        states = jax.block_until_ready(runner(keys))
+        elapsed = time.perf_counter() - start
+        out["thrml"] = max(out.get("thrml", 0.0), out["work"] / elapsed)
+        spins = 2.0 * np.asarray(states, dtype=np.float64).reshape(-1, model.n_nodes) - 1.0
+        out["thrml_energy"] = float(np.mean(model.energy(spins))) / model.n_nodes
+
+    return run
 
 
-def bench_toolkit(model, chains, sweeps, repeats):
-    """Best-of-``repeats`` updates/s of :func:`sample_ising` with 1 numba thread and with all
-    threads (observers on: energy and magnetisation every sweep), and the mean energy per
-    spin of the second half of the last run.
+def bench_config(model, chains, sweeps, repeats, have_thrml):
+    """Best-of-``repeats`` updates/s of the toolkit (1 numba thread and all threads) and of thrml,
+    the three interleaved round by round (:func:`_timing.best_rates`), so load changes on a shared
+    machine hit all alike; and each sampler's mean energy per spin over the second half of its sweeps.
 
     Both thread counts are reported because on a busy machine the per-block barrier of a
     multi-threaded sweep can cost more than the second thread gains.
     """
     import numba
 
-    threads = numba.get_num_threads()
+    out = {"work": chains * sweeps * model.n_nodes}
     sample_ising(model, 2, 0, chains, seed=0, initial="random")  # compile / load the kernel
-    out = {"toolkit_1_thread": 0.0, "toolkit_all_threads": 0.0}
-    try:
-        for _ in range(repeats):
-            for key, count in (("toolkit_1_thread", 1), ("toolkit_all_threads", threads)):
-                numba.set_num_threads(count)
-                rate, out["toolkit_energy"] = _toolkit_once(model, chains, sweeps)
-                out[key] = max(out[key], rate)
-    finally:
-        numba.set_num_threads(threads)
+    runners = {
+        "toolkit_1_thread": (_toolkit_runner(model, chains, sweeps, 1, out), out["work"]),
+        "toolkit_all_threads": (_toolkit_runner(model, chains, sweeps, numba.get_num_threads(), out), out["work"]),
+    }
+    if have_thrml:
+        import jax
+
+        runner, keys = _thrml_runner(model, chains, sweeps)
+        jax.block_until_ready(runner(keys))  # compile
+        runners["thrml"] = (_thrml_call(runner, keys, model, out), out["work"])
+    else:
+        out.update(thrml=None, thrml_energy=None)
+    best_rates(runners, repeats)
     return out
-
-
-def bench_thrml(model, chains, sweeps, repeats):
-    """Best-of-``repeats`` updates/s of thrml on the same model and its final energy per spin."""
-    import jax
-
-    runner, keys = _thrml_runner(model, chains, sweeps)
-    jax.block_until_ready(runner(keys))  # compile
-    best, energy = 0.0, None
-    for _ in range(repeats):
-        rate, energy = _thrml_once(runner, keys, model, chains, sweeps)
-        best = max(best, rate)
-    return {"thrml": best, "thrml_energy": energy}
 
 
 def physics_table() -> None:
@@ -204,10 +218,7 @@ def main(argv=None) -> int:
         for chains in (1, MULTI_CHAINS):
             n_sweeps = sweeps[name] if chains == 1 else max(sweeps[name] // 4, 10)
             configs.append((name, model, chains, n_sweeps))
-    # all toolkit timings first: once JAX has run, its worker threads compete for the cores
-    results = [bench_toolkit(model, chains, n_sweeps, repeats) for _, model, chains, n_sweeps in configs]
-    for result, (_, model, chains, n_sweeps) in zip(results, configs):
-        result.update(bench_thrml(model, chains, n_sweeps, repeats) if have_thrml else {"thrml": None, "thrml_energy": None})
+    results = [bench_config(model, chains, n_sweeps, repeats, have_thrml) for _, model, chains, n_sweeps in configs]
     rows = []
     header = f"{'model':<20} {'chains':>6} {'ours 1 thr':>11} {'ours all':>10} {'thrml':>10} {'ratio':>6}"
     print(header + f" {'E/N ours':>9} {'E/N thrml':>9}")

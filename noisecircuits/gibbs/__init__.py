@@ -7,7 +7,9 @@ Public names are resolved lazily (numba kernels compile only when a sampler is u
   :func:`random_regular_edges`, :func:`erdos_renyi_edges`, :func:`ising_from_json`
 * colouring: :func:`dsatur_colouring`
 * sampling: :func:`sample_ising`, :func:`sample_potts`, :func:`sample_gaussian`,
-  :class:`HardwareMode`, :class:`Schedule` and the observers (:class:`SnapshotObserver`,
+  :class:`HardwareMode`, binary-Gaussian nodes through a continuous cell
+  (:class:`BinaryGaussianModel`, :class:`ContinuousHardwareMode`, :func:`sample_binary_gaussian`),
+  :class:`Schedule` and the observers (:class:`SnapshotObserver`,
   :class:`MomentObserver`, :class:`CallbackObserver`)
 * analysis: :func:`integrated_autocorrelation_time`, :func:`summarise_series` (R-hat, ESS; from
   :mod:`noisecircuits.analysis`), :func:`distortion_report`, exact oracles in
@@ -34,6 +36,9 @@ _LAZY = {
     "sample_potts": "noisecircuits.gibbs.sampler",
     "sample_gaussian": "noisecircuits.gibbs.sampler",
     "HardwareMode": "noisecircuits.gibbs.hardware",
+    "BinaryGaussianModel": "noisecircuits.gibbs.mixture",
+    "ContinuousHardwareMode": "noisecircuits.gibbs.mixture",
+    "sample_binary_gaussian": "noisecircuits.gibbs.mixture",
     "Schedule": "noisecircuits.gibbs.schedule",
     "SnapshotObserver": "noisecircuits.gibbs.schedule",
     "MomentObserver": "noisecircuits.gibbs.schedule",

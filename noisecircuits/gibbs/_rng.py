@@ -14,7 +14,7 @@ from numba import njit
 
 from noisecircuits._seeding import seed_sequence as as_seed_sequence
 
-__all__ = ["DRAWS_PER_UPDATE", "TWO_POW_53", "bits53", "chain_keys", "uniform"]
+__all__ = ["DRAWS_PER_UPDATE", "TWO_POW_53", "bits53", "bits64", "chain_keys", "uniform"]
 
 #: Independent uniforms available to one node update.
 DRAWS_PER_UPDATE = 4
@@ -32,13 +32,18 @@ _INV53 = 1.0 / TWO_POW_53
 
 
 @njit(cache=True, inline="always")
-def bits53(key, counter):
-    """53 random bits (as int64 in [0, 2^53)) from a 64-bit ``key`` and ``counter`` (uint64)."""
+def bits64(key, counter):
+    """64 random bits (uint64) from a 64-bit ``key`` and ``counter`` (uint64)."""
     z = key + (counter + np.uint64(1)) * _GAMMA
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
-    z = z ^ (z >> _S31)
-    return np.int64(z >> _S11)
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def bits53(key, counter):
+    """53 random bits (as int64 in [0, 2^53)) from a 64-bit ``key`` and ``counter`` (uint64)."""
+    return np.int64(bits64(key, counter) >> _S11)
 
 
 @njit(cache=True, inline="always")

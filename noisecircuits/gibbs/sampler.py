@@ -22,7 +22,7 @@ import numpy as np
 from noisecircuits import _validate
 from noisecircuits.citations import use
 from noisecircuits.errors import ParameterError
-from noisecircuits.gibbs import kernels
+from noisecircuits.gibbs import kernels, lattice
 from noisecircuits.gibbs._ising_layout import discrete_fields, padded_neighbours, relabel_by_colour, tiles
 from noisecircuits.gibbs._rng import chain_keys
 from noisecircuits.analysis.diagnostics import ESS_MIN, R_HAT_MAX, SeriesSummary, convergence_problems, summarise_series
@@ -387,6 +387,10 @@ def sample_ising(
     initial = _initial_spins(initial, keys, n)
     for node, value in clamp.items():
         initial[:, node] = value
+    thresholds = _lattice_thresholds(model, hardware, clamp, colours, schedule)
+    if thresholds is not None:
+        return _sample_lattice(model, thresholds, keys, initial, schedule, observers, snapshot_observer, keep_hist,
+                               progress, seed)  # fmt: skip
 
     degree = model.degrees
     for b in range(block_ptr.size - 1):  # by degree inside a block: even tiles for the padded table
@@ -438,6 +442,16 @@ def sample_ising(
 
         def chain_major(state):
             return state.T
+    elif discrete is not None and chains >= _threads():
+        # as many chains as threads: one task per chain, no barrier between colour blocks
+        kernel = kernels.ising_per_chain_kernel(chains, largest_block)
+
+        def kernel_call(sweep0, n_sweeps, e, m):
+            records = kernels.IsingRecords(e, m, spin_sums, tile_energy, tile_mag, hist)
+            kernel(spins, graph, table, kernels.SweepRange(keys, sweep0, n_sweeps), records)
+
+        def chain_major(state):
+            return state
     else:
         kernel = kernels.ising_kernel(chains, largest_block)
 
@@ -496,6 +510,76 @@ def sample_ising(
         clamp=clamp,
         schedule=schedule,
     )
+
+
+def _threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
+def _lattice_thresholds(model, hardware, clamp, colours, schedule):
+    """The lattice kernel's threshold table when it applies (see :mod:`noisecircuits.gibbs.lattice`), else None."""
+    if not LATTICE_KERNEL or clamp or colours is not None or schedule.block_order is not None:
+        return None
+    if lattice.lattice_shape(model) is None:
+        return None
+    return lattice.update_thresholds(model, hardware)
+
+
+def _sample_lattice(model, thresholds, keys, initial, schedule, observers, snapshot_observer, keep_hist, progress,
+                    seed):  # fmt: skip
+    """:func:`sample_ising` on the periodic-lattice kernel."""
+    rows, cols = lattice.lattice_shape(model)
+    n, chains = model.n_nodes, keys.size
+    boards = lattice.to_checkerboard(initial, rows, cols)
+    spin_sums = np.zeros(boards.shape, dtype=np.int64)
+    hist = np.zeros((chains, (1 << n) if keep_hist else 1), dtype=np.int64)
+    energies = np.zeros((chains, schedule.samples))
+    mags = np.zeros((chains, schedule.samples), dtype=np.int64)
+    kernel = lattice.lattice_kernel(chains, n, _threads())
+    coupling, field = float(model.weights[0]), float(model.biases[0])
+    none, none_int = np.zeros((chains, 0)), np.zeros((chains, 0), dtype=np.int64)
+    kernel(boards, keys, thresholds, coupling, field, 0, 0, none, none_int, spin_sums, hist)  # compile / load
+    thin = schedule.thin
+
+    def call(sweep0, n_sweeps, record_from):
+        if record_from < 0:
+            kernel(boards, keys, thresholds, coupling, field, sweep0, n_sweeps, none, none_int, spin_sums, hist)
+            return
+        e = np.zeros((chains, n_sweeps))
+        m = np.zeros((chains, n_sweeps), dtype=np.int64)
+        kernel(boards, keys, thresholds, coupling, field, sweep0, n_sweeps, e, m, spin_sums, hist)
+        kept = n_sweeps // thin
+        energies[:, record_from : record_from + kept] = e[:, thin - 1 :: thin]
+        mags[:, record_from : record_from + kept] = m[:, thin - 1 :: thin]
+        last = record_from + kept - 1
+        due = [o for o in observers if (last + 1) % o.every == 0]
+        if due:
+            state = lattice.from_checkerboard(boards)
+            for observer in due:
+                observer.observe(last, state)
+
+    elapsed = _run_chunked(call, schedule, chains * n, progress, [o.every for o in observers])
+    snapshots = snapshot_observer.states if snapshot_observer is not None else np.zeros((0, chains, n), np.int8)
+    return IsingRun(
+        model=model,
+        energies=energies,
+        magnetisations=mags,
+        spin_sums=lattice.from_checkerboard(spin_sums).sum(axis=0).astype(np.float64),
+        histogram=hist.sum(axis=0) if keep_hist else None,
+        final_spins=lattice.from_checkerboard(boards),
+        snapshots=snapshots,
+        spin_updates=schedule.total_sweeps * chains * n,
+        elapsed_s=elapsed,
+        seed=seed,
+        clamp={},
+        schedule=schedule,
+    )
+
+
+#: Use the periodic-lattice kernel where it applies (False: always the general kernel).
+LATTICE_KERNEL = True
 
 
 @dataclass(frozen=True, eq=False)

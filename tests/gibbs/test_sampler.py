@@ -70,7 +70,10 @@ def test_invertible_and_gate():
     assert run_zero.state_frequencies().keys() <= {"000", "010", "100", "110"}
 
 
-def test_results_do_not_depend_on_thread_count_or_chunking():
+def test_results_do_not_depend_on_thread_count_or_chunking(monkeypatch):
+    import noisecircuits.gibbs.sampler as sampler_module
+
+    monkeypatch.setattr(sampler_module, "LATTICE_KERNEL", False)  # the general kernel (lattice: test_lattice.py)
     model = ising_lattice(48, 0.42)  # 2304 spins: the parallel kernel
     before = numba.get_num_threads()
     try:
@@ -125,6 +128,7 @@ def test_bad_arguments():
 def test_threshold_table_path_equals_the_exponential_path(monkeypatch):
     import noisecircuits.gibbs.sampler as sampler_module
 
+    monkeypatch.setattr(sampler_module, "LATTICE_KERNEL", False)
     model = ising_lattice(12, 0.44)  # couplings 1: the integer-level threshold table applies
     table = sample_ising(model, 200, burn_in=10, chains=2, seed=4)
     monkeypatch.setattr(sampler_module, "discrete_fields", lambda *args: None)
@@ -135,8 +139,10 @@ def test_threshold_table_path_equals_the_exponential_path(monkeypatch):
 
 
 def test_chains_innermost_kernel_gives_the_same_chains(monkeypatch):
+    import noisecircuits.gibbs.sampler as sampler_module
     from noisecircuits.gibbs import kernels
 
+    monkeypatch.setattr(sampler_module, "LATTICE_KERNEL", False)
     model = ising_lattice(40, 0.44)
     before = numba.get_num_threads()
     try:
@@ -185,3 +191,25 @@ def test_schedule_thinning_block_order_and_observers():
         sample_ising(model, 5, schedule=Schedule(5))
     with pytest.raises(ParameterError, match="thin"):
         Schedule(5, thin=0)
+
+
+@pytest.mark.parametrize("graph", ["regular8", "erdos_renyi"])
+def test_per_chain_and_tile_parallel_kernels_give_the_same_chain(graph, monkeypatch):
+    import noisecircuits.gibbs.sampler as sampler_module
+    from noisecircuits.gibbs.graphs import random_regular_edges
+
+    n = 2400  # above the parallel threshold
+    edges = random_regular_edges(n, 8, seed=3) if graph == "regular8" else erdos_renyi_edges(n, 5.0, seed=3)
+    signs = np.where(np.random.default_rng(4).random(len(edges)) < 0.5, -1.0, 1.0)
+    model = IsingModel.from_edges(n, edges, signs, np.where(np.arange(n) % 3 == 0, 1.0, 0.0), beta=0.5)
+    runs = []
+    for threads in (1, 2):
+        # 1 thread: one task per chain; 2 threads and one chain: the tiles of a block in parallel
+        monkeypatch.setattr(sampler_module, "_threads", lambda threads=threads: threads)
+        runs.append(sample_ising(model, 40, burn_in=3, chains=1, seed=6))
+    per_chain, tiled = runs
+    assert np.array_equal(per_chain.final_spins, tiled.final_spins)
+    assert np.array_equal(per_chain.magnetisations, tiled.magnetisations)
+    assert np.array_equal(per_chain.spin_sums, tiled.spin_sums)
+    assert np.allclose(per_chain.energies, tiled.energies)
+    assert np.allclose(per_chain.energies[:, -1], model.energy(per_chain.final_spins))
