@@ -22,6 +22,7 @@ _LAZY = {
     "CategoricalCell": "noisecircuits.circuits.categorical",
     "ContinuousCell": "noisecircuits.circuits.continuous",
     "load_cell": "noisecircuits.cells",
+    "load_sweep": "noisecircuits.sweeps.dataset",
     "NoisecircuitsError": "noisecircuits.errors",
 }
 

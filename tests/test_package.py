@@ -76,7 +76,7 @@ def _third_party_imports(paths):
                     if isinstance(node.args[0], ast.Constant):  # pytest.importorskip("verilogae")
                         names.add(str(node.args[0].value).split(".")[0])
     local = {p.stem for root in paths for p in Path(root).rglob("*.py")}  # helper modules beside the tests
-    return {n for n in names if n not in sys.stdlib_module_names and n != "noisecircuits" and n not in local
+    return {n for n in names if n not in sys.stdlib_module_names and n not in ("noisecircuits", "tests") and n not in local
             and n not in _generated}
 
 

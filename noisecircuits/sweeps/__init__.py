@@ -9,12 +9,14 @@
 from noisecircuits.sweeps.grid import SweepSpec, mismatch_seed, point_id, point_key, point_seed
 from noisecircuits.sweeps.mismatch import DEFAULT_A_VT, perturb_thresholds, threshold_sigma
 from noisecircuits.sweeps.registry import PointKind, available_kinds, get_kind, register_kind
+from noisecircuits.sweeps.dataset import load_sweep
 from noisecircuits.sweeps.runner import load_results, read_manifest, run_sweep
 
 __all__ = [
     "SweepSpec",
     "run_sweep",
     "load_results",
+    "load_sweep",
     "read_manifest",
     "register_kind",
     "get_kind",

@@ -4,6 +4,7 @@
 ``manifest.json``      sweep parameters, toolkit version, seed (written by ``sweep``)
 ``results.parquet``    one row per finished point, units in column names (``sweep``)
 ``results.csv``        the same table, with ``sweep --csv``
+``results.nc``         the same values on the grid's dimensions (xarray/netCDF3, units and provenance)
 ``points/``            one JSON file per finished point (checkpoint; ``sweep``)
 ``.lock``              held by the ``sweep`` run writing the directory; names its pid and host
 ``cell.json``          a calibrated cell model (``noisecircuits fit``/cells layer)
@@ -15,10 +16,11 @@
 MANIFEST = "manifest.json"
 RESULTS = "results.parquet"
 RESULTS_CSV = "results.csv"
+RESULTS_NC = "results.nc"
 POINTS = "points"
 LOCK = ".lock"
 CELL = "cell.json"
 SPICE_CHECK = "spice_check.json"
 ENERGY = "energy.json"
 
-__all__ = ["MANIFEST", "RESULTS", "RESULTS_CSV", "POINTS", "LOCK", "CELL", "SPICE_CHECK", "ENERGY"]
+__all__ = ["MANIFEST", "RESULTS", "RESULTS_CSV", "RESULTS_NC", "POINTS", "LOCK", "CELL", "SPICE_CHECK", "ENERGY"]

@@ -41,7 +41,7 @@ from noisecircuits.errors import DataError, ParameterError
 from noisecircuits.progress import progress
 from noisecircuits.sweeps import executors
 from noisecircuits.sweeps.grid import SweepSpec, mismatch_seed, parameters_hash, point_id, point_key, point_seed
-from noisecircuits.sweeps.layout import LOCK, MANIFEST, POINTS, RESULTS, RESULTS_CSV
+from noisecircuits.sweeps.layout import LOCK, MANIFEST, POINTS, RESULTS, RESULTS_CSV, RESULTS_NC
 from noisecircuits.sweeps.registry import get_kind
 
 __all__ = [
@@ -214,7 +214,7 @@ def _remove_stale_temporaries(directory: Path) -> int:
 
 def _discard(directory: Path) -> None:
     """Remove a previous sweep's manifest, checkpoints and results (``--force``)."""
-    for name in (POINTS, RESULTS, RESULTS_CSV, MANIFEST):
+    for name in (POINTS, RESULTS, RESULTS_CSV, RESULTS_NC, MANIFEST):
         path = directory / name
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
@@ -243,7 +243,8 @@ def _check_previous(directory: Path, parameters: dict, force: bool) -> None:
                 )
             _discard(directory)
         return
-    leftovers = [p for p in (directory / POINTS, directory / RESULTS, directory / RESULTS_CSV) if p.exists()]
+    leftovers = [p for p in (directory / POINTS, directory / RESULTS, directory / RESULTS_CSV, directory / RESULTS_NC)
+                 if p.exists()]
     if (directory / POINTS).is_dir() and not any((directory / POINTS).iterdir()):
         leftovers = [p for p in leftovers if p != directory / POINTS]
     if leftovers:
@@ -282,8 +283,11 @@ def _write_manifest(directory: Path, spec: SweepSpec, parameters: dict, phash: s
 def _consolidate(directory: Path, spec: SweepSpec, rows: dict, write_csv: bool):
     import pandas as pd
 
+    from noisecircuits.sweeps.dataset import write_results
+
     frame = pd.DataFrame([rows[point_id(c)] for c in spec.coordinates() if point_id(c) in rows])
-    _io.write_table(frame, directory / RESULTS)
+    manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    write_results(frame, directory, manifest, parquet_name=RESULTS, netcdf_name=RESULTS_NC)
     if write_csv:
         _io.write_table(frame, directory / RESULTS_CSV)
     return frame
@@ -398,7 +402,8 @@ def run_sweep(spec: SweepSpec, directory, *, workers=1, scheduler=None, force=Fa
     state = {"written": 0}
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        existing = {name for name in (MANIFEST, RESULTS, RESULTS_CSV, LOCK, POINTS) if os.path.lexists(directory / name)}
+        existing = {name for name in (MANIFEST, RESULTS, RESULTS_CSV, RESULTS_NC, LOCK, POINTS)
+                    if os.path.lexists(directory / name)}
         with _locked(directory):
             try:
                 summary = _run_locked(spec, kind, directory, workers, client, force, csv, show_progress, state)
@@ -423,7 +428,7 @@ def _undo(directory: Path, created: bool, existing: set) -> None:
     if created:
         shutil.rmtree(directory, ignore_errors=True)
         return
-    for name in (MANIFEST, RESULTS, RESULTS_CSV, LOCK):
+    for name in (MANIFEST, RESULTS, RESULTS_CSV, RESULTS_NC, LOCK):
         if name not in existing:
             with contextlib.suppress(FileNotFoundError):
                 (directory / name).unlink()
@@ -436,7 +441,7 @@ def _run_locked(spec, kind, directory, workers, client, force, csv, show_progres
     parameters = spec.parameters()
     phash = parameters_hash(parameters)
     _check_previous(directory, parameters, force)
-    for name in (MANIFEST, RESULTS, RESULTS_CSV, POINTS):
+    for name in (MANIFEST, RESULTS, RESULTS_CSV, RESULTS_NC, POINTS):
         path = directory / name
         with contextlib.suppress(FileNotFoundError):
             mode = os.lstat(path).st_mode
@@ -512,10 +517,8 @@ def _run_locked(spec, kind, directory, workers, client, force, csv, show_progres
 
 
 def load_results(directory):
-    """Return the sweep results in ``directory`` as a pandas DataFrame (grid order)."""
-    import pandas as pd
+    """Return the sweep results in ``directory`` as a pandas DataFrame (grid order; units and
+    provenance in ``frame.attrs``, see :func:`noisecircuits.sweeps.dataset.load_sweep`)."""
+    from noisecircuits.sweeps.dataset import load_sweep
 
-    path = Path(directory) / RESULTS
-    if not path.exists():
-        raise DataError(f"{path} not found: run `noisecircuits sweep ... --out {directory}` first")
-    return pd.read_parquet(path)
+    return load_sweep(directory, "frame")
