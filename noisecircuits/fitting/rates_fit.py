@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_TAU_REL_STDERR", "RATE_DEGREES", "fit_pbit_rates_ml", "log_t
 #: Relative standard error of a correlation time when the data give none [-].
 DEFAULT_TAU_REL_STDERR = 0.05
 #: (bias degree, activation degree) of the two-rate candidates compared by ``form="auto"``.
-RATE_DEGREES = ((1, 1), (2, 1), (3, 2), (4, 2), (4, 3))
+RATE_DEGREES = ((1, 1), (2, 1), (3, 2), (4, 2), (4, 3), (5, 4))
 
 
 def log_time_likelihood(log_tau_observed, log_tau_model, rel_stderr):
