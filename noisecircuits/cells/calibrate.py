@@ -19,7 +19,7 @@ __all__ = ["fit_pbit_cell", "calibrate_pbit_cell", "mismatch_statistics"]
 
 
 def fit_pbit_cell(data, *, form: str = "auto", name: str = "pbit_cell", on_out_of_range: str = "warn",
-                  correlation_time_s: float | None = None, criterion: str = "aic",
+                  correlation_time_s: float | None = None, criterion: str = "aicc",
                   correlation_time_stderr_s=None, correlation_time_rel_stderr: float = DEFAULT_TAU_REL_STDERR):
     """Fit the transfer law (joint temperature law when the data hold several temperatures),
     the correlation-time law and the supply-power law, and build the cell model.
@@ -43,7 +43,7 @@ def fit_pbit_cell(data, *, form: str = "auto", name: str = "pbit_cell", on_out_o
     correlation_time_s : float, optional
         Correlation time for data without a measured one (no finite ``correlation_time_s``): the
         cell gets this constant correlation-time law, so its SPICE export works [s].
-    criterion : {"aic", "bic"}
+    criterion : {"aicc", "aic", "bic"}
         Information criterion of ``form="auto"`` [-].
     correlation_time_stderr_s : array_like, optional
         Standard error of each row's correlation time [s].

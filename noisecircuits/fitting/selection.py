@@ -8,11 +8,15 @@ the ``power_arrhenius`` correlation-time law beside them, and the two-rate law
 
 .. math::
 
-    \mathrm{AIC} = 2k - 2\ell,\qquad \mathrm{BIC} = k\ln N - 2\ell
+    \mathrm{AIC} = 2k - 2\ell,\qquad
+    \mathrm{AIC_c} = \mathrm{AIC} + \frac{2k(k+1)}{N-k-1},\qquad \mathrm{BIC} = k\ln N - 2\ell
 
 with :math:`\ell` the joint log-likelihood, :math:`k` the number of fitted parameters of the
 transfer and correlation-time laws together and :math:`N` the number of observations (Akaike
-1974; Schwarz 1978). The smallest criterion wins.
+1974; Hurvich and Tsai 1989 for the small-sample correction; Schwarz 1978). The smallest
+criterion wins (default :math:`\mathrm{AIC_c}`, which is AIC for many points and keeps a
+few-point sweep from choosing a many-coefficient law); a candidate with :math:`k \ge N - 1`
+is not admissible.
 
 A fit whose goodness-of-fit p-value is below :data:`POOR_FIT_P_VALUE` warns
 (:class:`PoorFitWarning`, one line) and is flagged ``poor_fit`` in the cell.
@@ -40,7 +44,7 @@ __all__ = ["POOR_FIT_P_VALUE", "SELECTABLE_FORMS", "CRITERIA", "PoorFitWarning",
 POOR_FIT_P_VALUE = 0.01
 #: ``form`` values :func:`fit_pbit_law` accepts.
 SELECTABLE_FORMS = ("auto", "logistic", "probit", "two_rate")
-CRITERIA = ("aic", "bic")
+CRITERIA = ("aicc", "aic", "bic")
 
 
 class PoorFitWarning(UserWarning):
@@ -114,7 +118,7 @@ def _sigmoid_candidate(data, form, several, times):
     return fit, tau_fit, fit.log_likelihood + ll_tau, k, tau_quality, ll_tau
 
 
-def fit_pbit_law(data, *, form: str = "auto", criterion: str = "aic", correlation_time_stderr_s=None,
+def fit_pbit_law(data, *, form: str = "auto", criterion: str = "aicc", correlation_time_stderr_s=None,
                  correlation_time_rel_stderr: float = DEFAULT_TAU_REL_STDERR) -> LawFit:
     """Fit the p-bit transfer law (and its correlation-time law) in one form or the best of all.
 
@@ -124,7 +128,7 @@ def fit_pbit_law(data, *, form: str = "auto", criterion: str = "aic", correlatio
         Transfer data (see :func:`~noisecircuits.fitting.data.read_pbit_data`) [-].
     form : {"auto", "logistic", "probit", "two_rate"}
         The form, or ``"auto"`` for the smallest ``criterion`` among all candidates [-].
-    criterion : {"aic", "bic"}
+    criterion : {"aicc", "aic", "bic"}
         Information criterion of ``form="auto"`` [-].
     correlation_time_stderr_s : array_like, optional
         Standard error of each row's correlation time [s].
@@ -180,18 +184,24 @@ def fit_pbit_law(data, *, form: str = "auto", criterion: str = "aic", correlatio
     if not candidates:
         raise failures[-1] if failures else FitError("no transfer law could be fitted")
     aic = {c: 2.0 * v[3] - 2.0 * v[2] for c, v in candidates.items()}
+    aicc = {c: (aic[c] + 2.0 * v[3] * (v[3] + 1) / (n_obs - v[3] - 1)) if n_obs - v[3] - 1 > 0 else math.inf
+            for c, v in candidates.items()}
     bic = {c: v[3] * math.log(max(n_obs, 1)) - 2.0 * v[2] for c, v in candidates.items()}
-    scores = aic if criterion == "aic" else bic
+    scores = {"aic": aic, "aicc": aicc, "bic": bic}[criterion]
+    if form == "auto":
+        admissible = {c: v for c, v in scores.items() if math.isfinite(v)}
+        scores = admissible or scores
     chosen = min(scores, key=scores.get)
     fit, tau_fit, ll, k, tau_quality, ll_tau = candidates[chosen]
     p_value = fit.goodness_of_fit.get("p_value", float("nan"))
     quality = {
         "aic": aic[chosen],
+        "aicc": aicc[chosen] if math.isfinite(aicc[chosen]) else None,
         "bic": bic[chosen],
         "criterion": criterion if len(candidates) > 1 or form == "auto" else "given",
         "poor_fit": bool(p_value < POOR_FIT_P_VALUE),
         "log_likelihood_times": ll_tau,
-        **{f"aic_{c}": v for c, v in aic.items()},
+        **{f"{criterion}_{c}": v for c, v in scores.items()},
     }
     if fit.form == "two_rate":
         quality["bias_degree"] = fit.details["bias_degree"]

@@ -67,10 +67,10 @@ def test_auto_form_picks_the_two_rate_law_equivalent_to_the_generating_one(tmp_p
     # two-rate law, fitted jointly to counts and times; AIC must prefer it to higher degrees
     cell, _ = calibrate_pbit_cell(_sweep(), out_dir=tmp_path / "out")
     quality = cell.fit_quality
-    assert cell.form == "two_rate" and quality["criterion"] == "aic"
+    assert cell.form == "two_rate" and quality["criterion"] == "aicc"
     assert (quality["bias_degree"], quality["activation_degree"]) == (1, 1)
-    scores = {k: v for k, v in quality.items() if k.startswith("aic_")}
-    assert quality["aic"] == min(scores.values()) and len(scores) >= 5
+    scores = {k: v for k, v in quality.items() if k.startswith("aicc_")}
+    assert quality["aicc"] == min(scores.values()) and len(scores) >= 5
     v = np.linspace(0.2, 0.4, 41)
     for t in (275.0, 300.0, 325.0):
         # 39 points of 2000 effective samples: P(1) to a few 0.001 (about 3 binomial standard errors)
