@@ -210,14 +210,19 @@ def constant_correlation_time(correlation_time_s, *, t_ref: float) -> dict:
     }
 
 
-def _statistics(fit) -> dict:
-    """Fit-quality entry of a softmax or mixture fit (non-finite values as null)."""
-    return {
+def _statistics(fit, what: str) -> dict:
+    """Fit-quality entry of a softmax or mixture fit (non-finite values as null); warns when poor."""
+    from noisecircuits.fitting.selection import warn_if_poor_statistics
+
+    stats = {
         "log_likelihood": _finite_or_none(fit.log_likelihood),
         "n_points": int(fit.n_points),
         **{k: (v if isinstance(v, int) and not isinstance(v, bool) else _finite_or_none(v))
            for k, v in fit.goodness_of_fit.items()},
     }
+    if "p_value" in fit.goodness_of_fit:
+        stats["poor_fit"] = warn_if_poor_statistics(fit, what)
+    return stats
 
 
 def _temperature_range(temperature_range_K) -> list:
@@ -262,7 +267,7 @@ def categorical_cell_from_fit(fit, *, temperature_range_K, name: str = "pdit_cel
         "provenance": provenance(
             source=source,
             source_sha256=None,
-            fit_quality={"transfer": _statistics(fit)},
+            fit_quality={"transfer": _statistics(fit, "softmax law")},
         ),
     }
     return cell_from_document(document, on_out_of_range=on_out_of_range)
@@ -299,7 +304,7 @@ def continuous_cell_from_fit(fit, *, temperature_range_K, name: str = "mixture_c
         "provenance": provenance(
             source=source,
             source_sha256=None,
-            fit_quality={"transfer": _statistics(fit)},
+            fit_quality={"transfer": _statistics(fit, "mixture law")},
         ),
     }
     return cell_from_document(document, on_out_of_range=on_out_of_range)

@@ -38,7 +38,8 @@ from noisecircuits.fitting.data import read_pbit_data
 from noisecircuits.fitting.pbit import fit_pbit_temperature_ml, fit_pbit_transfer_ml
 from noisecircuits.fitting.rates_fit import DEFAULT_TAU_REL_STDERR, RATE_DEGREES, fit_pbit_rates_ml, log_time_likelihood
 
-__all__ = ["POOR_FIT_P_VALUE", "SELECTABLE_FORMS", "CRITERIA", "PoorFitWarning", "LawFit", "fit_pbit_law", "warn_if_poor"]
+__all__ = ["POOR_FIT_P_VALUE", "SELECTABLE_FORMS", "CRITERIA", "PoorFitWarning", "LawFit", "fit_pbit_law", "warn_if_poor",
+           "warn_if_poor_statistics"]
 
 #: Goodness-of-fit p-values below this mark a fit as poor.
 POOR_FIT_P_VALUE = 0.01
@@ -228,3 +229,25 @@ def warn_if_poor(result: LawFit, origin: str = "") -> None:
             f"{q['chi_square']:.4g} on {q['dof']} degrees of freedom, p = {q['p_value']:.3g} < {POOR_FIT_P_VALUE:g})",
             PoorFitWarning, stacklevel=3,
         )
+
+
+def warn_if_poor_statistics(fit, what: str) -> bool:
+    """Warn (one line) if ``fit.goodness_of_fit["p_value"]`` is below 0.01; return whether it is [-].
+
+    Parameters
+    ----------
+    fit : FitResult
+        Any fit with a goodness-of-fit p-value (softmax, mixture ...) [-].
+    what : str
+        What was fitted, for the message (``"softmax law"``) [-].
+    """
+    p_value = fit.goodness_of_fit.get("p_value")
+    if p_value is None or not p_value < POOR_FIT_P_VALUE:
+        return False
+    gof = fit.goodness_of_fit
+    warnings.warn(
+        f"poor fit: the {what} is rejected by its goodness-of-fit test (deviance {gof.get('deviance', float('nan')):.4g} "
+        f"on {gof.get('dof')} degrees of freedom, p = {p_value:.3g} < {POOR_FIT_P_VALUE:g}); the cell may misdescribe the device",
+        PoorFitWarning, stacklevel=3,
+    )
+    return True
