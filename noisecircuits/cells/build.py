@@ -69,11 +69,28 @@ def _rate_law(transfer_fit):
     return params, stderr
 
 
+def _spline_law(transfer_fit):
+    """Monotone-spline parameters (lists) and their standard errors from ``fit_pbit_spline_ml``."""
+    from noisecircuits.fitting.spline import law_from_fit
+
+    params = law_from_fit(transfer_fit)
+    s = {k: _finite_or_none(v) for k, v in transfer_fit.stderr.items()}
+    n = len(params["spline_slopes"])
+    stderr = {k: s.get(k) for k in ("spline_bias_center_V", "spline_bias_scale_V", "t_ref_K", "spline_shift_dT_V_per_K",
+                                    "spline_offset", "spline_smoothing")}
+    stderr["spline_slopes"] = [s.get(f"spline_slope_{j}") for j in range(n)]
+    stderr["spline_slope_exponents"] = [s.get(f"spline_slope_exponent_{j}") for j in range(n)]
+    stderr["spline_knots"] = None
+    return params, stderr
+
+
 def _temperature_law(transfer_fit):
     """Temperature-law parameters and stderr from a one- or several-temperature transfer fit."""
     p, s = transfer_fit.parameters, transfer_fit.stderr
     if transfer_fit.form == "two_rate":
         return _rate_law(transfer_fit)
+    if transfer_fit.form == "monotone_spline":
+        return _spline_law(transfer_fit)
     if "v_mid_ref_V" in p:
         return {k: p[k] for k in _PBIT_PARAMETERS}, {k: _finite_or_none(s[k]) for k in _PBIT_PARAMETERS}
     params = {

@@ -114,6 +114,24 @@ def _rate_bound(p, v, t) -> float:
     return bound
 
 
+def _spline_law(p, v, t) -> None:
+    """Knots increase; |logit P(1)| <= |c0| + sum_j s_j max (t_ref/T)^eta_j (|u|max + |knot|max + h) is finite."""
+    knots = np.array(p["spline_knots"], dtype=float)
+    if len(p["spline_slopes"]) != knots.size - 1 or len(p["spline_slope_exponents"]) != knots.size - 1:
+        raise DataError("cell model field 'parameters.spline_slopes': expected one slope and one slope exponent per "
+                        f"knot interval ({knots.size - 1})")
+    if np.any(np.diff(knots) <= 0):
+        raise DataError("cell model field 'parameters.spline_knots': knots must increase")
+    shift = abs(p["spline_shift_dT_V_per_K"]) * float(np.max(np.abs(t - p["t_ref_K"])))
+    big_u = (float(np.max(np.abs(v - p["spline_bias_center_V"]))) + shift) / p["spline_bias_scale_V"]
+    ratio = np.log(p["t_ref_K"] / t)
+    exponents = np.array(p["spline_slope_exponents"], dtype=float)
+    factors = np.exp(np.max(exponents[:, None] * ratio[None, :], axis=1))
+    reach = big_u + float(np.max(np.abs(knots))) + p["spline_smoothing"]
+    _finite("the spline logit", "parameters",
+            abs(p["spline_offset"]) + float(np.array(p["spline_slopes"], dtype=float) @ factors) * reach)
+
+
 def _sigmoid_law(p, v, t) -> None:
     mid = _finite("v_mid(T)", "parameters", p["v_mid_ref_V"] + p["dv_mid_dT_V_per_K"] * (t - p["t_ref_K"]))
     log_width = math.log(p["v_width_ref_V"]) + p["width_exponent"] * np.log(t / p["t_ref_K"])
@@ -137,6 +155,8 @@ def _pbit_laws(doc) -> None:
             bound = _rate_bound(p, v, t)
             log_tau = (-bound - math.log(2.0), bound)
             _log_bounds_ok("the escape rates", "parameters", -bound, bound)
+        elif doc["form"] == "monotone_spline":
+            _spline_law(p, v, t)
         else:
             _sigmoid_law(p, v, t)
         if tau is not None and tau["law"] == "power_arrhenius":

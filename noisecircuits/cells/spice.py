@@ -104,6 +104,47 @@ def _rate_lines(cell, tk: str) -> tuple[list, list, str]:
     return header, elements, tau
 
 
+def _softplus(x: str) -> str:
+    return f"(max({x},0)+ln(1+exp(-abs({x}))))"
+
+
+def _spline_lines(cell, tk: str) -> tuple[list, list]:
+    """Header and element lines of a monotone-spline cell: V(nw) = u, V(nz) = logit P(1)."""
+    p = cell.parameters
+    t_ref = number("t_ref_K", p["t_ref_K"])
+    shift = number("spline_shift_dT_V_per_K", p["spline_shift_dT_V_per_K"])
+    u = (f"((V(ctl)-({number('spline_bias_center_V', p['spline_bias_center_V'])})-({shift})*({tk}-{t_ref}))"
+         f"/{number('spline_bias_scale_V', p['spline_bias_scale_V'])})")
+    knots = [number("spline_knots", k) for k in p["spline_knots"]]
+    h = number("spline_smoothing", p["spline_smoothing"])
+    w = "V(nw)"
+    count = len(p["spline_slopes"])
+    ramps = []
+    for j in range(count):
+        if count == 1:
+            ramps.append(w)
+        elif j == 0:
+            ramps.append(f"(-{h}*{_softplus(f'({knots[1]}-{w})/{h}')})")
+        elif j == count - 1:
+            ramps.append(f"({h}*{_softplus(f'({w}-({knots[j]}))/{h}')})")
+        else:
+            ramps.append(f"({h}*({_softplus(f'({w}-({knots[j]}))/{h}')}-{_softplus(f'({w}-({knots[j + 1]}))/{h}')}))")
+    terms = [
+        f"{number('spline_slopes', s)}*exp(({number('spline_slope_exponents', e)})*ln({t_ref}/{tk}))*{r}"
+        for s, e, r in zip(p["spline_slopes"], p["spline_slope_exponents"], ramps, strict=True)
+    ]
+    logit = f"{number('spline_offset', p['spline_offset'])}+" + "+".join(terms)
+    header = [
+        "* P(1) = logistic(g), g = spline_offset + sum_j s_j (t_ref_K/T)^eta_j rho_j(u) (monotone spline),",
+        "* u = (V(ctl) - spline_bias_center_V - spline_shift_dT_V_per_K (T - t_ref_K)) / spline_bias_scale_V, "
+        "T = temper + 273.15 K",
+        f"* knots = {', '.join(knots)}; smoothing h = {h}; slopes s_j = "
+        f"{', '.join(number('s', x) for x in p['spline_slopes'])}; exponents eta_j = "
+        f"{', '.join(number('e', x) for x in p['spline_slope_exponents'])}",
+    ]
+    return header, [f"Bw nw 0 V = {u}", f"Bz nz 0 V = {logit}"]
+
+
 def render_spice(cell, *, noise_step: float | None = None) -> str:
     """ngspice subcircuit text of a p-bit cell model.
 
@@ -132,24 +173,30 @@ def render_spice(cell, *, noise_step: float | None = None) -> str:
     hs = number("noise_step", float(h))
     relax = number("relaxation rate", RELAXATION_PER_STEP / float(h))
     header = [f"* {line}" for line in provenance_lines(cell)]
-    if cell.form == "two_rate":
-        law_header, law_elements, tau_expr = _rate_lines(cell, tk)
-        form = "logistic"
-    else:
-        p = cell.parameters
-        n = {key: number(key, p[key]) for key in _TRANSFER}
-        v_mid = f"({n['v_mid_ref_V']}+({n['dv_mid_dT_V_per_K']})*({tk}-{n['t_ref_K']}))"
-        v_width = f"({n['v_width_ref_V']}*exp(({n['width_exponent']})*ln({tk}/{n['t_ref_K']})))"
+    if tau["law"] == "power_arrhenius":
         ea_over_k = number("tau_activation_energy_J / k_B", tau["tau_activation_energy_J"] / BOLTZMANN)
         tau_expr = (
             f"{number('tau_peak_ref_s', tau['tau_peak_ref_s'])}"
             f"*exp(({ea_over_k})*(1/{tk}-1/{number('t_ref_K', tau['t_ref_K'])})"
             f"+({number('tau_shape_exponent', tau['tau_shape_exponent'])})*ln(4*V(np)*(1-V(np))))"
         )
+        tau_header = ["* correlation time: " + ", ".join(f"{k} = {number(k, tau[k])}" for k in _TAU)]
+    if cell.form == "two_rate":
+        law_header, law_elements, tau_expr = _rate_lines(cell, tk)
+        form = "logistic"
+    elif cell.form == "monotone_spline":
+        law_header, law_elements = _spline_lines(cell, tk)
+        law_header += tau_header
+        form = "logistic"
+    else:
+        p = cell.parameters
+        n = {key: number(key, p[key]) for key in _TRANSFER}
+        v_mid = f"({n['v_mid_ref_V']}+({n['dv_mid_dT_V_per_K']})*({tk}-{n['t_ref_K']}))"
+        v_width = f"({n['v_width_ref_V']}*exp(({n['width_exponent']})*ln({tk}/{n['t_ref_K']})))"
         law_header = [
             f"* P(1) = F((V(ctl) - v_mid(T)) / v_width(T)), F = {cell.form}, T = temper + 273.15 K",
             "* parameters: " + ", ".join(f"{k} = {v}" for k, v in n.items()),
-            "* correlation time: " + ", ".join(f"{k} = {number(k, tau[k])}" for k in _TAU),
+            *tau_header,
         ]
         law_elements = [f"Bz nz 0 V = (V(ctl)-{v_mid})/{v_width}"]
         form = cell.form

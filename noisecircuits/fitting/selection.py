@@ -1,7 +1,8 @@
 r"""Choosing the p-bit transfer law: every candidate form fitted, the best by an information criterion.
 
-Candidates: the sigmoid forms (``logistic``, ``probit``; :mod:`noisecircuits.fitting.pbit`) with
-the ``power_arrhenius`` correlation-time law beside them, and the two-rate law
+Candidates: the sigmoid forms (``logistic``, ``probit``; :mod:`noisecircuits.fitting.pbit`) and
+the monotone spline (:mod:`noisecircuits.fitting.spline`, :data:`SPLINE_INTERVALS` knot
+intervals) with the ``power_arrhenius`` correlation-time law beside them, and the two-rate law
 (:mod:`noisecircuits.fitting.rates_fit`) at the degrees :data:`~noisecircuits.fitting.rates_fit.RATE_DEGREES`
 (only when the data hold correlation times). Every candidate is scored on the same observations
 (counts and, where measured, log correlation times with their standard errors):
@@ -31,11 +32,13 @@ import numpy as np
 from scipy import stats
 
 from noisecircuits.errors import FitError, ParameterError
-from noisecircuits.fitting import transfer_law
+from noisecircuits.fitting import cell_laws
 from noisecircuits.fitting.correlation import correlation_time as _power_time
 from noisecircuits.fitting.correlation import fit_correlation_time_ls
 from noisecircuits.fitting.data import read_pbit_data
 from noisecircuits.fitting.pbit import fit_pbit_temperature_ml, fit_pbit_transfer_ml
+from noisecircuits.fitting.spline import fit_pbit_spline_ml
+from noisecircuits.fitting.spline import law_from_fit as spline_law_from_fit
 from noisecircuits.fitting.rates_fit import DEFAULT_TAU_REL_STDERR, RATE_DEGREES, fit_pbit_rates_ml, log_time_likelihood
 
 __all__ = ["POOR_FIT_P_VALUE", "SELECTABLE_FORMS", "CRITERIA", "PoorFitWarning", "LawFit", "fit_pbit_law", "warn_if_poor",
@@ -44,7 +47,9 @@ __all__ = ["POOR_FIT_P_VALUE", "SELECTABLE_FORMS", "CRITERIA", "PoorFitWarning",
 #: Goodness-of-fit p-values below this mark a fit as poor.
 POOR_FIT_P_VALUE = 0.01
 #: ``form`` values :func:`fit_pbit_law` accepts.
-SELECTABLE_FORMS = ("auto", "logistic", "probit", "two_rate")
+SELECTABLE_FORMS = ("auto", "logistic", "probit", "two_rate", "monotone_spline")
+#: Knot intervals of the monotone-spline candidates compared by ``form="auto"``.
+SPLINE_INTERVALS = (2, 3, 4, 6)
 CRITERIA = ("aicc", "aic", "bic")
 
 
@@ -92,10 +97,16 @@ def _times(data, correlation_time_stderr_s, rel_stderr):
     return ok, tau, rel
 
 
-def _sigmoid_candidate(data, form, several, times):
-    fit = fit_pbit_temperature_ml(data, form=form) if several else fit_pbit_transfer_ml(data, form=form)
-    law = dict(fit.parameters)
-    if not several:
+def _sigmoid_candidate(data, form, several, times, intervals=None):
+    if form == "monotone_spline":
+        fit = fit_pbit_spline_ml(data, intervals=intervals)
+        law = spline_law_from_fit(fit)
+    else:
+        fit = fit_pbit_temperature_ml(data, form=form) if several else fit_pbit_transfer_ml(data, form=form)
+        law = dict(fit.parameters)
+    if form == "monotone_spline":
+        pass
+    elif not several:
         law = {"v_mid_ref_V": law["v_mid_V"], "dv_mid_dT_V_per_K": 0.0, "v_width_ref_V": law["v_width_V"],
                "width_exponent": 0.0, "t_ref_K": law["temperature_K"]}
     k = len(fit.parameter_names)
@@ -103,7 +114,7 @@ def _sigmoid_candidate(data, form, several, times):
     if times is not None:
         ok, tau, rel = times
         temperature = data["temperature_K"]
-        p = transfer_law.p_one(fit.form, law, data["v_bias_V"], temperature)
+        p = cell_laws.p_one(fit.form, law, data["v_bias_V"], temperature)
         try:
             tau_fit = fit_correlation_time_ls(p, temperature, np.where(ok, tau, np.nan), t_ref=law["t_ref_K"])
         except FitError:
@@ -127,7 +138,7 @@ def fit_pbit_law(data, *, form: str = "auto", criterion: str = "aicc", correlati
     ----------
     data : DataFrame, path or PBitData
         Transfer data (see :func:`~noisecircuits.fitting.data.read_pbit_data`) [-].
-    form : {"auto", "logistic", "probit", "two_rate"}
+    form : {"auto", "logistic", "probit", "two_rate", "monotone_spline"}
         The form, or ``"auto"`` for the smallest ``criterion`` among all candidates [-].
     criterion : {"aicc", "aic", "bic"}
         Information criterion of ``form="auto"`` [-].
@@ -160,14 +171,15 @@ def fit_pbit_law(data, *, form: str = "auto", criterion: str = "aicc", correlati
     n_obs = int(np.count_nonzero(data.n_effective > 0)) + (0 if times is None else int(np.count_nonzero(times[0])))
     candidates = {}
     failures = []
-    sigmoids = ("logistic", "probit") if form == "auto" else ((form,) if form != "two_rate" else ())
-    for name in sigmoids:
+    sigmoids = ("logistic", "probit") if form == "auto" else ((form,) if form in ("logistic", "probit") else ())
+    splines = SPLINE_INTERVALS if form in ("auto", "monotone_spline") else ()
+    for name, intervals in [(s, None) for s in sigmoids] + [("monotone_spline", k) for k in splines]:
         try:
-            fit, tau_fit, ll, k, tau_quality, ll_tau = _sigmoid_candidate(data, name, several, times)
+            fit, tau_fit, ll, k, tau_quality, ll_tau = _sigmoid_candidate(data, name, several, times, intervals)
         except FitError as exc:
             failures.append(exc)
             continue
-        candidates[name] = (fit, tau_fit, ll, k, tau_quality, ll_tau)
+        candidates[name if intervals is None else f"{name}_{intervals}"] = (fit, tau_fit, ll, k, tau_quality, ll_tau)
     if form in ("auto", "two_rate"):
         if times is None and form == "two_rate":
             raise FitError("the two_rate form needs correlation_time_s: the data have no correlation times")
@@ -204,6 +216,8 @@ def fit_pbit_law(data, *, form: str = "auto", criterion: str = "aicc", correlati
         "log_likelihood_times": ll_tau,
         **{f"{criterion}_{c}": v for c, v in scores.items()},
     }
+    if fit.form == "monotone_spline":
+        quality["spline_intervals"] = len(fit.details["knots"]) - 1
     if fit.form == "two_rate":
         quality["bias_degree"] = fit.details["bias_degree"]
         quality["activation_degree"] = fit.details["activation_degree"]
