@@ -162,9 +162,10 @@ def fit_pbit_law(data, *, form: str = "auto", criterion: str = "aicc", correlati
     if form not in SELECTABLE_FORMS:
         raise ParameterError(f"form must be one of {', '.join(SELECTABLE_FORMS)}, got {form!r}")
     if criterion not in CRITERIA:
-        raise ParameterError(f"criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}")
+        raise ParameterError(f"--criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}")
     if not (isinstance(correlation_time_rel_stderr, (int, float)) and 0 < correlation_time_rel_stderr < 10):
-        raise ParameterError(f"correlation_time_rel_stderr must be in (0, 10), got {correlation_time_rel_stderr!r}")
+        raise ParameterError("the relative standard error of the correlation times (--correlation-time-rel-stderr) "
+                             f"must be in (0, 10), got {correlation_time_rel_stderr!r}")
     data = read_pbit_data(data)
     several = np.unique(data["temperature_K"]).size > 1
     times = _times(data, correlation_time_stderr_s, correlation_time_rel_stderr)

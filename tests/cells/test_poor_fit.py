@@ -85,3 +85,19 @@ def test_report_shows_a_visible_mark(tmp_path):
     write_json(cell, tmp_path / "cell.json")
     text = build_report(tmp_path)
     assert "&#9888; WARNING: poor fit: the transfer law" in text
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--correlation-time-rel-stderr", "20"], "(--correlation-time-rel-stderr) must be in (0, 10)"),
+    (["--form", "two_rate"], "needs correlation_time_s"),
+])
+def test_cli_bad_form_options_are_one_line(tmp_path, run_cli_limited, args, phrase):
+    data = tmp_path / "plain.csv"
+    frame = _good()
+    frame.to_csv(data, index=False)
+    out = tmp_path / "cell.json"
+    result = run_cli_limited("fit", "transfer", data, "--out", out, *args, env={"PYTHONPATH": os.getcwd()}, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and phrase in lines[0], result.stderr
+    assert not out.exists()

@@ -117,3 +117,23 @@ def test_the_demo_summary_figures_agree(exact):
     assert figures["dv_mid_dT_exact_V_per_K"] == pytest.approx(exact["dv_mid_dT"], rel=1e-9)
     line = format_truth_figures(figures)
     assert line.startswith("max |dP(1)| = 0.00") and "uV/K (exact +95." in line
+
+
+def test_monostable_points_without_times_count_for_p_one_only(exact):
+    # above about 0.155 V the latch is monostable: no correlation time (NaN), counts only
+    design = PBitDesign.default()
+    extra = []
+    for t in (280.0, 300.0, 320.0):
+        for v in (0.16, 0.17):
+            model = PBit(design, v, t)
+            assert not model.bistable
+            extra.append((t, v, model.p_one_exact(), np.nan))
+    rows = np.vstack([exact["data"], extra])
+    frame = _measurements(rows, 1)
+    assert frame["correlation_time_s"].isna().sum() == 6
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PoorFitWarning)
+        cell, fit = fit_pbit_cell(frame, correlation_time_rel_stderr=TAU_REL_SE)
+    assert cell.form == "two_rate" and cell.validity["v_bias_V"] == [0.05, 0.17]
+    figures = pbit_truth_figures(cell, rows[:, 1], rows[:, 0], rows[:, 2], rows[:, 3])
+    assert figures["max_abs_dp_one"] <= 0.01 and figures["max_rel_tau_error"] <= 0.10, figures
