@@ -46,7 +46,8 @@ def fit_pbit_cell(data, *, form: str = "auto", name: str = "pbit_cell", on_out_o
     criterion : {"aicc", "aic", "bic"}
         Information criterion of ``form="auto"`` [-].
     correlation_time_stderr_s : array_like, optional
-        Standard error of each row's correlation time [s].
+        Standard error of each row's correlation time; default the data's
+        ``correlation_time_stderr_s`` column when it has one [s].
     correlation_time_rel_stderr : float
         Relative standard error of the correlation times where no per-row error is given [-].
 
@@ -57,6 +58,8 @@ def fit_pbit_cell(data, *, form: str = "auto", name: str = "pbit_cell", on_out_o
         transfer :class:`~noisecircuits.fitting.result.FitResult`.
     """
     data = read_pbit_data(data)
+    if correlation_time_stderr_s is None and "correlation_time_stderr_s" in data:
+        correlation_time_stderr_s = data["correlation_time_stderr_s"]
     chosen = fit_pbit_law(data, form=form, criterion=criterion, correlation_time_stderr_s=correlation_time_stderr_s,
                           correlation_time_rel_stderr=correlation_time_rel_stderr)
     warn_if_poor(chosen, data.origin)

@@ -87,6 +87,26 @@ def _design(u, f, bias_degree, activation_degree):
     return np.column_stack([u**i for i in range(bias_degree + 1)] + [f * u**j for j in range(activation_degree + 1)])
 
 
+def _check_monotone_law(beta, q, bias_degree, activation_degree, fixed, bias_range, temperature_range) -> None:
+    """Raise FitError unless ln(k01/k10) rises with bias everywhere on the (bias x temperature) rectangle.
+
+    Checked on 401 biases x 9 temperatures: a polynomial law that turns over between or beyond the
+    data would give a P(1) that falls with bias somewhere in the cell's validity range.
+    """
+    v = np.linspace(*bias_range, 401)
+    t = np.linspace(*temperature_range, 9)
+    vv, tt = np.meshgrid(v, t)
+    u = _law.reduced_bias(fixed, vv, tt)
+    f = -(1.0 / tt - 1.0 / fixed["t_ref_K"]) * fixed["t_ref_K"]
+    design = _design(u.ravel(), f.ravel(), bias_degree, activation_degree)
+    logit = (design @ (beta[:q] - beta[q:])).reshape(vv.shape)
+    if np.any(np.diff(logit, axis=1) <= 0):
+        raise FitError(
+            f"the two-rate law of degrees ({bias_degree}, {max(activation_degree, 0)}) makes P(1) fall with bias "
+            "somewhere in the fitted range: use a lower degree or more points"
+        )
+
+
 def fit_pbit_rates_ml(data, *, bias_degree: int = 3, activation_degree: int = 2, t_ref: float | None = None,
                       correlation_time_stderr_s=None, correlation_time_rel_stderr: float = DEFAULT_TAU_REL_STDERR):
     r"""Fit the two escape rates jointly to counts and correlation times by maximum likelihood.
@@ -170,6 +190,7 @@ def fit_pbit_rates_ml(data, *, bias_degree: int = 3, activation_degree: int = 2,
     if not np.all(np.isfinite(cov_internal)) or np.any(np.diag(cov_internal) <= 0):
         raise FitError("the two-rate information matrix is not positive definite at the maximum: "
                        "use a lower degree or more points")
+    _check_monotone_law(beta, q, bias_degree, activation_degree, fixed, (lo, hi), (float(temps.min()), float(temps.max())))
     _, _, _, _, ll_counts, ll_tau, chi2 = lik.parts(beta)
     names = _law.coefficient_names(bias_degree, max(activation_degree, 0))
     if activation_degree < 0:

@@ -44,6 +44,8 @@ DEFAULT_INTERVALS = 4
 _SMOOTHING_PER_SPACING = 0.1
 # weak penalty on differences of adjacent log-slopes (keeps slopes finite where the data saturate)
 _PENALTY = 0.01
+# the schema's bound on the slope exponents (cell.schema.json)
+_MAX_EXPONENT = 50.0
 
 
 def _softplus(x):
@@ -285,6 +287,9 @@ def fit_pbit_spline_ml(data, *, intervals: int = DEFAULT_INTERVALS, t_ref: float
     if not np.all(np.isfinite(cov_internal)) or np.any(np.diag(cov_internal) <= 0):
         raise FitError("the monotone-spline information matrix is not positive definite: use fewer intervals")
     law = _unpack(theta, fixed, n_slopes)
+    if several and np.max(np.abs(law["spline_slope_exponents"])) > _MAX_EXPONENT:
+        raise FitError(f"the monotone spline with {intervals} intervals needs a slope exponent beyond "
+                       f"+-{_MAX_EXPONENT:g} (its temperature dependence is not resolved): use fewer intervals")
     names_all = ["spline_offset", *[f"spline_slope_{j}" for j in range(n_slopes)], "spline_shift_dT_V_per_K",
                  *[f"spline_slope_exponent_{j}" for j in range(n_slopes)]]
     values_all = [law["spline_offset"], *law["spline_slopes"], law["spline_shift_dT_V_per_K"], *law["spline_slope_exponents"]]
