@@ -101,3 +101,19 @@ def test_cli_bad_form_options_are_one_line(tmp_path, run_cli_limited, args, phra
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and phrase in lines[0], result.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("form", ["two_rate", "monotone_spline", "logistic"])
+def test_fitted_documents_of_every_form_validate_with_jsonschema(form):
+    import jsonschema
+
+    from noisecircuits.cells.schema import cell_schema
+
+    frame = _good()
+    # times from the generating logistic law: tau = 1 us * (4 P (1 - P))^(1/2), 3 % scatter
+    rng = np.random.default_rng(5)
+    p = p_one("logistic", LAW, frame["v_bias_V"], frame["temperature_K"])
+    frame["correlation_time_s"] = 1e-6 * np.sqrt(4 * p * (1 - p)) * np.exp(rng.normal(0, 0.03, p.size))
+    cell, _ = fit_pbit_cell(frame, form=form, correlation_time_rel_stderr=0.03)
+    assert cell.form == form and not cell.poor_fit
+    jsonschema.Draft202012Validator(cell_schema()).validate(json.loads(dumps_cell(cell)))
