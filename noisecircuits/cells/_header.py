@@ -14,7 +14,7 @@ import re
 from noisecircuits._version import __version__
 from noisecircuits.errors import DataError
 
-__all__ = ["provenance_lines", "number", "safe_text", "check_export_text"]
+__all__ = ["provenance_lines", "poor_fit_lines", "number", "safe_text", "check_export_text"]
 
 _UNSAFE = re.compile(r"[^\x20-\x5b\x5d-\x7e]")
 _PRINTABLE_LINES = re.compile(r"[\x20-\x7e\n]*")
@@ -42,12 +42,28 @@ def provenance_lines(cell) -> list[str]:
     if fit:
         parts = [f"{safe_text(k)}={safe_text(v)}" for k, v in fit.items()]
         lines.append("fit quality (transfer): " + ", ".join(parts))
+    lines += poor_fit_lines(prov["fit_quality"])
     tau = cell.document.get("correlation_time")
     if tau is not None and tau["source"] == "given":
         lines.append(f"correlation time: given by the user (constant {number('tau_peak_ref_s', tau['tau_peak_ref_s'])} s), not fitted")
     lines.append(
         "valid for " + ", ".join(f"{safe_text(k)} in [{number(k, v[0])}, {number(k, v[1])}]" for k, v in cell.validity.items())
     )
+    return lines
+
+
+def poor_fit_lines(fit_quality: dict) -> list[str]:
+    """One ``WARNING: poor fit`` line per law flagged ``poor_fit`` (goodness-of-fit p below 0.01)."""
+    lines = []
+    for key in ("transfer", "correlation_time", "supply_power"):
+        stats = fit_quality.get(key) or {}
+        if stats.get("poor_fit"):
+            p_value = stats.get("p_value")
+            shown = "unknown" if p_value is None else f"{float(p_value):.3g}"
+            lines.append(
+                f"WARNING: poor fit: the {key.replace('_', '-')} law is rejected by its goodness-of-fit test "
+                f"(p = {safe_text(shown)} < 0.01); it may misdescribe the device"
+            )
     return lines
 
 

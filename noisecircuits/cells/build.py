@@ -56,9 +56,41 @@ def _covariance(transfer_fit) -> dict | None:
     return {"names": names, "matrix": [[float(x) for x in row] for row in matrix]}
 
 
+def _rate_law(transfer_fit):
+    """Two-rate parameters (coefficient lists) and their standard errors from ``fit_pbit_rates_ml``."""
+    from noisecircuits.fitting.rates import law_from_flat
+
+    params = law_from_flat(transfer_fit.parameters)
+    stderr_flat = {k: (_finite_or_none(v) if v == v else None) for k, v in transfer_fit.stderr.items()}
+    stderr = {k: None for k in ("rate_bias_center_V", "rate_bias_scale_V", "t_ref_K")}
+    for key, values in params.items():
+        if isinstance(values, list):
+            stderr[key] = [stderr_flat.get(f"{key}_{i}") for i in range(len(values))]
+    return params, stderr
+
+
+def _spline_law(transfer_fit):
+    """Monotone-spline parameters (lists) and their standard errors from ``fit_pbit_spline_ml``."""
+    from noisecircuits.fitting.spline import law_from_fit
+
+    params = law_from_fit(transfer_fit)
+    s = {k: _finite_or_none(v) for k, v in transfer_fit.stderr.items()}
+    n = len(params["spline_slopes"])
+    stderr = {k: s.get(k) for k in ("spline_bias_center_V", "spline_bias_scale_V", "t_ref_K", "spline_shift_dT_V_per_K",
+                                    "spline_offset", "spline_smoothing")}
+    stderr["spline_slopes"] = [s.get(f"spline_slope_{j}") for j in range(n)]
+    stderr["spline_slope_exponents"] = [s.get(f"spline_slope_exponent_{j}") for j in range(n)]
+    stderr["spline_knots"] = None
+    return params, stderr
+
+
 def _temperature_law(transfer_fit):
     """Temperature-law parameters and stderr from a one- or several-temperature transfer fit."""
     p, s = transfer_fit.parameters, transfer_fit.stderr
+    if transfer_fit.form == "two_rate":
+        return _rate_law(transfer_fit)
+    if transfer_fit.form == "monotone_spline":
+        return _spline_law(transfer_fit)
     if "v_mid_ref_V" in p:
         return {k: p[k] for k in _PBIT_PARAMETERS}, {k: _finite_or_none(s[k]) for k in _PBIT_PARAMETERS}
     params = {
@@ -88,6 +120,8 @@ def pbit_cell_from_fits(
     source: str = "",
     on_out_of_range: str = "warn",
     correlation_time_s: float | None = None,
+    selection: dict | None = None,
+    tau_quality: dict | None = None,
 ):
     """Build a :class:`~noisecircuits.cells.model.PBitCellModel` from the three fits.
 
@@ -111,10 +145,19 @@ def pbit_cell_from_fits(
     correlation_time_s : float, optional
         A correlation time given by the user for data without one (``tau_fit`` must be None): the
         cell gets a constant correlation-time law with ``source`` ``"given"`` [s].
+    selection : dict, optional
+        Form selection and quality of the transfer law (``aic``, ``bic``, ``criterion``,
+        ``poor_fit``, ``aic_<candidate>`` ...; :class:`~noisecircuits.fitting.selection.LawFit`) [-].
+    tau_quality : dict, optional
+        ``p_value`` and ``poor_fit`` of a separately fitted correlation-time law [-].
     """
     validate_name(name)
     params, stderr = _temperature_law(transfer_fit)
     tau = None if tau_fit is None else {"law": "power_arrhenius", "source": "fitted", **tau_fit.parameters}
+    if transfer_fit.form == "two_rate":
+        tau = {"law": "two_rate", "source": "fitted"}
+    if correlation_time_s is not None and transfer_fit.form == "two_rate":
+        raise ParameterError("--correlation-time is for data without a correlation_time_s column; this data has one")
     if correlation_time_s is not None:
         if tau_fit is not None:
             raise ParameterError("--correlation-time is for data without a correlation_time_s column; this data has one")
@@ -127,11 +170,17 @@ def pbit_cell_from_fits(
             "n_points": transfer_fit.n_points,
             **{k: _finite_or_none(v) for k, v in transfer_fit.goodness_of_fit.items()},
             **{k: _finite_or_none(v) for k, v in transfer_fit.details.items() if k.startswith("log_likelihood_")},
+            **{k: (v if isinstance(v, (bool, str)) or v is None else
+                   (int(v) if isinstance(v, (int, np.integer)) else _finite_or_none(v)))
+               for k, v in (selection or {}).items()},
         },
     }
     for key, fit in (("correlation_time", tau_fit), ("supply_power", power_fit)):
         if fit is not None:
             fit_quality[key] = {k: _finite_or_none(v) for k, v in fit.goodness_of_fit.items()}
+    if tau_quality is not None and "correlation_time" in fit_quality:
+        fit_quality["correlation_time"].update(p_value=_finite_or_none(tau_quality["p_value"]),
+                                               dof=int(tau_quality["dof"]), poor_fit=bool(tau_quality["poor_fit"]))
     document = {
         "schema_version": SCHEMA_VERSION,
         "kind": "pbit",
@@ -178,14 +227,19 @@ def constant_correlation_time(correlation_time_s, *, t_ref: float) -> dict:
     }
 
 
-def _statistics(fit) -> dict:
-    """Fit-quality entry of a softmax or mixture fit (non-finite values as null)."""
-    return {
+def _statistics(fit, what: str) -> dict:
+    """Fit-quality entry of a softmax or mixture fit (non-finite values as null); warns when poor."""
+    from noisecircuits.fitting.selection import warn_if_poor_statistics
+
+    stats = {
         "log_likelihood": _finite_or_none(fit.log_likelihood),
         "n_points": int(fit.n_points),
         **{k: (v if isinstance(v, int) and not isinstance(v, bool) else _finite_or_none(v))
            for k, v in fit.goodness_of_fit.items()},
     }
+    if "p_value" in fit.goodness_of_fit:
+        stats["poor_fit"] = warn_if_poor_statistics(fit, what)
+    return stats
 
 
 def _temperature_range(temperature_range_K) -> list:
@@ -230,7 +284,7 @@ def categorical_cell_from_fit(fit, *, temperature_range_K, name: str = "pdit_cel
         "provenance": provenance(
             source=source,
             source_sha256=None,
-            fit_quality={"transfer": _statistics(fit)},
+            fit_quality={"transfer": _statistics(fit, "softmax law")},
         ),
     }
     return cell_from_document(document, on_out_of_range=on_out_of_range)
@@ -267,7 +321,7 @@ def continuous_cell_from_fit(fit, *, temperature_range_K, name: str = "mixture_c
         "provenance": provenance(
             source=source,
             source_sha256=None,
-            fit_quality={"transfer": _statistics(fit)},
+            fit_quality={"transfer": _statistics(fit, "mixture law")},
         ),
     }
     return cell_from_document(document, on_out_of_range=on_out_of_range)

@@ -9,26 +9,33 @@ import numpy as np
 from noisecircuits.cells.build import pbit_cell_from_fits
 from noisecircuits.cells.export import export_cell
 from noisecircuits.errors import FitError
-from noisecircuits.fitting import transfer_law
-from noisecircuits.fitting.correlation import fit_correlation_time_ls
 from noisecircuits.fitting.data import PBitData, read_pbit_data
-from noisecircuits.fitting.pbit import fit_pbit_temperature_ml, fit_pbit_transfer_ml
+from noisecircuits.fitting.pbit import fit_pbit_transfer_ml
 from noisecircuits.fitting.power import fit_supply_power_ls
+from noisecircuits.fitting.rates_fit import DEFAULT_TAU_REL_STDERR
+from noisecircuits.fitting.selection import fit_pbit_law, warn_if_poor
 
 __all__ = ["fit_pbit_cell", "calibrate_pbit_cell", "mismatch_statistics"]
 
 
 def fit_pbit_cell(data, *, form: str = "auto", name: str = "pbit_cell", on_out_of_range: str = "warn",
-                  correlation_time_s: float | None = None):
+                  correlation_time_s: float | None = None, criterion: str = "aicc",
+                  correlation_time_stderr_s=None, correlation_time_rel_stderr: float = DEFAULT_TAU_REL_STDERR):
     """Fit the transfer law (joint temperature law when the data hold several temperatures),
     the correlation-time law and the supply-power law, and build the cell model.
+
+    ``form="auto"`` fits every candidate (logistic, probit, two-rate laws of several degrees) and
+    keeps the smallest ``criterion`` (:func:`~noisecircuits.fitting.selection.fit_pbit_law`); the
+    choice and every candidate's score go into ``provenance.fit_quality.transfer``. A law whose
+    goodness-of-fit p-value is below 0.01 warns once (:class:`~noisecircuits.fitting.selection.PoorFitWarning`)
+    and is flagged ``poor_fit``.
 
     Parameters
     ----------
     data : DataFrame, path or PBitData
         A toolkit sweep or a lab CSV (see :func:`~noisecircuits.fitting.data.read_pbit_data`) [-].
-    form : {"auto", "logistic", "probit"}
-        Sigmoid form of the transfer law [-].
+    form : {"auto", "logistic", "probit", "two_rate"}
+        Form of the transfer law [-].
     name : str
         Cell name (identifier) [-].
     on_out_of_range : {"warn", "raise", "ignore"}
@@ -36,6 +43,13 @@ def fit_pbit_cell(data, *, form: str = "auto", name: str = "pbit_cell", on_out_o
     correlation_time_s : float, optional
         Correlation time for data without a measured one (no finite ``correlation_time_s``): the
         cell gets this constant correlation-time law, so its SPICE export works [s].
+    criterion : {"aicc", "aic", "bic"}
+        Information criterion of ``form="auto"`` [-].
+    correlation_time_stderr_s : array_like, optional
+        Standard error of each row's correlation time; default the data's
+        ``correlation_time_stderr_s`` column when it has one [s].
+    correlation_time_rel_stderr : float
+        Relative standard error of the correlation times where no per-row error is given [-].
 
     Returns
     -------
@@ -44,34 +58,29 @@ def fit_pbit_cell(data, *, form: str = "auto", name: str = "pbit_cell", on_out_o
         transfer :class:`~noisecircuits.fitting.result.FitResult`.
     """
     data = read_pbit_data(data)
-    several = np.unique(data["temperature_K"]).size > 1
-    fit = fit_pbit_temperature_ml(data, form=form) if several else fit_pbit_transfer_ml(data, form=form)
-    law = dict(fit.parameters)
-    if not several:
-        law = {
-            "v_mid_ref_V": law["v_mid_V"],
-            "dv_mid_dT_V_per_K": 0.0,
-            "v_width_ref_V": law["v_width_V"],
-            "width_exponent": 0.0,
-            "t_ref_K": law["temperature_K"],
-        }
-    t_ref = law["t_ref_K"]
+    if correlation_time_stderr_s is None and "correlation_time_stderr_s" in data:
+        correlation_time_stderr_s = data["correlation_time_stderr_s"]
+    chosen = fit_pbit_law(data, form=form, criterion=criterion, correlation_time_stderr_s=correlation_time_stderr_s,
+                          correlation_time_rel_stderr=correlation_time_rel_stderr)
+    warn_if_poor(chosen, data.origin)
+    fit = chosen.transfer
+    t_ref = fit.parameters.get("t_ref_K", fit.parameters.get("temperature_K"))
     temperature = data["temperature_K"]
-    tau_fit = power_fit = None
-    if "correlation_time_s" in data and np.any(np.isfinite(data["correlation_time_s"])):
-        p = transfer_law.p_one(fit.form, law, data["v_bias_V"], temperature)
-        tau_fit = fit_correlation_time_ls(p, temperature, data["correlation_time_s"], t_ref=t_ref)
+    power_fit = None
     if "supply_power_W" in data:
         power_fit = fit_supply_power_ls(temperature, data["supply_power_W"], t_ref=t_ref)
+    mismatch_form = fit.form if fit.form in ("logistic", "probit") else "logistic"
     cell = pbit_cell_from_fits(
         fit,
-        tau_fit,
+        chosen.tau,
         power_fit,
         name=name,
-        mismatch=mismatch_statistics(data, form=fit.form, t_ref=t_ref),
+        mismatch=mismatch_statistics(data, form=mismatch_form, t_ref=t_ref),
         source=data.origin,
         on_out_of_range=on_out_of_range,
         correlation_time_s=correlation_time_s,
+        selection=chosen.quality,
+        tau_quality=chosen.tau_quality,
     )
     return cell, fit
 

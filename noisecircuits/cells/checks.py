@@ -9,7 +9,10 @@ r"""Checks of a cell document that a JSON Schema cannot express.
   their extremes over the range lie at its ends; :math:`|v - v_\mathrm{mid}(T)|` is convex, so its
   maximum over the (bias × temperature) rectangle lies at a corner; P(1) is clipped to
   :math:`[10^{-12}, 1-10^{-12}]` in the correlation-time law, so the shape term
-  :math:`s \ln(4P(1-P))` lies between 0 and :math:`s \ln(4\cdot10^{-12}(1-10^{-12}))`.
+  :math:`s \ln(4P(1-P))` lies between 0 and :math:`s \ln(4\cdot10^{-12}(1-10^{-12}))`; the
+  two-rate log-rates are polynomials in the reduced bias u, bounded by :math:`\sum_n |c_n| U^n`
+  with U the largest |u| (at a corner of the range), and :math:`\ln\tau_c` lies in
+  :math:`[-B - \ln 2, B]` for a bound B of both.
 """
 
 from __future__ import annotations
@@ -97,20 +100,66 @@ def _log_bounds_ok(what: str, field: str, low: float, high: float) -> None:
         )
 
 
+def _rate_bound(p, v, t) -> float:
+    """An upper bound of |ln k01| and |ln k10| over the validity rectangle (polynomials in u: sum |c_n| U^n)."""
+    u = (v[:, None] - p["rate_bias_center_V"]) / p["rate_bias_scale_V"] * (p["t_ref_K"] / t[None, :])
+    big_u = float(np.max(np.abs(_finite("the reduced bias", "parameters", u))))
+    inv = float(np.max(np.abs(1.0 / t - 1.0 / p["t_ref_K"])))
+    bound = 0.0
+    for rate in ("k01", "k10"):
+        powers = big_u ** np.arange(max(len(p[f"{rate}_log_rate"]), len(p[f"{rate}_activation_energy_J"])))
+        log_rate = np.abs(np.array(p[f"{rate}_log_rate"], dtype=float)) @ powers[: len(p[f"{rate}_log_rate"])]
+        energy = np.abs(np.array(p[f"{rate}_activation_energy_J"], dtype=float)) @ powers[: len(p[f"{rate}_activation_energy_J"])]
+        bound = max(bound, float(_finite("the log escape rate", "parameters", log_rate + energy / BOLTZMANN * inv)))
+    return bound
+
+
+def _spline_law(p, v, t) -> None:
+    """Knots increase; |logit P(1)| <= |c0| + sum_j s_j max (t_ref/T)^eta_j (|u|max + |knot|max + h) is finite."""
+    knots = np.array(p["spline_knots"], dtype=float)
+    if len(p["spline_slopes"]) != knots.size - 1 or len(p["spline_slope_exponents"]) != knots.size - 1:
+        raise DataError("cell model field 'parameters.spline_slopes': expected one slope and one slope exponent per "
+                        f"knot interval ({knots.size - 1})")
+    if np.any(np.diff(knots) <= 0):
+        raise DataError("cell model field 'parameters.spline_knots': knots must increase")
+    shift = abs(p["spline_shift_dT_V_per_K"]) * float(np.max(np.abs(t - p["t_ref_K"])))
+    big_u = (float(np.max(np.abs(v - p["spline_bias_center_V"]))) + shift) / p["spline_bias_scale_V"]
+    ratio = np.log(p["t_ref_K"] / t)
+    exponents = np.array(p["spline_slope_exponents"], dtype=float)
+    factors = np.exp(np.max(exponents[:, None] * ratio[None, :], axis=1))
+    reach = big_u + float(np.max(np.abs(knots))) + p["spline_smoothing"]
+    _finite("the spline logit", "parameters",
+            abs(p["spline_offset"]) + float(np.array(p["spline_slopes"], dtype=float) @ factors) * reach)
+
+
+def _sigmoid_law(p, v, t) -> None:
+    mid = _finite("v_mid(T)", "parameters", p["v_mid_ref_V"] + p["dv_mid_dT_V_per_K"] * (t - p["t_ref_K"]))
+    log_width = math.log(p["v_width_ref_V"]) + p["width_exponent"] * np.log(t / p["t_ref_K"])
+    _log_bounds_ok("v_width(T)", "parameters", float(log_width.min()), float(log_width.max()))
+    spread = _finite("v_bias - v_mid(T)", "parameters", np.abs(v[:, None] - mid[None, :]))
+    _finite("the transfer-law argument (v_bias - v_mid) / v_width", "parameters",
+            float(spread.max()) / float(np.exp(log_width.min())))
+
+
 def _pbit_laws(doc) -> None:
     p = doc["parameters"]
     v = np.array(doc["validity"]["v_bias_V"], dtype=float)
     t = np.array(doc["validity"]["temperature_K"], dtype=float)
+    tau = doc.get("correlation_time")
+    if (doc["form"] == "two_rate") != (tau is not None and tau["law"] == "two_rate"):
+        raise DataError("cell model field 'correlation_time.law': a two_rate cell has the two_rate correlation-time law, "
+                        "and only a two_rate cell has it")
     with np.errstate(all="ignore"):
-        mid = _finite("v_mid(T)", "parameters", p["v_mid_ref_V"] + p["dv_mid_dT_V_per_K"] * (t - p["t_ref_K"]))
-        log_width = math.log(p["v_width_ref_V"]) + p["width_exponent"] * np.log(t / p["t_ref_K"])
-        _log_bounds_ok("v_width(T)", "parameters", float(log_width.min()), float(log_width.max()))
-        spread = _finite("v_bias - v_mid(T)", "parameters", np.abs(v[:, None] - mid[None, :]))
-        _finite("the transfer-law argument (v_bias - v_mid) / v_width", "parameters",
-                float(spread.max()) / float(np.exp(log_width.min())))
         log_tau = None
-        tau = doc.get("correlation_time")
-        if tau is not None:
+        if doc["form"] == "two_rate":
+            bound = _rate_bound(p, v, t)
+            log_tau = (-bound - math.log(2.0), bound)
+            _log_bounds_ok("the escape rates", "parameters", -bound, bound)
+        elif doc["form"] == "monotone_spline":
+            _spline_law(p, v, t)
+        else:
+            _sigmoid_law(p, v, t)
+        if tau is not None and tau["law"] == "power_arrhenius":
             arrhenius = _finite(
                 "the Arrhenius factor", "correlation_time",
                 tau["tau_activation_energy_J"] / BOLTZMANN * (1.0 / t - 1.0 / tau["t_ref_K"]),

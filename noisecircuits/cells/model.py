@@ -24,9 +24,8 @@ import numpy as np
 from noisecircuits.cells.schema import validate_document
 from noisecircuits.cells.validity import check_policy, enforce_range
 from noisecircuits.errors import ParameterError
-from noisecircuits.fitting import correlation as _tau_law
+from noisecircuits.fitting import cell_laws as _laws
 from noisecircuits.fitting import power as _power_law
-from noisecircuits.fitting import transfer_law as _law
 from noisecircuits.fitting._forms import cdf
 from noisecircuits.physics.sampling import energy_per_sample
 
@@ -108,8 +107,18 @@ class PBitCellModel(_CellBase):
 
     @property
     def form(self) -> str:
-        """``"logistic"`` or ``"probit"`` [-]."""
+        """``"logistic"``, ``"probit"`` or ``"two_rate"`` [-]."""
         return self.document["form"]
+
+    @property
+    def fit_quality(self) -> dict:
+        """Goodness of fit of the transfer law (``p_value``, ``poor_fit``, ``aic`` ...), {} when unknown [-]."""
+        return dict(self.document["provenance"]["fit_quality"].get("transfer") or {})
+
+    @property
+    def poor_fit(self) -> bool:
+        """True when the fit's goodness-of-fit p-value was below 0.01 [-]."""
+        return bool(self.fit_quality.get("poor_fit", False))
 
     @property
     def parameter_covariance(self):
@@ -147,18 +156,18 @@ class PBitCellModel(_CellBase):
     def v_mid(self, temperature):
         """Mid-point bias where P(1) = 1/2 at ``temperature`` [K]; returns [V]."""
         self._check_temperature(temperature)
-        return _scalar_or_array(_law.v_mid(self.document["parameters"], temperature))
+        return _scalar_or_array(_laws.v_mid(self.form, self.document["parameters"], temperature))
 
     def v_width(self, temperature):
         """Transfer width at ``temperature`` [K]; returns [V]."""
         self._check_temperature(temperature)
-        return _scalar_or_array(_law.v_width(self.document["parameters"], temperature))
+        return _scalar_or_array(_laws.v_width(self.form, self.document["parameters"], temperature))
 
     def _p_one(self, v_bias, temperature):
-        return _law.p_one(self.form, self.document["parameters"], v_bias, temperature)
+        return _laws.p_one(self.form, self.document["parameters"], v_bias, temperature)
 
     def p_one(self, v_bias, temperature):
-        r""":math:`P(1) = F((v - v_\mathrm{mid}(T))/v_\mathrm{width}(T))`.
+        r""":math:`P(1)` of the cell's law: :math:`F((v - v_\mathrm{mid}(T))/v_\mathrm{width}(T))` or :math:`k_{01}/(k_{01}+k_{10})`.
 
         Parameters
         ----------
@@ -180,9 +189,11 @@ class PBitCellModel(_CellBase):
         """Autocorrelation time of the output at (``v_bias`` [V], ``temperature`` [K]); returns [s]."""
         self._check_bias(v_bias)
         self._check_temperature(temperature)
+        return _scalar_or_array(self._tau(v_bias, temperature))
+
+    def _tau(self, v_bias, temperature):
         law = self._law("correlation_time", "correlation_time_s")
-        p = self._p_one(v_bias, temperature)
-        return _scalar_or_array(_tau_law.correlation_time(law, p, temperature))
+        return _laws.correlation_time(self.form, self.document["parameters"], law, v_bias, temperature)
 
     def supply_power(self, temperature):
         """Static supply power at ``temperature`` [K]; returns [W]."""
@@ -202,10 +213,8 @@ class PBitCellModel(_CellBase):
         """
         self._check_bias(v_bias)
         self._check_temperature(temperature)
-        tau_law = self._law("correlation_time", "correlation_time_s")
         power_law = self._law("supply_power", "supply_power_W")
-        p = self._p_one(v_bias, temperature)
-        tau = _tau_law.correlation_time(tau_law, p, temperature)
+        tau = self._tau(v_bias, temperature)
         power = _power_law.supply_power(power_law, temperature)
         return _scalar_or_array(energy_per_sample(power, tau))
 

@@ -28,7 +28,9 @@ __all__ = ["render_verilog_a", "write_verilog_a"]
 
 _TRANSFER = ("v_mid_ref_V", "dv_mid_dT_V_per_K", "v_width_ref_V", "width_exponent", "t_ref_K")
 _TAU = ("tau_peak_ref_s", "tau_activation_energy_J", "tau_shape_exponent")
-_POSITIVE = {"v_width_ref_V", "t_ref_K", "tau_peak_ref_s", "tau_t_ref_K"}
+_POSITIVE = {"v_width_ref_V", "t_ref_K", "tau_peak_ref_s", "tau_t_ref_K", "rate_bias_scale_V", "spline_bias_scale_V",
+             "spline_smoothing"}
+_RATE_FIXED = ("rate_bias_center_V", "rate_bias_scale_V", "t_ref_K")
 
 _LOGISTIC = """    if (z >= 0.0) begin
       e = exp(-z);
@@ -60,6 +62,72 @@ _TAU_BLOCK = """    p_clip = min(max(p_one, 1.0e-12), 1.0 - 1.0e-12);
             + tau_shape_exponent * ln(4.0 * p_clip * (1.0 - p_clip)));"""
 
 
+def _series(coefficients, prefix: str) -> str:
+    """Horner form ``p_0 + u * (p_1 + u * (...))`` in the module parameters ``prefix_0, prefix_1, ...``."""
+    n = len(coefficients)
+    text = f"{prefix}_{n - 1}"
+    for i in range(n - 2, -1, -1):
+        text = f"{prefix}_{i} + u * ({text})"
+    return f"({text})"
+
+
+def _rate_declarations(params) -> list:
+    declared = [(key, params[key]) for key in _RATE_FIXED]
+    for rate in ("k01", "k10"):
+        for key in (f"{rate}_log_rate", f"{rate}_activation_energy_J"):
+            declared += [(f"{key}_{i}", c) for i, c in enumerate(params[key])]
+    return declared
+
+
+def _rate_block(params) -> list:
+    rates = []
+    for rate, var in (("k01", "la"), ("k10", "lb")):
+        rates.append(
+            f"    {var} = {_series(params[f'{rate}_log_rate'], f'{rate}_log_rate')}"
+            f" - {_series(params[f'{rate}_activation_energy_J'], f'{rate}_activation_energy_J')}"
+            " / BOLTZMANN_K * (1.0 / t_k - 1.0 / t_ref_K);".replace("BOLTZMANN_K", repr(BOLTZMANN))
+        )
+    return [
+        "    u = (V(ctl) - rate_bias_center_V) / rate_bias_scale_V * t_ref_K / t_k;",
+        *rates,
+        "    z = la - lb;",
+    ]
+
+
+_SPLINE_FIXED = ("spline_bias_center_V", "spline_bias_scale_V", "t_ref_K", "spline_shift_dT_V_per_K", "spline_offset",
+                 "spline_smoothing")
+
+
+def _spline_declarations(params) -> list:
+    declared = [(key, params[key]) for key in _SPLINE_FIXED]
+    declared += [(f"spline_knot_{i}", k) for i, k in enumerate(params["spline_knots"])]
+    declared += [(f"spline_slope_{j}", x) for j, x in enumerate(params["spline_slopes"])]
+    declared += [(f"spline_slope_exponent_{j}", x) for j, x in enumerate(params["spline_slope_exponents"])]
+    return declared
+
+
+def _sp(x: str) -> str:
+    return f"(max({x}, 0.0) + ln(1.0 + exp(-abs({x}))))"
+
+
+def _spline_block(params) -> list:
+    count = len(params["spline_slopes"])
+    h = "spline_smoothing"
+    lines = ["    u = (V(ctl) - spline_bias_center_V - spline_shift_dT_V_per_K * (t_k - t_ref_K)) / spline_bias_scale_V;",
+             "    z = spline_offset;"]
+    for j in range(count):
+        if count == 1:
+            ramp = "u"
+        elif j == 0:
+            ramp = f"(-{h} * {_sp(f'(spline_knot_1 - u) / {h}')})"
+        elif j == count - 1:
+            ramp = f"({h} * {_sp(f'(u - spline_knot_{j}) / {h}')})"
+        else:
+            ramp = f"({h} * ({_sp(f'(u - spline_knot_{j}) / {h}')} - {_sp(f'(u - spline_knot_{j + 1}) / {h}')}))"
+        lines.append(f"    z = z + spline_slope_{j} * pow(t_ref_K / t_k, spline_slope_exponent_{j}) * {ramp};")
+    return lines
+
+
 def render_verilog_a(cell) -> str:
     """Verilog-A source of a p-bit cell model (module named after the cell)."""
     if cell.kind != "pbit":
@@ -68,9 +136,23 @@ def render_verilog_a(cell) -> str:
     if cell.form == "probit":
         use("marsaglia2004")
     params = cell.parameters
+    two_rate = cell.form == "two_rate"
+    spline = cell.form == "monotone_spline"
     lines = [f"// {line}" for line in provenance_lines(cell)]
+    if spline:
+        lines += [
+            "// P(1) = logistic(z), z = spline_offset + sum_j s_j (t_ref_K/T)^eta_j rho_j(u) (monotone spline); V(out) = P(1) [V]",
+            "// u = (V(ctl) - spline_bias_center_V - spline_shift_dT_V_per_K (T - t_ref_K)) / spline_bias_scale_V",
+        ]
+    elif two_rate:
+        lines += [
+            "// P(1) = k01/(k01+k10), tau_c = 1/(k01+k10); V(out) = P(1) [V]",
+            "// ln k = sum_n log_rate_n u^n - (sum_n activation_energy_J_n u^n)/k_B (1/T - 1/t_ref_K),",
+            "// u = (V(ctl) - rate_bias_center_V)/rate_bias_scale_V * t_ref_K/T",
+        ]
+    else:
+        lines.append(f"// P(1) = F((V(ctl) - v_mid(T)) / v_width(T)), F = {cell.form}; V(out) = P(1) [V]")
     lines += [
-        f"// P(1) = F((V(ctl) - v_mid(T)) / v_width(T)), F = {cell.form}; V(out) = P(1) [V]",
         "`include \"constants.vams\"",
         "`include \"disciplines.vams\"",
         "",
@@ -78,25 +160,50 @@ def render_verilog_a(cell) -> str:
         "  inout ctl, out;",
         "  electrical ctl, out;",
     ]
-    declared = [(key, params[key]) for key in _TRANSFER]
     tau = cell.correlation_time_law
-    if tau is not None:
-        declared += [(key, tau[key]) for key in _TAU] + [("tau_t_ref_K", tau["t_ref_K"])]
+    if two_rate:
+        declared = _rate_declarations(params)
+    elif spline:
+        declared = _spline_declarations(params)
+        if tau is not None:
+            declared += [(key, tau[key]) for key in _TAU] + [("tau_t_ref_K", tau["t_ref_K"])]
+    else:
+        declared = [(key, params[key]) for key in _TRANSFER]
+        if tau is not None:
+            declared += [(key, tau[key]) for key in _TAU] + [("tau_t_ref_K", tau["t_ref_K"])]
     for key, value in declared:
         bound = " from (0:inf)" if key in _POSITIVE else ""
         lines.append(f"  parameter real {key} = {number(key, value)}{bound};")
+    if two_rate:
+        transfer = _rate_block(params)
+        tau_block = ["    tau_c = exp(-(max(la, lb) + ln(1.0 + exp(-abs(la - lb)))));"]
+        variables = ["  (* retrieve *) real tau_c;", "  real t_k, u, la, lb, z, e;"]
+        form = "logistic"
+    elif spline:
+        transfer = _spline_block(params)
+        tau_block = [_TAU_BLOCK.replace("BOLTZMANN_K", repr(BOLTZMANN))] if tau is not None else []
+        variables = [*(["  (* retrieve *) real tau_c;", "  real p_clip;"] if tau is not None else []),
+                     "  real t_k, u, z, e;"]
+        form = "logistic"
+    else:
+        transfer = [
+            "    v_mid = v_mid_ref_V + dv_mid_dT_V_per_K * (t_k - t_ref_K);",
+            "    v_width = v_width_ref_V * pow(t_k / t_ref_K, width_exponent);",
+            "    z = (V(ctl) - v_mid) / v_width;",
+        ]
+        tau_block = [_TAU_BLOCK.replace("BOLTZMANN_K", repr(BOLTZMANN))] if tau is not None else []
+        variables = [*(["  (* retrieve *) real tau_c;", "  real p_clip;"] if tau is not None else []),
+                     "  real t_k, v_mid, v_width, z, e, z2, term, series, k;"]
+        form = cell.form
     lines += [
         "  (* retrieve *) real p_one;",
-        *(["  (* retrieve *) real tau_c;", "  real p_clip;"] if tau is not None else []),
-        "  real t_k, v_mid, v_width, z, e, z2, term, series, k;",
+        *variables,
         "",
         "  analog begin",
         "    t_k = $temperature;",
-        "    v_mid = v_mid_ref_V + dv_mid_dT_V_per_K * (t_k - t_ref_K);",
-        "    v_width = v_width_ref_V * pow(t_k / t_ref_K, width_exponent);",
-        "    z = (V(ctl) - v_mid) / v_width;",
-        _LOGISTIC if cell.form == "logistic" else _PROBIT.replace("LOG_SQRT_2PI", repr(0.5 * math.log(2.0 * math.pi))),
-        *([_TAU_BLOCK.replace("BOLTZMANN_K", repr(BOLTZMANN))] if tau is not None else []),
+        *transfer,
+        _LOGISTIC if form == "logistic" else _PROBIT.replace("LOG_SQRT_2PI", repr(0.5 * math.log(2.0 * math.pi))),
+        *tau_block,
         "    V(out) <+ p_one;",
         "  end",
         "endmodule",

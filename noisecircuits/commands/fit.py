@@ -39,7 +39,8 @@ def _run_transfer(args):
     from noisecircuits.cells.export import export_cell
 
     _check_size(args)
-    cell, fit = fit_pbit_cell(args.data, form=args.form, name=args.name, correlation_time_s=args.correlation_time)
+    cell, fit = fit_pbit_cell(args.data, form=args.form, name=args.name, correlation_time_s=args.correlation_time,
+                              criterion=args.criterion, correlation_time_rel_stderr=args.correlation_time_rel_stderr)
     with output_errors("--out", args.out):
         path = export_cell(cell, args.out, "json")
     return {
@@ -52,6 +53,10 @@ def _run_transfer(args):
         "goodness_of_fit": fit.goodness_of_fit,
         "log_likelihoods": {k: v for k, v in fit.details.items() if k.startswith("log_likelihood_")},
         "correlation_time_source": None if cell.correlation_time_law is None else cell.correlation_time_law["source"],
+        "selection": {k: v for k, v in cell.fit_quality.items()
+                      if k in ("criterion", "aic", "aicc", "bic", "bias_degree", "activation_degree")
+                      or k.startswith(f"{args.criterion}_")},
+        "poor_fit": cell.poor_fit,
         "out": str(path),
     }
 
@@ -72,7 +77,15 @@ def register(subparsers) -> None:
     transfer.add_argument("--kind", choices=("pbit",), default="pbit", help="cell kind (default pbit)")
     transfer.add_argument("--out", required=True, help="output cell-model JSON file")
     transfer.add_argument(
-        "--form", choices=("auto", "logistic", "probit"), default="auto", help="sigmoid form (auto: larger likelihood)"
+        "--form", choices=("auto", "logistic", "probit", "two_rate"), default="auto",
+        help="transfer law: logistic or probit sigmoid, two_rate (escape rates k01, k10 fitted jointly to counts and "
+             "correlation times), or auto (every candidate, the smallest --criterion wins)",
+    )
+    transfer.add_argument("--criterion", choices=("aicc", "aic", "bic"), default="aicc",
+                          help="information criterion of --form auto (default aicc)")
+    transfer.add_argument(
+        "--correlation-time-rel-stderr", type=positive_float, default=0.05, metavar="R",
+        help="relative standard error of the measured correlation times, in (0, 10) (default 0.05)",
     )
     transfer.add_argument("--name", default="pbit_cell", help="cell name (identifier; SPICE/Verilog-A name)")
     transfer.add_argument(

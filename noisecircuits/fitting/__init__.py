@@ -2,6 +2,9 @@
 
 * :func:`fit_pbit_transfer_ml` / :func:`fit_pbit_temperature_ml` — p-bit transfer curves by
   binomial maximum likelihood (logistic or probit, ``form="auto"`` compares likelihoods);
+* :func:`fit_pbit_rates_ml` — the two escape rates k01, k10 fitted jointly to counts and
+  correlation times; :func:`fit_pbit_spline_ml` — a monotone spline in bias;
+* :func:`fit_pbit_law` — every form, the best by AICc/AIC/BIC, with the poor-fit flag;
 * :func:`fit_correlation_time_ls`, :func:`fit_supply_power_ls` — timing and power laws;
 * :func:`fit_categorical_softmax_ml` — softmax cells by multinomial ML;
 * :func:`fit_continuous_mixture_ml` — two-component Gaussian mixtures versus bias;
@@ -18,6 +21,9 @@ from noisecircuits.fitting.data import read_pbit_data
 from noisecircuits.fitting.mixture import fit_continuous_mixture_ml
 from noisecircuits.fitting.pbit import fit_pbit_temperature_ml, fit_pbit_transfer_ml
 from noisecircuits.fitting.power import fit_supply_power_ls
+from noisecircuits.fitting.rates_fit import fit_pbit_rates_ml
+from noisecircuits.fitting.selection import PoorFitWarning, fit_pbit_law
+from noisecircuits.fitting.spline import fit_pbit_spline_ml
 from noisecircuits.fitting.result import FitResult
 
 __all__ = [
@@ -25,6 +31,10 @@ __all__ = [
     "read_pbit_data",
     "fit_pbit_transfer_ml",
     "fit_pbit_temperature_ml",
+    "fit_pbit_rates_ml",
+    "fit_pbit_spline_ml",
+    "fit_pbit_law",
+    "PoorFitWarning",
     "fit_correlation_time_ls",
     "fit_supply_power_ls",
     "fit_categorical_softmax_ml",

@@ -178,7 +178,16 @@ def _fit_section(fit, message: str) -> list[str]:
                                  for k, v in fit.parameters.items()]))
     if fit.goodness_of_fit:
         parts.append(_key_value_table(dict(fit.goodness_of_fit)))
+    parts += _poor_fit_marks({"transfer": {"poor_fit": (fit.goodness_of_fit.get("p_value") or 1.0) < 0.01,
+                                           "p_value": fit.goodness_of_fit.get("p_value")}})
     return parts
+
+
+def _poor_fit_marks(fit_quality: dict) -> list[str]:
+    """A visible warning paragraph per law flagged poor (goodness-of-fit p below 0.01)."""
+    from noisecircuits.cells._header import poor_fit_lines
+
+    return [f"<p style='color:#b00;font-weight:bold'>&#9888; {html.escape(line)}</p>" for line in poor_fit_lines(fit_quality)]
 
 
 def _cell_section(cell, path: Path) -> list[str]:
@@ -188,6 +197,7 @@ def _cell_section(cell, path: Path) -> list[str]:
     parts = ["<h2>Cell model</h2>"]
     summary = {k: document.get(k) for k in ("name", "kind", "form", "schema_version") if k in document}
     parts.append(_key_value_table(summary))
+    parts += _poor_fit_marks((document.get("provenance") or {}).get("fit_quality") or {})
     parameters = document.get("parameters") or {}
     stderr = document.get("parameter_stderr") or {}
     parts.append("<h3>Fitted parameters</h3>")

@@ -98,3 +98,55 @@ def document_paths(node, prefix=()):
 @pytest.fixture
 def doc_paths():
     return document_paths
+
+
+def two_rate_document(name="rcell"):
+    """A two-rate cell: k01 = e^(13 + 2u + 0.5u^2), k10 = e^(13 - 1.5u), barriers 0.3 eV and 0.25 eV at u = 0."""
+    doc = pbit_document("logistic", name)
+    ev = 1.602176634e-19
+    doc["form"] = "two_rate"
+    doc["parameters"] = {
+        "rate_bias_center_V": 0.1, "rate_bias_scale_V": 0.05, "t_ref_K": 300.0,
+        "k01_log_rate": [13.0, 2.0, 0.5], "k01_activation_energy_J": [0.3 * ev, -0.02 * ev],
+        "k10_log_rate": [13.0, -1.5, 0.0], "k10_activation_energy_J": [0.25 * ev, 0.01 * ev],
+    }
+    doc["parameter_stderr"] = {
+        "rate_bias_center_V": None, "rate_bias_scale_V": None, "t_ref_K": None,
+        "k01_log_rate": [0.01, 0.01, 0.01], "k01_activation_energy_J": [1e-22, 1e-22],
+        "k10_log_rate": [0.01, 0.01, None], "k10_activation_energy_J": [1e-22, 1e-22],
+    }
+    doc["parameter_covariance"] = None
+    doc["correlation_time"] = {"law": "two_rate", "source": "fitted"}
+    doc["validity"] = {"v_bias_V": [0.05, 0.15], "temperature_K": [280.0, 320.0]}
+    doc["provenance"]["fit_quality"]["transfer"]["form"] = "two_rate"
+    return doc
+
+
+@pytest.fixture
+def rate_doc():
+    return two_rate_document
+
+
+def spline_document(name="scell"):
+    """A monotone-spline cell: 3 intervals on [-1, 1], slopes 2, 5, 3 at 300 K, power_arrhenius tau."""
+    doc = pbit_document("logistic", name)
+    doc["form"] = "monotone_spline"
+    doc["parameters"] = {
+        "spline_bias_center_V": 0.1, "spline_bias_scale_V": 0.05, "t_ref_K": 300.0, "spline_shift_dT_V_per_K": 1e-4,
+        "spline_offset": 0.2, "spline_slopes": [2.0, 5.0, 3.0], "spline_slope_exponents": [1.0, 0.5, -1.0],
+        "spline_knots": [-1.0, -1.0 / 3.0, 1.0 / 3.0, 1.0], "spline_smoothing": 1.0 / 6.0,
+    }
+    doc["parameter_stderr"] = {
+        "spline_bias_center_V": None, "spline_bias_scale_V": None, "t_ref_K": None, "spline_shift_dT_V_per_K": 1e-6,
+        "spline_offset": 0.01, "spline_slopes": [0.1, 0.1, 0.1], "spline_slope_exponents": [0.1, 0.1, 0.1],
+        "spline_knots": None, "spline_smoothing": None,
+    }
+    doc["parameter_covariance"] = None
+    doc["validity"] = {"v_bias_V": [0.05, 0.15], "temperature_K": [280.0, 320.0]}
+    doc["provenance"]["fit_quality"]["transfer"]["form"] = "monotone_spline"
+    return doc
+
+
+@pytest.fixture
+def spline_doc():
+    return spline_document

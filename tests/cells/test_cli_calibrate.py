@@ -40,10 +40,10 @@ def _sweep(seed=0):
 
 
 def test_calibrate_writes_model_and_four_exports(tmp_path):
-    cell, paths = calibrate_pbit_cell(_sweep(), out_dir=tmp_path / "out")
+    cell, paths = calibrate_pbit_cell(_sweep(), form="logistic", out_dir=tmp_path / "out")
     assert set(paths) == {"json", "spice", "verilog_a", "csv"}
     assert all(p.is_file() for p in paths.values())
-    assert cell.form == "logistic"
+    assert cell.form == "logistic" and cell.fit_quality["criterion"] == "given"
     for name, value in LAW.items():
         se = cell.parameter_stderr[name]
         if se is not None:
@@ -59,6 +59,25 @@ def test_calibrate_writes_model_and_four_exports(tmp_path):
     assert cell.supply_power(300.0) == pytest.approx(2e-9, rel=1e-9)
     assert ".subckt pbit_cell ctl out" in paths["spice"].read_text()
     assert cell.provenance["source_sha256"] and len(cell.provenance["source_sha256"]) == 64
+
+
+def test_auto_form_picks_the_two_rate_law_equivalent_to_the_generating_one(tmp_path):
+    # a logistic P(1) with tau_c = tau_peak (4 P (1 - P))^(1/2) and width proportional to T is exactly
+    # ln k01 = ln(P / tau_c), ln k10 = ln((1 - P) / tau_c) linear in u and in 1/T: the degree-(1, 1)
+    # two-rate law, fitted jointly to counts and times; AIC must prefer it to higher degrees
+    cell, _ = calibrate_pbit_cell(_sweep(), out_dir=tmp_path / "out")
+    quality = cell.fit_quality
+    assert cell.form == "two_rate" and quality["criterion"] == "aicc"
+    assert (quality["bias_degree"], quality["activation_degree"]) == (1, 1)
+    scores = {k: v for k, v in quality.items() if k.startswith("aicc_")}
+    assert quality["aicc"] == min(scores.values()) and len(scores) >= 5
+    v = np.linspace(0.2, 0.4, 41)
+    for t in (275.0, 300.0, 325.0):
+        # 39 points of 2000 effective samples: P(1) to a few 0.001 (about 3 binomial standard errors)
+        assert np.max(np.abs(cell.p_one(v, t) - p_one("logistic", LAW, v, t))) < 0.01
+        p = p_one("logistic", LAW, v, t)
+        # 3 % scatter on 39 times: the law to 5 %
+        assert np.allclose(cell.correlation_time(v, t), correlation_time(TAU, p, t), rtol=0.05)
 
 
 def test_cli_fit_and_export(tmp_path, capsys):
@@ -148,7 +167,7 @@ def test_mismatch_statistics_recover_the_instance_spread():
 def test_cell_carries_the_fit_covariance(tmp_path):
     from noisecircuits.fitting import fit_pbit_temperature_ml
 
-    cell, paths = calibrate_pbit_cell(_sweep(), out_dir=tmp_path)
+    cell, paths = calibrate_pbit_cell(_sweep(), form="logistic", out_dir=tmp_path)
     names, matrix = load_cell(paths["json"]).parameter_covariance
     fit = fit_pbit_temperature_ml(_sweep(), form=cell.form)
     assert names == fit.parameter_names

@@ -14,7 +14,7 @@ from noisecircuits.errors import DataError, ParameterError
 def _check(row):
     assert row["min_V"] > -0.01 and row["max_V"] < 1.01
     assert row["settled_fraction"] == 1.0
-    # the estimators' standard errors are derived in noisecircuits/cells/spice_check.py; 4 sigma
+    # the estimators' standard errors are derived in noisecircuits/validation/spice_check.py; 4 sigma
     assert abs(row["p_one_measured"] - row["p_one_model"]) < 4 * row["p_one_stderr"], row
     assert abs(row["correlation_time_measured_s"] - row["correlation_time_model_s"]) < 4 * row["correlation_time_stderr_s"], row
 

@@ -1,0 +1,84 @@
+"""Truth tests of the categorical and continuous cells against their circuits' exact laws.
+
+Categorical: the two-state cell (n_states = 2) has an exact Fokker-Planck occupation law
+(circuits/categorical.py); synthetic multinomial counts of n = 20000 per point on 13 control
+offsets (+-30 mV). Continuous: the weight of the upper mode is the p-bit's exact P(1) and the
+modes' means and standard deviations come from circuits/continuous.py; 4000 samples per bias
+on 11 biases (0.05-0.15 V) drawn from that exact mixture.
+
+Both cells' laws are single sigmoids (softmax linear in the controls; logistic weight), which
+the asymmetric exact curves defeat: these tests are strict expected failures until the
+categorical and continuous cells gain a flexible law, and meanwhile check that the fit says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from noisecircuits.fitting.selection import PoorFitWarning
+
+N_COUNTS = 20_000
+
+
+@pytest.fixture(scope="module")
+def categorical_exact():
+    from noisecircuits.circuits.categorical import CategoricalCell, CategoricalDesign
+
+    design = CategoricalDesign(n_states=2)
+    offsets = np.linspace(-0.03, 0.03, 13)
+    v = np.stack([np.full(offsets.size, design.v_nominal), design.v_nominal + offsets], axis=1)
+    p = np.array([CategoricalCell(design, row, 300.0).occupations_exact() for row in v])
+    return v, p
+
+
+def _categorical_cell(categorical_exact):
+    from noisecircuits.cells.build import categorical_cell_from_fit
+    from noisecircuits.fitting import fit_categorical_softmax_ml
+
+    v, p = categorical_exact
+    rng = np.random.default_rng(0)
+    counts = np.array([rng.multinomial(N_COUNTS, row) for row in p])
+    fit = fit_categorical_softmax_ml(v, counts)
+    return categorical_cell_from_fit(fit, temperature_range_K=300.0)
+
+
+def test_categorical_softmax_fit_to_the_exact_law_is_flagged_poor(categorical_exact):
+    with pytest.warns(PoorFitWarning, match="softmax law"):
+        cell = _categorical_cell(categorical_exact)
+    assert cell.provenance["fit_quality"]["transfer"]["poor_fit"] is True
+
+
+@pytest.mark.xfail(strict=True, reason="the softmax law is linear in the controls; the exact occupations are not "
+                                       "(measured max |dP| = 0.025)")
+def test_categorical_cell_reproduces_the_exact_law(categorical_exact):
+    v, p = categorical_exact
+    with pytest.warns(PoorFitWarning):
+        cell = _categorical_cell(categorical_exact)
+    assert np.max(np.abs(cell.probabilities(v, 300.0) - p)) <= 0.01
+
+
+@pytest.fixture(scope="module")
+def continuous_exact():
+    from noisecircuits.circuits.continuous import ContinuousCell
+
+    biases = np.linspace(0.05, 0.15, 11)
+    return biases, [ContinuousCell(v_bias=float(b), temperature=300.0).mixture() for b in biases]
+
+
+@pytest.mark.xfail(strict=True, reason="the mixture weight law is a single logistic; the exact weight (the p-bit's "
+                                       "asymmetric P(1)) is not (measured max |dw| = 0.075)")
+def test_continuous_cell_reproduces_the_exact_mixture(continuous_exact):
+    from noisecircuits.cells.build import continuous_cell_from_fit
+    from noisecircuits.fitting import fit_continuous_mixture_ml
+
+    biases, exact = continuous_exact
+    rng = np.random.default_rng(1)
+    samples = []
+    for m in exact:
+        one = rng.random(4000) < m["weight_one"]
+        samples.append(np.where(one, rng.normal(m["mean_V"][1], m["std_V"][1], 4000),
+                                rng.normal(m["mean_V"][0], m["std_V"][0], 4000)))
+    cell = continuous_cell_from_fit(fit_continuous_mixture_ml(biases, samples), temperature_range_K=300.0)
+    weights = cell.mixture(biases, 300.0)["weights"][:, 1]
+    assert np.max(np.abs(weights - [m["weight_one"] for m in exact])) <= 0.01
