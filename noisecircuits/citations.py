@@ -39,6 +39,12 @@ REFERENCES: dict[str, str] = {
     "vehtari2021": "A. Vehtari, A. Gelman, D. Simpson, B. Carpenter, P.-C. Buerkner, Rank-normalization, folding, "
     "and localization: an improved R-hat for assessing convergence of MCMC, Bayesian Anal. 16, 667 (2021). "
     "doi:10.1214/20-BA1221",
+    "akaike1974": "H. Akaike, A new look at the statistical model identification, IEEE Trans. Autom. Control 19, "
+    "716 (1974). doi:10.1109/TAC.1974.1100705",
+    "hurvich1989": "C. M. Hurvich, C.-L. Tsai, Regression and time series model selection in small samples, "
+    "Biometrika 76, 297 (1989). doi:10.1093/biomet/76.2.297",
+    "schwarz1978": "G. Schwarz, Estimating the dimension of a model, Ann. Statist. 6, 461 (1978). "
+    "doi:10.1214/aos/1176344136",
     "onsager1944": "L. Onsager, Crystal statistics I, Phys. Rev. 65, 117 (1944). doi:10.1103/PhysRev.65.117",
     "yang1952": "C. N. Yang, The spontaneous magnetization of a two-dimensional Ising model, Phys. Rev. 85, 808 "
     "(1952). doi:10.1103/PhysRev.85.808",

@@ -398,7 +398,7 @@ def gibbs_with_cell(cell, temperatures=(300.0, 320.0), size: int = 3, beta: floa
     return result
 
 
-def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=None, stream=None) -> None:
+def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=None, stream=None, truth=None) -> None:
     """Print the fit per temperature, the SPICE agreement, the Gibbs distortion and the energy table.
 
     Parameters
@@ -417,6 +417,8 @@ def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=No
         The chip of ``energy`` [-].
     stream : file, optional
         Where the text goes; default stdout [-].
+    truth : dict, optional
+        :func:`noisecircuits.validation.truth.compare_with_exact_pbit` of the cell [-].
     """
     from noisecircuits.pipeline import ChipSettings
 
@@ -430,6 +432,11 @@ def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=No
         gap, where = deviation.get(float(temperature), (math.nan, math.nan))
         stream.write(f"{temperature:6.0f} {float(cell.v_mid(temperature)) * 1e3:14.2f} "
                      f"{float(cell.v_width(temperature)) * 1e3:16.2f} {gap:12.4f} {where * 1e3:8.2f}\n")
+    if truth is not None:
+        from noisecircuits.validation.truth import format_truth_figures
+
+        stream.write("Against the exact reference p-bit over the cell's validity range (bias x temperature): "
+                     f"{format_truth_figures(truth)}\n")
     if spice_rows is not None:
         stream.write("\nngspice (generic BSIM4 card, transient shot noise) vs SDE model\n")
         stream.write(f"{'T [K]':>6} {'v_bias [mV]':>11} {'P1 spice':>9} {'+-':>6} {'P1 SDE':>7} {'agrees':>7} "
@@ -532,12 +539,16 @@ def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int =
     stage("fit, exports, chip energy and report")
     cell = done["cell"]
     deviation = fit_deviation(cell, design)
+    from noisecircuits.validation.truth import compare_with_exact_pbit
+
+    truth = compare_with_exact_pbit(cell, design)
     gibbs = gibbs_with_cell(cell, seed=seed)
     stage("Gibbs sampling with the calibrated cell")
-    print_final_summary(cell, spice_rows, gibbs, done["energy"], deviation, chip, stream=stream)
+    print_final_summary(cell, spice_rows, gibbs, done["energy"], deviation, chip, stream=stream, truth=truth)
     seconds = time.perf_counter() - start
     stream.write(f"\nreport: {done['report']}\ndemo finished in {seconds:.1f} s\n")
     return {"out": str(out), "report": str(done["report"]), "seconds": seconds,
             "max_abs_delta_p_one": max((gap for gap, _ in deviation.values()), default=math.nan),
+            "truth_figures": {k: v for k, v in truth.items() if isinstance(v, float)},
             "cell_energy_per_independent_sample_J": [float(v) for v in summary.cell_energy_per_sample_J],
             "chip_energy_per_sample_J": done["energy"]["energy_per_sample_J"]}

@@ -59,6 +59,7 @@ COLUMNS = (
     "n_ones",
     "n_effective",
     "correlation_time_s",
+    "correlation_time_stderr_s",
     "supply_power_W",
     "energy_per_sample_J",
     "n_switches",
@@ -217,6 +218,7 @@ def _sde_point(model: PBit, duration, seed, dt) -> dict:
         "n_ones": int(np.count_nonzero(readout > 0)),
         "n_effective": stats["n_effective"],
         "correlation_time_s": stats["correlation_time_s"],
+        "correlation_time_stderr_s": stats["correlation_time_stderr_s"],
         "supply_power_W": power,
         "n_switches": int(stats["n_switches"]),
         "duration_s": float(duration),
@@ -249,6 +251,7 @@ def finish_binary_point(row: dict, bistable: bool, readout, sample_interval: flo
         tau = monostable_correlation_time(readout, sample_interval)
         n = min(float(np.asarray(readout).size), total_time / (2.0 * tau))
         row["correlation_time_s"] = tau
+        row["correlation_time_stderr_s"] = math.nan  # no switching process: no dwell-based error
         row["n_effective"] = n
         # a trace that never left its state still has an uncertain P(1): at least that of n independent samples
         row["p_one_stderr"] = max(float(row["p_one_stderr"]), _shrunk_stderr(float(row["p_one"]), n))
@@ -269,6 +272,7 @@ def _exact_point(model: PBit) -> dict:
         "n_ones": math.nan,
         "n_effective": math.nan,
         "correlation_time_s": tau,
+        "correlation_time_stderr_s": 0.0 if model.bistable else math.nan,  # exact
         "supply_power_W": power,
         "energy_per_sample_J": energy_per_sample(power, tau),
         "n_switches": math.nan,

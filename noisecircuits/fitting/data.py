@@ -7,8 +7,9 @@ Accepted sources (see docs/fitting.md):
   ``correlation_time_s`` are kept);
 * a sweep directory holding ``results.parquet``, or a ``.parquet`` file;
 * a lab CSV file with the header ``v_bias_V,temperature_K,n_ones,n_samples`` and optionally
-  ``n_effective``, ``correlation_time_s``, ``supply_power_W``, ``mismatch_index`` (any column
-  order; other columns are ignored). ``correlation_time_s`` and ``supply_power_W`` may be NaN
+  ``n_effective``, ``correlation_time_s``, ``correlation_time_stderr_s``, ``supply_power_W``,
+  ``mismatch_index`` (any column order; other columns are ignored). ``correlation_time_s``,
+  its standard error and ``supply_power_W`` may be NaN
   (empty in a CSV) where not measured. Columns may be separated by commas, semicolons or tabs
   (whichever names the columns in the header line); ``temperature_C`` may replace
   ``temperature_K``. The file is read row by row: memory follows the rows kept, not the file size.

@@ -31,6 +31,7 @@ import warnings
 import numpy as np
 from scipy import stats
 
+from noisecircuits.citations import use
 from noisecircuits.errors import FitError, ParameterError
 from noisecircuits.fitting import cell_laws
 from noisecircuits.fitting.correlation import correlation_time as _power_time
@@ -163,6 +164,8 @@ def fit_pbit_law(data, *, form: str = "auto", criterion: str = "aicc", correlati
         raise ParameterError(f"form must be one of {', '.join(SELECTABLE_FORMS)}, got {form!r}")
     if criterion not in CRITERIA:
         raise ParameterError(f"--criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}")
+    if form == "auto":
+        use({"aicc": "hurvich1989", "aic": "akaike1974", "bic": "schwarz1978"}[criterion])
     if not (isinstance(correlation_time_rel_stderr, (int, float)) and 0 < correlation_time_rel_stderr < 10):
         raise ParameterError("the relative standard error of the correlation times (--correlation-time-rel-stderr) "
                              f"must be in (0, 10), got {correlation_time_rel_stderr!r}")

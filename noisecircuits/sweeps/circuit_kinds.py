@@ -121,6 +121,7 @@ def _pbit_sde_row(design, params, seed) -> dict:
         "n_ones": int(np.count_nonzero(readout > 0)),
         "n_effective": float(stats["n_effective"]),
         "correlation_time_s": float(stats["correlation_time_s"]),
+        "correlation_time_stderr_s": float(stats["correlation_time_stderr_s"]),
         "n_switches": int(stats["n_switches"]),
         "supply_power_W": model.supply_power(trace.values),
         "duration_s": float(duration),

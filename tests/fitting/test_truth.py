@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from noisecircuits.cells.calibrate import fit_pbit_cell
-from noisecircuits.cells.truth import pbit_truth_figures
+from noisecircuits.validation.truth import pbit_truth_figures
 from noisecircuits.circuits.pbit import PBit, PBitDesign, v_mid
 from noisecircuits.fitting.selection import PoorFitWarning
 
@@ -108,7 +108,7 @@ def test_the_sigmoid_forms_are_rejected_on_the_exact_pbit(exact):
 
 def test_the_demo_summary_figures_agree(exact):
     # compare_with_exact_pbit recomputes the exact device over the cell's validity range itself
-    from noisecircuits.cells.truth import compare_with_exact_pbit, format_truth_figures
+    from noisecircuits.validation.truth import compare_with_exact_pbit, format_truth_figures
 
     cell, _ = _fit(exact, 1)
     figures = compare_with_exact_pbit(cell, n_bias=6, n_temperature=3)
