@@ -110,3 +110,74 @@ def test_raw_reader_reads_ascii_and_binary_alike(tmp_path):
     (tmp_path / "c.raw").write_bytes((header + "Binary:\n").encode() + b"\0" * 8)
     with pytest.raises(vacask.DataError, match="holds 1 values"):
         vacask.read_raw(tmp_path / "c.raw")
+
+
+def _bin_samples(time, out, interval):
+    """One read-out per time bin: the output point nearest each bin centre k * interval."""
+    k = np.rint(time / interval).astype(np.int64)
+    order = np.lexsort((np.abs(time / interval - k), k))
+    first = np.r_[True, k[order][1:] != k[order][:-1]]
+    assert np.array_equal(k[order][first], np.arange(k.max() + 1)), "a time bin has no output point"
+    return out[order][first]
+
+
+def _fraction_and_tau(samples, interval):
+    m = samples.mean()
+    x = samples - m
+    rho = (x[:-1] @ x[1:]) / (x @ x)
+    return m, -interval / np.log(rho)
+
+
+@pytest.mark.parametrize(("bias", "temperature"), [(0.28, 300.0), (0.26, 330.0)])
+def test_sampling_cell_in_vacask_transient_matches_p_one_and_tau(tmp_path, bias, temperature):
+    from noisecircuits.cells.verilog_a_sampler import write_verilog_a_sampler
+
+    cell = cell_from_document(_document())
+    p, tau = float(cell.p_one(bias, temperature)), float(cell.correlation_time(bias, temperature))
+    interval = 5e-9  # [s], about tau / 20
+    bins = 200_000  # about 10^4 correlation times
+    source = write_verilog_a_sampler(cell, tmp_path / "sampler.va", sample_interval=interval)
+    run = vacask.transient(source, cell.name, bias, temperature, stop=bins * interval, max_step=interval / 2,
+                           parameters={"seed": 11.0})
+    assert set(np.unique(run["out"])) == {0.0, 1.0}
+    samples = _bin_samples(run["time"], run["out"], interval)
+    fraction, tau_hat = _fraction_and_tau(samples, interval)
+    # Standard errors by batch means: 40 batches of 5000 bins (~250 tau each, so nearly independent).
+    batches = np.array([_fraction_and_tau(b, interval) for b in np.array_split(samples, 40)])
+    se_fraction, se_tau = batches.std(axis=0, ddof=1) / np.sqrt(len(batches))
+    assert se_fraction < 0.02 and se_tau < 0.05 * tau  # the check has power
+    assert abs(fraction - p) < 4 * se_fraction, (fraction, p, se_fraction)
+    assert abs(tau_hat - tau) < 4 * se_tau, (tau_hat, tau, se_tau)
+
+
+def test_sampling_cell_seeds_give_different_sequences(tmp_path):
+    from noisecircuits.cells.verilog_a_sampler import write_verilog_a_sampler
+
+    cell = cell_from_document(_document())
+    source = write_verilog_a_sampler(cell, tmp_path / "sampler.va", sample_interval=5e-9)
+    runs = [
+        _bin_samples(*(lambda r: (r["time"], r["out"]))(
+            vacask.transient(source, cell.name, 0.3, 300.0, stop=2e-5, max_step=2.5e-9, parameters={"seed": s})
+        ), 5e-9)
+        for s in (1.0, 2.0, 1.0)
+    ]
+    np.testing.assert_array_equal(runs[0], runs[2])  # a pure function of time and seed
+    assert np.mean(runs[0] != runs[1]) > 0.2  # two seeds agree only by chance (~1/2 of bins)
+
+
+def test_cli_exports_the_sampler_and_it_compiles(tmp_path):
+    from noisecircuits.cells.json_format import write_json
+    from noisecircuits.cli import main
+
+    write_json(cell_from_document(_document("probit")), tmp_path / "cell.json")
+    out = tmp_path / "cell.va"
+    assert main(["export", str(tmp_path / "cell.json"), "--format", "verilog-a-sampler", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "$abstime" in text and "$random" not in text and "transition" not in text
+    assert text.isascii() and all(ch.isprintable() for ch in text.replace("\n", ""))
+    assert vacask.compile_verilog_a(out, tmp_path).is_file()
+    bad = _document()
+    bad["correlation_time"] = None
+    write_json(cell_from_document(bad), tmp_path / "no_tau.json")
+    assert main(["export", str(tmp_path / "no_tau.json"), "--format", "verilog-a-sampler", "--out", str(out)]) == 2
+    assert out.read_text() == text  # the failed export left the earlier file as it was
