@@ -116,7 +116,8 @@ def compile_verilog_a(source, directory, *, timeout: float = 120.0) -> Path:
     if not source.is_file():
         raise DataError(f"Verilog-A file {source} does not exist")
     programs = find_vacask()
-    output = Path(directory) / (source.stem + ".osdi")
+    stem = source.stem if _IDENTIFIER.match(source.stem) else "model"
+    output = Path(directory) / (stem + ".osdi")
     try:
         done = subprocess.run(
             [str(programs.openvaf), str(source), "-o", str(output)],
@@ -187,6 +188,8 @@ def _is_index(field: str) -> bool:
 def run_vacask(netlist: str, analyses, *, timeout: float = 300.0, directory=None) -> dict[str, dict[str, np.ndarray]]:
     """Run a netlist in ``vacask`` (batch) and read the raw file of each named analysis.
 
+    Postprocessing steps of the netlist (``postprocess(PYTHON, ...)``) are never run.
+
     Parameters
     ----------
     netlist : str
@@ -205,6 +208,8 @@ def run_vacask(netlist: str, analyses, *, timeout: float = 300.0, directory=None
     """
     timeout = positive("timeout", timeout, "s")
     analyses = [_identifier("analysis name", a) for a in analyses]
+    if not isinstance(netlist, str) or not re.fullmatch(r"[\x20-\x7e\t\n]*", netlist):
+        raise ParameterError("the VACASK netlist must be printable ASCII text")
     if directory is not None:
         Path(directory).mkdir(parents=True, exist_ok=True)
         return _run_in(Path(directory), netlist, analyses, timeout)
@@ -217,7 +222,8 @@ def _run_in(directory: Path, netlist: str, analyses, timeout: float):
     (directory / "run.sim").write_text(netlist, encoding="ascii")
     try:
         done = subprocess.run(
-            [str(programs.vacask), "-qp", "run.sim"],
+            # -sp: never run a netlist's postprocess (Python) steps; -qp: no progress lines
+            [str(programs.vacask), "-qp", "-sp", "run.sim"],
             cwd=directory,
             capture_output=True,
             text=True,
@@ -234,7 +240,9 @@ def _run_in(directory: Path, netlist: str, analyses, timeout: float):
     return {a: read_raw(directory / f"{a}.raw") for a in analyses}
 
 
-def cell_netlist(osdi, module: str, control_voltage: float, *, analyses, parameters=None, title="noisecircuits cell") -> str:
+def cell_netlist(
+    osdi, module: str, control_voltage: float, *, analyses, parameters=None, title="noisecircuits cell"
+) -> str:
     """A VACASK netlist: a control source ``vc`` on node ``ctl``, one instance ``x1 (ctl out)`` of ``module``.
 
     Parameters
@@ -335,8 +343,10 @@ def dc_sweep(source, module: str, control_voltages, temperatures, *, parameters=
     return {t: {"ctl": results[n]["ctl"], "out": results[n]["out"]} for t, n in zip(temperatures, names)}
 
 
-def transient(source, module: str, control_voltage: float, temperature: float, *, stop: float, max_step: float,
-              parameters=None, timeout: float = 300.0):
+def transient(
+    source, module: str, control_voltage: float, temperature: float, *, stop: float, max_step: float,
+    parameters=None, timeout: float = 300.0,
+):
     """Transient of a Verilog-A cell at a fixed control voltage and temperature.
 
     Parameters

@@ -181,3 +181,14 @@ def test_cli_exports_the_sampler_and_it_compiles(tmp_path):
     write_json(cell_from_document(bad), tmp_path / "no_tau.json")
     assert main(["export", str(tmp_path / "no_tau.json"), "--format", "verilog-a-sampler", "--out", str(out)]) == 2
     assert out.read_text() == text  # the failed export left the earlier file as it was
+
+
+def test_run_reports_a_failed_binding_in_one_line(tmp_path):
+    source = write_verilog_a(cell_from_document(_document()), tmp_path / "cell.va")
+    osdi = vacask.compile_verilog_a(source, tmp_path)
+    netlist = vacask.cell_netlist(osdi, "vacask_test_cell", 0.3, analyses=["save v(nowhere)", "analysis op1 op"])
+    with pytest.raises(vacask.SimulationError, match="VACASK run failed") as info:
+        vacask.run_vacask(netlist, ["op1"], timeout=60)
+    assert "\n" not in str(info.value)
+    with pytest.raises(ParameterError, match="printable ASCII"):
+        vacask.run_vacask(netlist + "\x00", ["op1"])
