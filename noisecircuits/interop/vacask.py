@@ -254,7 +254,8 @@ def cell_netlist(
     control_voltage : float
         DC value of ``vc`` [V].
     analyses : sequence of str
-        Lines of the ``control`` block, each built here from checked parts (see :func:`dc_sweep`) [-].
+        Lines of the ``control`` block, one printable-ASCII line each; they are written as given, so
+        build them from checked parts as :func:`dc_sweep` and :func:`transient` do [-].
     parameters : dict, optional
         Model parameters ``{identifier: number}`` [parameter unit].
     title : str
@@ -267,6 +268,10 @@ def cell_netlist(
     if not isinstance(title, str) or not re.fullmatch(r"[A-Za-z0-9 _-]{1,80}", title):
         raise ParameterError(f"netlist title must be letters, digits, spaces, '_' or '-', got {title!r}")
     module = _identifier("module name", module)
+    analyses = list(analyses)
+    for line in analyses:
+        if not isinstance(line, str) or not re.fullmatch(r"[\x20-\x7e]*", line):
+            raise ParameterError(f"control-block lines must be one line of printable ASCII each, got {line!r}")
     osdi = Path(osdi).resolve()
     if not re.fullmatch(r"[A-Za-z0-9_./+-]+", str(osdi)):
         raise ParameterError(f"compiled-model path must be letters, digits, '_', '.', '/', '+', '-', got {str(osdi)!r}")

