@@ -24,7 +24,7 @@ directly at index :math:`j` by modular exponentiation and stepped back with the 
 modular inverses; every product stays below :math:`2^{30}`, exact in double precision. One
 variate serves both decisions: refresh when :math:`u < \lambda`, and then the state is
 :math:`u < \lambda P(1)` (given :math:`u<\lambda`, :math:`u/\lambda` is uniform). Instances with
-different ``seed`` (1..30000) start the generators at different points.
+different ``seed`` (an integer 1..30000; a fraction is dropped) start the generators at different points.
 
 A control voltage or temperature that changes with time changes :math:`P(1)` and :math:`\lambda`
 of every bin at once (the walk back uses the present values): the output follows the cell's law
@@ -82,9 +82,9 @@ def _generator_block(index: int, multiplier: int, modulus: int, seed_expression:
 def _seed_expressions() -> list[str]:
     (_, m1), (_, m2), (_, m3) = GENERATORS
     return [
-        "seed",  # 1..30000 < m1
-        f"{m2}.0 - seed",  # 307..30306
-        f"1.0 + 13.0 * seed - {m3 - 1}.0 * floor(13.0 * seed / {m3 - 1}.0)",  # 1..m3-1
+        "floor(seed)",  # 1..30000 < m1
+        f"{m2}.0 - floor(seed)",  # 307..30306
+        f"1.0 + 13.0 * floor(seed) - {m3 - 1}.0 * floor(13.0 * floor(seed) / {m3 - 1}.0)",  # 1..m3-1
     ]
 
 
