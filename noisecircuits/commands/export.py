@@ -1,4 +1,5 @@
-"""``noisecircuits export``: write a cell model as JSON, an ngspice subcircuit, Verilog-A or a CSV table."""
+"""``noisecircuits export``: write a cell model as JSON, an ngspice subcircuit, Verilog-A (expected value or
+sampling) or a CSV table."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ def _run(args):
             from noisecircuits.cells.spice import write_spice
 
             path = write_spice(cell, args.out, noise_step=args.noise_step)
+        elif args.format == "verilog-a-sampler":
+            from noisecircuits.cells.verilog_a_sampler import write_verilog_a_sampler
+
+            path = write_verilog_a_sampler(cell, args.out)
         else:
             path = export_cell(cell, args.out, args.format)
     return {"format": args.format, "cell": cell.name, "kind": cell.kind, "out": str(path)}
@@ -29,7 +34,12 @@ def register(subparsers) -> None:
     """Add ``export`` to the CLI."""
     parser = subparsers.add_parser("export", help="export a calibrated cell model to another tool's format")
     parser.add_argument("cell", help="cell-model JSON file (from `noisecircuits fit transfer`)")
-    parser.add_argument("--format", required=True, choices=("spice", "verilog-a", "csv", "json"), help="output format")
+    parser.add_argument(
+        "--format",
+        required=True,
+        choices=("spice", "verilog-a", "verilog-a-sampler", "csv", "json"),
+        help="output format (verilog-a-sampler: a 0/1 V telegraph output drawn in the model)",
+    )
     parser.add_argument("--out", required=True, help="output file")
     parser.add_argument(
         "--noise-step", type=positive_float, default=None, help="SPICE only: time between random draws [s]"
