@@ -27,13 +27,15 @@ from noisecircuits.spice.runner import run_netlist, run_netlists
 from noisecircuits.spice.seeds import spice_seeds
 from noisecircuits.spice.units import round_significant
 
-__all__ = ["ktc_variance", "held_noise_ktc_variance", "iv_sweep", "subthreshold_swing_table",
-           "MAX_STEP_PER_NOISE_STEP"]
+__all__ = ["ktc_variance", "held_noise_ktc_variance", "held_noise_variance_ratio", "record_length_stderr", "iv_sweep",
+           "subthreshold_swing_table", "MAX_STEP_PER_NOISE_STEP", "MIN_RECORD_TIME_CONSTANTS"]
 
 #: ngspice maximum time step as a fraction of the noise step (docs/physics.md §5: <= NT/5).
 MAX_STEP_PER_NOISE_STEP = 0.2
 #: the gate sweep starts this far below zero (low-threshold devices are in weak inversion at V_GS = 0) [V]
 _REVERSE_GATE = 0.3
+#: records (after settling) shorter than this many RC are flagged ``short_record``
+MIN_RECORD_TIME_CONSTANTS = 1000.0
 #: settling time discarded before statistics, in RC time constants
 _SETTLE_TIME_CONSTANTS = 10.0
 
@@ -64,6 +66,70 @@ def held_noise_ktc_variance(resistance, capacitance, temperature, noise_step) ->
     return BOLTZMANN * temperature / capacitance * math.tanh(x) / x
 
 
+def record_length_stderr(variance, time_constant, record) -> float:
+    r"""Standard error of the mean of V² over a record of an Ornstein–Uhlenbeck node.
+
+    For a stationary Gaussian process with autocovariance :math:`\sigma^2 e^{-|t|/\tau}`,
+    :math:`\mathrm{Cov}(V^2(0), V^2(t)) = 2\sigma^4 e^{-2|t|/\tau}`, so the mean of
+    :math:`V^2` over a record of length :math:`T \gg \tau` has variance
+    :math:`\frac1T \int 2\sigma^4 e^{-2|t|/\tau} dt = 2\tau\sigma^4/T`:
+
+    .. math:: \mathrm{SE} = \sigma^2 \sqrt{2\tau/T}.
+
+    Parameters
+    ----------
+    variance : float
+        σ², the exact stationary variance [V^2].
+    time_constant : float
+        τ = RC [s].
+    record : float
+        Record length T [s].
+
+    Returns
+    -------
+    float
+        [V^2].
+    """
+    return float(variance * math.sqrt(2.0 * time_constant / record))
+
+
+def held_noise_variance_ratio(hold, *, phase_averaged: bool = True) -> float:
+    r"""Variance of an OU node driven by held white noise over its white-noise value.
+
+    With :math:`u = N_T/\tau` and the noise value held over each :math:`N_T`, the node at the
+    hold boundaries is the AR(1) chain :math:`V_{k+1} = a V_k + (1-a) R i_k`,
+    :math:`a = e^{-u}`, whose variance is :math:`(2/u)\tanh(u/2)` of kT/C
+    (:func:`held_noise_ktc_variance`; :math:`1 - u^2/12`). Between boundaries
+    :math:`V(s) = a(s) V_k + (1 - a(s)) R i_k`, and its variance averaged over the phase
+    :math:`s \in [0, N_T)` (what a sampler at times unrelated to the noise grid sees) is
+
+    .. math:: \frac{2}{u}\left[\langle a^2\rangle \tanh\frac u2 + 1 - 2\langle a\rangle
+              + \langle a^2\rangle\right], \quad \langle a\rangle = \frac{1-e^{-u}}{u},
+              \; \langle a^2\rangle = \frac{1-e^{-2u}}{2u},
+
+    :math:`= 1 - u/3 + u^2/12 + O(u^3)`: first order in the hold time.
+
+    Parameters
+    ----------
+    hold : float
+        N_T/τ [-].
+    phase_averaged : bool
+        Average over the phase within the hold (True) or at the hold boundaries (False) [-].
+
+    Returns
+    -------
+    float
+        Variance / (kT/C) [-].
+    """
+    u = positive("hold", hold)
+    grid = math.tanh(u / 2) * 2 / u
+    if not phase_averaged:
+        return grid
+    a1 = -math.expm1(-u) / u
+    a2 = -math.expm1(-2 * u) / (2 * u)
+    return (2 / u) * (a2 * math.tanh(u / 2) + 1 - 2 * a1 + a2)
+
+
 def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep=None, timeout=600.0) -> dict:
     r"""Simulate the kT/C bench in ngspice and return the node variance and its oracle.
 
@@ -88,7 +154,10 @@ def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep
     -------
     dict
         ``variance_V2`` (after discarding 10 RC of settling) [V^2], ``variance_stderr_V2``
-        (autocorrelation-aware) [V^2], ``expected_V2`` = kT/C [V^2],
+        (from the record length, :func:`record_length_stderr`) [V^2],
+        ``variance_stderr_sample_V2`` (autocorrelation-aware estimate from the samples) [V^2],
+        ``record_time_constants`` (record after settling / RC) [-], ``short_record`` (record
+        under :data:`MIN_RECORD_TIME_CONSTANTS` RC: its SE is itself uncertain) [-], ``expected_V2`` = kT/C [V^2],
         ``expected_held_noise_V2`` (exact for the held noise) [V^2], ``n_samples``,
         ``noise_step_s`` [s], ``seed``.
     """
@@ -118,12 +187,17 @@ def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep
     v = frame.loc[frame["x"] >= _SETTLE_TIME_CONSTANTS * tau, "v_V"].to_numpy()
     if len(v) < 100:
         raise SpiceError(f"ngspice returned only {len(v)} samples after settling")
-    var, stderr = mean_and_stderr(v**2)
+    var, sample_stderr = mean_and_stderr(v**2)
+    expected_held = held_noise_ktc_variance(r, c, t, noise_step)
+    record = d - _SETTLE_TIME_CONSTANTS * tau
     return {
         "variance_V2": float(var),
-        "variance_stderr_V2": float(stderr),
+        "variance_stderr_V2": record_length_stderr(expected_held, tau, record),
+        "variance_stderr_sample_V2": float(sample_stderr),
+        "record_time_constants": record / tau,
+        "short_record": bool(record < MIN_RECORD_TIME_CONSTANTS * tau),
         "expected_V2": BOLTZMANN * t / c,
-        "expected_held_noise_V2": held_noise_ktc_variance(r, c, t, noise_step),
+        "expected_held_noise_V2": expected_held,
         "n_samples": int(len(v)),
         "noise_step_s": noise_step,
         "seed": spice_seed,

@@ -14,12 +14,12 @@ Like with like
   residual device capacitance (~1.4 aF per node, 2 % of the 70 aF node) enters the
   mismatch budget.
 * **Itô vs Stratonovich.** ngspice integrates the state-dependent noise current as a smooth
-  (held) signal, i.e. in the Stratonovich sense; the SDE models are Itô. The SDE value
-  compared is therefore the Fokker–Planck solution with the Stratonovich drift
-  :math:`a_i + \tfrac12 g_i \partial g_i/\partial V_i` (diagonal noise); the Itô value is
-  reported beside it. For the p-bit the correction is of relative size
-  :math:`q/(4 C n U_T) \approx 1.5\times10^{-2}` (C = 70 aF) and shifts P(1) by up to
-  about 0.01 in the tails of the transfer curve (0 at v_mid by symmetry).
+  (held) signal, i.e. in the Stratonovich sense; the SDE models are Itô. The p-bit netlist
+  therefore carries the drift correction :math:`-\tfrac12 g_i \partial g_i/\partial V_i` per
+  state node (:func:`noisecircuits.spice.render.ito_correction_lines`), and its P(1) is
+  compared with the Itô Fokker–Planck value (the Stratonovich one is reported beside it).
+  The continuous cell's netlist has no correction; its weight is compared with the
+  Stratonovich value.
 * **Noise bandwidth.** The noise is held for :math:`N_T` = half the fastest relaxation time
   of the SDE model; an OU mode of time constant :math:`\tau` then sees its variance reduced by
   :math:`(N_T/\tau)^2/12 \le 2\,\%`, budgeted as a capacitance change.
@@ -282,7 +282,7 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
     -------
     pandas.DataFrame
         One row per (temperature, bias): ``temperature_K, v_bias_V, p_one_spice,
-        p_one_spice_stderr, p_one_sde`` (Stratonovich, the value compared), ``p_one_sde_ito``,
+        p_one_spice_stderr, p_one_sde`` (Itô, the value compared; also as ``p_one_sde_ito``), ``p_one_sde_stratonovich``,
         ``p_one_budget`` (model mismatch), ``p_one_tolerance``, ``p_one_agrees``,
         ``tau_spice_s, tau_spice_stderr_s, tau_sde_s, tau_log_budget, tau_tolerance_s,
         tau_agrees`` (None where not checkable), ``n_switches_spice, duration_s, noise_step_s, seed`` [SI].
@@ -342,8 +342,9 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
         tol_tau = STATISTICAL_SIGMAS * tau_se + tau_sde * (math.exp(budget_lt) - 1) if math.isfinite(tau_sde) else math.nan
         rows.append({
             "temperature_K": t, "v_bias_V": vb,
-            "p_one_spice": p_sp, "p_one_spice_stderr": p_se, "p_one_sde": p_str, "p_one_sde_ito": p_ito,
-            "p_one_budget": budget_p, "p_one_tolerance": tol_p, "p_one_agrees": bool(abs(p_sp - p_str) <= tol_p),
+            "p_one_spice": p_sp, "p_one_spice_stderr": p_se, "p_one_sde": p_ito, "p_one_sde_ito": p_ito,
+            "p_one_sde_stratonovich": p_str,
+            "p_one_budget": budget_p, "p_one_tolerance": tol_p, "p_one_agrees": bool(abs(p_sp - p_ito) <= tol_p),
             "tau_spice_s": tau_sp, "tau_spice_stderr_s": tau_se, "tau_sde_s": tau_sde, "tau_log_budget": budget_lt,
             "tau_tolerance_s": tol_tau,
             # None: not checked (latch not bistable at this bias, or no completed dwells in SPICE)
