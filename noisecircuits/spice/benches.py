@@ -25,9 +25,10 @@ from noisecircuits.spice.cards import get_card
 from noisecircuits.spice.render import render_netlist
 from noisecircuits.spice.runner import run_netlist, run_netlists
 from noisecircuits.spice.seeds import spice_seeds
+from noisecircuits.spice.pbit import uniform_samples
 from noisecircuits.spice.units import round_significant
 
-__all__ = ["ktc_variance", "held_noise_ktc_variance", "held_noise_variance_ratio", "record_length_stderr", "iv_sweep",
+__all__ = ["ktc_variance", "held_noise_ktc_variance", "held_noise_variance_ratio", "held_noise_variance_at_phase", "record_length_stderr", "iv_sweep",
            "subthreshold_swing_table", "MAX_STEP_PER_NOISE_STEP", "MIN_RECORD_TIME_CONSTANTS"]
 
 #: ngspice maximum time step as a fraction of the noise step (docs/physics.md §5: <= NT/5).
@@ -36,6 +37,8 @@ MAX_STEP_PER_NOISE_STEP = 0.2
 _REVERSE_GATE = 0.3
 #: records (after settling) shorter than this many RC are flagged ``short_record``
 MIN_RECORD_TIME_CONSTANTS = 1000.0
+#: noise step of the kT/C bench over RC (variance 0.02 % low on the noise grid)
+DEFAULT_KTC_HOLD = 0.05
 #: settling time discarded before statistics, in RC time constants
 _SETTLE_TIME_CONSTANTS = 10.0
 
@@ -130,7 +133,26 @@ def held_noise_variance_ratio(hold, *, phase_averaged: bool = True) -> float:
     return (2 / u) * (a2 * math.tanh(u / 2) + 1 - 2 * a1 + a2)
 
 
-def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep=None, timeout=600.0) -> dict:
+def held_noise_variance_at_phase(hold, phase) -> float:
+    r"""Variance / (kT/C) of the held-noise OU node at phase ``phase`` ∈ [0, 1) of a hold.
+
+    :math:`a^2 (2/u)\tanh(u/2) + (1 - a)^2 (2/u)`, :math:`a = e^{-\varphi u}`, :math:`u = N_T/\tau`
+    (see :func:`held_noise_variance_ratio`).
+
+    Parameters
+    ----------
+    hold : float
+        N_T/τ [-].
+    phase : float or array_like
+        Time since the last noise update over N_T [-].
+    """
+    u = positive("hold", hold)
+    a = np.exp(-np.asarray(phase, dtype=float) * u)
+    return a**2 * (2 / u) * math.tanh(u / 2) + (1 - a) ** 2 * (2 / u)
+
+
+def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep=None, timeout=600.0,
+                 hold: float = DEFAULT_KTC_HOLD, samples_per_noise_step: float = 0.2) -> dict:
     r"""Simulate the kT/C bench in ngspice and return the node variance and its oracle.
 
     Parameters
@@ -149,6 +171,11 @@ def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep
         Keep netlist and output in ``keep/ktc/`` [-].
     timeout : float
         ngspice wall-clock limit [s].
+    hold : float
+        Noise step over RC, in (0, 2] [-].
+    samples_per_noise_step : float
+        An integer k (samples at phases j/k of every hold) or 1/k (one sample every k holds, on
+        the noise grid) [-].
 
     Returns
     -------
@@ -158,7 +185,7 @@ def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep
         ``variance_stderr_sample_V2`` (autocorrelation-aware estimate from the samples) [V^2],
         ``record_time_constants`` (record after settling / RC) [-], ``short_record`` (record
         under :data:`MIN_RECORD_TIME_CONSTANTS` RC: its SE is itself uncertain) [-], ``expected_V2`` = kT/C [V^2],
-        ``expected_held_noise_V2`` (exact for the held noise) [V^2], ``n_samples``,
+        ``expected_held_noise_V2`` (exact for the held noise at the sampled phases) [V^2], ``n_samples``,
         ``noise_step_s`` [s], ``seed``.
     """
     r = positive("resistance", resistance, "Ohm")
@@ -168,7 +195,15 @@ def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep
     d = positive("duration", duration, "s")
     if d < 100 * tau:
         raise ParameterError(f"duration must be at least 100 RC = {100 * tau:g} s, got {duration!r}")
-    noise_step = round_significant(tau / 20, 3)
+    u = in_range("hold", hold, 1e-3, 2.0)
+    k = positive("samples_per_noise_step", samples_per_noise_step)
+    per = round(k) if k >= 1 else round(1 / k)
+    if abs((per if k >= 1 else 1 / per) - k) > 1e-9 * k:
+        raise ParameterError(f"samples_per_noise_step must be an integer or the inverse of one, got {k!r}")
+    noise_step = round_significant(tau * u, 3)
+    u = noise_step / tau
+    phases = np.arange(per) / per if k >= 1 else np.zeros(1)
+    expected_held = float(np.mean(held_noise_variance_at_phase(u, phases))) * BOLTZMANN * t / c
     (spice_seed,) = spice_seeds(seed, 1)
     values = {
         "seed": spice_seed,
@@ -177,18 +212,21 @@ def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep
         "capacitance": c,
         "noise_step": noise_step,
         "noise_amplitude": math.sqrt(4 * BOLTZMANN * t / r / (2 * noise_step)),
-        "sample_step": tau / 4,
+        # samples exactly on known phases of the noise grid (the variance depends on the phase)
+        "sample_step": noise_step / per if k >= 1 else noise_step * per,
         "stop_time": d,
-        "max_step": noise_step * MAX_STEP_PER_NOISE_STEP,
+        # never above the output step (ngspice 39 truncates interpolated output otherwise)
+        "max_step": min(noise_step * MAX_STEP_PER_NOISE_STEP, noise_step / per if k >= 1 else noise_step),
     }
     netlist = render_netlist("ktc", get_card("generic"), values)
     run = run_netlist(netlist, ["v_V"], name="ktc", keep=keep, timeout=timeout)
     frame = run.data
+    frame = frame[frame["x"] > 0]
+    uniform_samples(frame["x"].to_numpy(), values["sample_step"])
     v = frame.loc[frame["x"] >= _SETTLE_TIME_CONSTANTS * tau, "v_V"].to_numpy()
     if len(v) < 100:
         raise SpiceError(f"ngspice returned only {len(v)} samples after settling")
     var, sample_stderr = mean_and_stderr(v**2)
-    expected_held = held_noise_ktc_variance(r, c, t, noise_step)
     record = d - _SETTLE_TIME_CONSTANTS * tau
     return {
         "variance_V2": float(var),

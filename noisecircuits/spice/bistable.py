@@ -130,7 +130,8 @@ def simulate_bistable_spice(node: BistableNode, *, duration: float, noise_step: 
     ito : bool
         Include the Itô correction source [-].
     samples_per_noise_step : float
-        Output samples per noise step (≥ 2: sampled at or below half the noise step) [-].
+        Output samples per noise step, in [1, 5] (at most 5: the output step must not be below
+        the maximum time step N_T/5, see :func:`noisecircuits.spice.pbit.uniform_samples`) [-].
     seed : int, SeedSequence or Generator
         ngspice seed [-].
     timeout : float
@@ -143,11 +144,14 @@ def simulate_bistable_spice(node: BistableNode, *, duration: float, noise_step: 
         ``n_switches`` (as :func:`noisecircuits.spice.pbit.readout_statistics`).
     """
     from noisecircuits.spice.cards import get_card
-    from noisecircuits.spice.pbit import readout_statistics
+    from noisecircuits.spice.pbit import readout_statistics, uniform_samples
     from noisecircuits.spice.render import render_netlist
     from noisecircuits.spice.runner import run_netlist
     from noisecircuits.spice.seeds import spice_seeds
 
+    from noisecircuits._validate import in_range
+
+    in_range("samples_per_noise_step", samples_per_noise_step, 1.0, 5.0)
     (s,) = spice_seeds(seed, 1)
     sample = noise_step / samples_per_noise_step
     values = {
@@ -168,7 +172,9 @@ def simulate_bistable_spice(node: BistableNode, *, duration: float, noise_step: 
     }
     frame = run_netlist(render_netlist("bistable", get_card("generic"), values), ["v_V"], name="bistable",
                         timeout=timeout).data
-    v = frame.loc[frame["x"].to_numpy() > 0, "v_V"].to_numpy()
+    frame = frame[frame["x"].to_numpy() > 0]
+    uniform_samples(frame["x"].to_numpy(), sample)
+    v = frame["v_V"].to_numpy()
     p, p_se, tau, tau_se, n_sw = readout_statistics(v, sample, (-node.well, node.well))
     return {"p_one": p, "p_one_stderr": p_se, "correlation_time_s": tau, "correlation_time_stderr_s": tau_se,
             "n_switches": n_sw}

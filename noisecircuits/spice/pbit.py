@@ -29,6 +29,7 @@ __all__ = [
     "pbit_netlist",
     "start_point",
     "readout_statistics",
+    "uniform_samples",
     "simulate_pbit_spice",
 ]
 
@@ -157,6 +158,26 @@ def start_point(model, design):
     return (design.supply_voltage / 2, design.supply_voltage / 2)
 
 
+def uniform_samples(times, sample_interval) -> None:
+    """Refuse ngspice output that is not on the requested uniform grid.
+
+    With ``interp`` and an output step below the maximum time step, ngspice 39 stops
+    interpolating part-way (measured: output step 0.5 ns, maximum step 1 ns, the last fifth of
+    the record collapsed into one interval); dwell times counted in samples would then be wrong.
+
+    Parameters
+    ----------
+    times : ndarray
+        Output times [s].
+    sample_interval : float
+        Requested output step [s].
+    """
+    steps = np.diff(np.asarray(times, dtype=float))
+    if steps.size and np.max(np.abs(steps - sample_interval)) > 1e-3 * sample_interval:
+        raise SimulationError(f"ngspice wrote non-uniform output (steps {steps.min():.4g}-{steps.max():.4g} s, "
+                              f"requested {sample_interval:.4g} s); use an output step at least the maximum time step")
+
+
 def readout_statistics(readout, sample_interval, wells):
     """P(1), its SE, τ_c, its SE and the switch count of a read-out V(out) − V(outb).
 
@@ -227,6 +248,7 @@ def simulate_pbit_spice(design, v_bias: float, temperature: float, *, duration: 
     netlist = pbit_netlist(design, v_bias, temperature, duration=duration, seed=seed, noise_step=noise_step, card=card)
     frame = run_netlist(netlist, ["v_out_V", "v_outb_V"], name="pbit", timeout=timeout).data
     frame = frame[frame["x"].to_numpy() > 0]
+    uniform_samples(frame["x"].to_numpy(), noise_step / SAMPLES_PER_NOISE_STEP)
     states = frame[["v_out_V", "v_outb_V"]].to_numpy()
     readout = states[:, 0] - states[:, 1]
     try:

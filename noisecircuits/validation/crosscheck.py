@@ -53,6 +53,7 @@ from noisecircuits.spice.pbit import (
     pbit_spice_values,
     readout_statistics,
     start_point,
+    uniform_samples,
 )
 from noisecircuits.spice.units import round_significant
 
@@ -328,8 +329,9 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
     for (t, vb, nt, dur), s, model, run in zip(points, seeds, models, runs):
         frame = run.data
         sample = nt / SAMPLES_PER_NOISE_STEP
+        frame = frame[frame["x"].to_numpy() > 0]
+        uniform_samples(frame["x"].to_numpy(), sample)
         readout = (frame["v_out_V"] - frame["v_outb_V"]).to_numpy()
-        readout = readout[frame["x"].to_numpy() > 0]
         if model.bistable:
             wells, tau_sde = model.wells, model.correlation_time_exact()
         else:

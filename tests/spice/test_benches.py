@@ -224,3 +224,20 @@ def test_held_noise_variance_ratio_against_direct_average():
         assert grid == pytest.approx(2 / u * math.tanh(u / 2), rel=1e-12)
     # first order in the hold time: 1 - u/3 + u^2/12
     assert held_noise_variance_ratio(1e-3) == pytest.approx(1 - 1e-3 / 3 + 1e-6 / 12, rel=1e-9)
+
+
+@pytest.mark.parametrize(("hold", "samples"), [(0.5, 8), (0.5, 1), (1.0, 4)])
+def test_ktc_held_noise_variance_by_phase(hold, samples):
+    # ngspice against the exact held-noise variance at the sampled phases: on the grid
+    # (samples = 1) 1 - u^2/12, over the phase 1 - u/3 + ...; the two differ by 13-27 SE here
+    from noisecircuits.spice.benches import held_noise_variance_ratio
+
+    rc = 1e5 * 1e-12
+    r = ktc_variance(1e5, 1e-12, 300.0, 5010 * rc, seed=31, hold=hold, samples_per_noise_step=samples)
+    # 4 record-length SE (2 % for 5000 RC)
+    assert abs(r["variance_V2"] - r["expected_held_noise_V2"]) < 4 * r["variance_stderr_V2"]
+    grid = held_noise_variance_ratio(hold, phase_averaged=False) * r["expected_V2"]
+    if samples > 1:
+        assert abs(r["variance_V2"] - grid) > 4 * r["variance_stderr_V2"]
+        assert r["expected_held_noise_V2"] == pytest.approx(
+            held_noise_variance_ratio(hold) * r["expected_V2"], rel=0.02 * hold)  # k-point vs continuous phase mean
