@@ -116,7 +116,8 @@ def exact_values(node: BistableNode, ito: bool = True, points: int = 20001) -> d
 
 
 def simulate_bistable_spice(node: BistableNode, *, duration: float, noise_step: float, ito: bool = True,
-                            samples_per_noise_step: float = 2.0, seed=0, timeout: float = 600.0) -> dict:
+                            samples_per_noise_step: float = 2.0, max_step_per_noise_step: float = 0.199, seed=0,
+                            timeout: float = 600.0) -> dict:
     """One ngspice run of the bench, reduced like the p-bit's (P(V > 0), dwell-time τ_c).
 
     Parameters
@@ -129,8 +130,11 @@ def simulate_bistable_spice(node: BistableNode, *, duration: float, noise_step: 
         Hold time N_T of the noise, at most 6 significant digits [s].
     ito : bool
         Include the Itô correction source [-].
+    max_step_per_noise_step : float
+        ngspice maximum time step over N_T, in [0.05, 0.999] (just under a round fraction:
+        with exactly N_T/5 ngspice 39 sometimes freezes trrandom, measured at N_T = 2 ns) [-].
     samples_per_noise_step : float
-        Output samples per noise step, in [1, 5] (at most 5: the output step must not be below
+        Output samples per noise step, in [0.01, 5] (at most 5: the output step must not be below
         the maximum time step N_T/5, see :func:`noisecircuits.spice.pbit.uniform_samples`) [-].
     seed : int, SeedSequence or Generator
         ngspice seed [-].
@@ -151,7 +155,7 @@ def simulate_bistable_spice(node: BistableNode, *, duration: float, noise_step: 
 
     from noisecircuits._validate import in_range
 
-    in_range("samples_per_noise_step", samples_per_noise_step, 1.0, 5.0)
+    in_range("samples_per_noise_step", samples_per_noise_step, 0.01, 5.0)
     (s,) = spice_seeds(seed, 1)
     sample = noise_step / samples_per_noise_step
     values = {
@@ -167,8 +171,7 @@ def simulate_bistable_spice(node: BistableNode, *, duration: float, noise_step: 
         "v_initial": -node.well,
         "sample_step": sample,
         "stop_time": duration,
-        # just under N_T/5: with exactly N_T/5 ngspice 39 sometimes freezes trrandom (measured at N_T = 2 ns)
-        "max_step": 0.199 * noise_step,
+        "max_step": in_range("max_step_per_noise_step", max_step_per_noise_step, 0.05, 0.999) * noise_step,
     }
     frame = run_netlist(render_netlist("bistable", get_card("generic"), values), ["v_V"], name="bistable",
                         timeout=timeout).data

@@ -64,15 +64,15 @@ def test_rendered_ito_correction_is_minus_half_g_dg(state):
 def test_bistable_bench_integrates_ito_with_the_correction():
     node = BistableNode(noise_current=2.4e-5)
     ito, strat = exact_values(node, ito=True), exact_values(node, ito=False)
-    # N_T = τ_r/10, sampled every N_T/2, 16 000 τ_r (~500 switches), ~14 s
-    run = simulate_bistable_spice(node, duration=4e-4, noise_step=1e-9, ito=True, seed=2)
+    # N_T = τ_r/10, sampled every N_T/2, maximum step just below that, 16 000 τ_r (~500 switches), ~9 s
+    run = simulate_bistable_spice(node, duration=4e-4, noise_step=1e-9, ito=True, seed=2, max_step_per_noise_step=0.499)
     se = run["p_one_stderr"]
     # 4 autocorrelation-aware SE: the SPICE P(1) is the Itô value...
     assert abs(run["p_one"] - ito["p_one"]) < 4 * se
     # ...and the test can tell the calculi apart (the Stratonovich value is 0.080 higher)
     assert abs(run["p_one"] - strat["p_one"]) > 4 * se
-    # τ_c within 4 SE of the exact Itô value (measured +8 %, 1.9 SE: discrete sampling of the
-    # dwell times, see docs/spice.md "Dwell times from samples")
+    # τ_c within 4 SE of the exact Itô value (measured +8 %, 1.9 SE: the held noise slows
+    # escapes by about ΔΦ u/3, docs/spice.md "Held noise and the escape rate")
     tau_se = run["correlation_time_stderr_s"]
     assert abs(run["correlation_time_s"] - ito["correlation_time_s"]) < 4 * tau_se
 
@@ -84,3 +84,18 @@ def test_exact_bistable_values_converge_and_differ_by_calculus():
     assert fine["correlation_time_s"] == pytest.approx(coarse["correlation_time_s"], rel=1e-4)
     # the Stratonovich drift adds ½ g g' > 0 (noise grows with V): more weight on V > 0
     assert exact_values(node, ito=False)["p_one"] > fine["p_one"] + 0.05
+
+
+@pytest.mark.requires_ngspice
+def test_output_below_the_maximum_step_is_refused():
+    # ngspice 39 truncates interpolated output whose step is below the maximum step
+    from noisecircuits.errors import SimulationError
+    from noisecircuits.spice.pbit import uniform_samples
+
+    with pytest.raises(SimulationError, match="non-uniform"):
+        uniform_samples(np.array([0.0, 1.0, 2.0, 10.0]), 1.0)
+    uniform_samples(np.arange(5) * 0.5, 0.5)
+    node = BistableNode(noise_current=2.4e-5)
+    with pytest.raises(SimulationError, match="non-uniform"):
+        simulate_bistable_spice(node, duration=4e-6, noise_step=5e-9, samples_per_noise_step=5.0,
+                                max_step_per_noise_step=0.5)
