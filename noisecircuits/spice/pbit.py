@@ -28,6 +28,7 @@ __all__ = [
     "check_card",
     "pbit_spice_values",
     "pbit_netlist",
+    "render_pbit",
     "start_point",
     "readout_statistics",
     "uniform_samples",
@@ -115,6 +116,39 @@ def pbit_spice_values(design, v_bias, temperature, noise_step, duration, seed, s
     }
 
 
+def render_pbit(design, deck, v_bias: float, temperature: float, noise_step: float, duration: float, seed: int,
+                start) -> str:
+    """The p-bit deck generated from ``design.devices()`` (:func:`noisecircuits.spice.generate.pbit_netlist_text`)
+    with this engine's output step N_T/:data:`SAMPLES_PER_NOISE_STEP` and maximum step
+    :data:`MAX_STEP_PER_NOISE_STEP` × N_T.
+
+    Parameters
+    ----------
+    design : PBitDesign
+        The design [-].
+    deck : Card
+        Model cards [-].
+    v_bias : float
+        [V].
+    temperature : float
+        [K].
+    noise_step : float
+        [s].
+    duration : float
+        [s].
+    seed : int
+        ngspice seed [-].
+    start : (float, float)
+        Initial V(out), V(outb) [V].
+    """
+    from noisecircuits.spice.generate import pbit_netlist_text
+
+    return pbit_netlist_text(design, deck, v_bias=float(v_bias), temperature=temperature, noise_step=noise_step,
+                             duration=duration, seed=int(seed), start=start,
+                             sample_step=noise_step / SAMPLES_PER_NOISE_STEP,
+                             max_step=noise_step * MAX_STEP_PER_NOISE_STEP)
+
+
 def pbit_netlist(design, v_bias: float, temperature: float, *, duration: float, seed, noise_step=None,
                  card: str = "generic") -> str:
     """The noisy transistor-level netlist of a p-bit design at one bias and temperature.
@@ -143,7 +177,6 @@ def pbit_netlist(design, v_bias: float, temperature: float, *, duration: float, 
         Netlist whose ``wrdata`` writes V(out), V(outb) every N_T/2 to ``out.dat``.
     """
     from noisecircuits.circuits.pbit import PBit
-    from noisecircuits.spice.render import render_netlist
     from noisecircuits.spice.seeds import spice_seeds
 
     deck, _ = check_card(card)
@@ -152,8 +185,7 @@ def pbit_netlist(design, v_bias: float, temperature: float, *, duration: float, 
         noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * model.timescale, 3)
     start = start_point(model, design)
     (s,) = spice_seeds(seed, 1)
-    values = pbit_spice_values(design, v_bias, temperature, noise_step, positive("duration", duration, "s"), s, start)
-    return render_netlist("pbit", deck, values, noise=True)
+    return render_pbit(design, deck, v_bias, temperature, noise_step, positive("duration", duration, "s"), s, start)
 
 
 def start_point(model, design):

@@ -52,6 +52,7 @@ from noisecircuits.spice.pbit import (
     check_card,
     pbit_spice_values,
     readout_statistics,
+    render_pbit,
     start_point,
     uniform_samples,
 )
@@ -298,7 +299,6 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
 
     from noisecircuits.circuits.pbit import PBit, v_mid
     from noisecircuits.progress import progress
-    from noisecircuits.spice.render import render_netlist
     from noisecircuits.spice.runner import run_netlists
     from noisecircuits.spice.seeds import spice_seeds
 
@@ -326,7 +326,7 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
         model = PBit(design, vb, t)
         start = start_point(model, design)
         models.append(model)
-        netlist = render_netlist("pbit", deck, pbit_spice_values(design, vb, t, nt, dur, s, start), noise=True)
+        netlist = render_pbit(design, deck, vb, t, nt, dur, s, start)
         jobs.append((f"pbit_{k:02d}", netlist, ["v_out_V", "v_outb_V"]))
     with progress(len(jobs), "spice check pbit", unit="run", enabled=show_progress,
                   summary=show_progress is not False) as bar:
