@@ -40,8 +40,8 @@ CORRELATION_TIMES_RANGE = (1.0, 1e6)
 #: Wall time of one ngspice I-V sweep at one temperature [s] (conservative).
 IV_SECONDS_PER_TEMPERATURE = 1.0
 #: Wall time of one check point per correlation time of SPICE transient, one worker [s]
-#: (measured: ``spice check pbit --temperatures 300``, 7 points of 100 correlation times, 48 s).
-CHECK_SECONDS_PER_CORRELATION_TIME = 0.1
+#: (measured with the N_T = timescale/20 default: 6 points of 100 correlation times, 2 workers, 156 s).
+CHECK_SECONDS_PER_CORRELATION_TIME = 0.5
 #: Bias points per temperature of the p-bit check without ``--biases`` [-].
 CHECK_DEFAULT_BIASES = 7
 _TEMPERATURE_HELP = f"[K], each in [{TEMPERATURE_RANGE[0]:g}, {TEMPERATURE_RANGE[1]:g}]"
@@ -60,7 +60,8 @@ def register(subparsers) -> None:
                      help=f"C [F], in [{CAPACITANCE_RANGE[0]:g}, {CAPACITANCE_RANGE[1]:g}]")
     ktc.add_argument("--temperature", type=positive_float, default=ROOM_TEMPERATURE, help=f"T {_TEMPERATURE_HELP}")
     ktc.add_argument("--duration", type=positive_float, default=None, metavar="S",
-                     help="simulated time, >= 100 RC [s] (default: 1000 RC)")
+                     help="simulated time, >= 100 RC; records under 1000 RC after 10 RC of settling are "
+                          "flagged short_record [s] (default: 1010 RC)")
     ktc.add_argument("--seed", type=non_negative_int, default=0, help="noise seed")
     ktc.add_argument("--keep", default=None, help="keep netlist and ngspice output in this directory")
     add_budget_flags(ktc)
@@ -125,7 +126,8 @@ def _ktc(args) -> dict:
     c = _validate.in_range("--capacitance", args.capacitance, *CAPACITANCE_RANGE, "F")
     (t,) = _temperatures("--temperature", [args.temperature])
     rc = r * c
-    duration = 1000.0 * rc if args.duration is None else args.duration
+    # default: the shortest record that is not flagged short (1000 RC after 10 RC of settling)
+    duration = 1010.0 * rc if args.duration is None else args.duration
     if duration < 100.0 * rc:
         raise ParameterError(f"--duration must be at least 100 RC = {100 * rc:g} s, got {duration:g}")
     points = KTC_POINTS_PER_RC * duration / rc

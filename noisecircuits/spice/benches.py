@@ -25,15 +25,20 @@ from noisecircuits.spice.cards import get_card
 from noisecircuits.spice.render import render_netlist
 from noisecircuits.spice.runner import run_netlist, run_netlists
 from noisecircuits.spice.seeds import spice_seeds
+from noisecircuits.spice.pbit import uniform_samples
 from noisecircuits.spice.units import round_significant
 
-__all__ = ["ktc_variance", "held_noise_ktc_variance", "iv_sweep", "subthreshold_swing_table",
-           "MAX_STEP_PER_NOISE_STEP"]
+__all__ = ["ktc_variance", "held_noise_ktc_variance", "held_noise_variance_ratio", "held_noise_variance_at_phase", "record_length_stderr", "iv_sweep",
+           "subthreshold_swing_table", "MAX_STEP_PER_NOISE_STEP", "MIN_RECORD_TIME_CONSTANTS"]
 
 #: ngspice maximum time step as a fraction of the noise step (docs/physics.md §5: <= NT/5).
 MAX_STEP_PER_NOISE_STEP = 0.2
 #: the gate sweep starts this far below zero (low-threshold devices are in weak inversion at V_GS = 0) [V]
 _REVERSE_GATE = 0.3
+#: records (after settling) shorter than this many RC are flagged ``short_record``
+MIN_RECORD_TIME_CONSTANTS = 1000.0
+#: noise step of the kT/C bench over RC (variance 0.02 % low on the noise grid)
+DEFAULT_KTC_HOLD = 0.05
 #: settling time discarded before statistics, in RC time constants
 _SETTLE_TIME_CONSTANTS = 10.0
 
@@ -64,7 +69,90 @@ def held_noise_ktc_variance(resistance, capacitance, temperature, noise_step) ->
     return BOLTZMANN * temperature / capacitance * math.tanh(x) / x
 
 
-def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep=None, timeout=600.0) -> dict:
+def record_length_stderr(variance, time_constant, record) -> float:
+    r"""Standard error of the mean of V² over a record of an Ornstein–Uhlenbeck node.
+
+    For a stationary Gaussian process with autocovariance :math:`\sigma^2 e^{-|t|/\tau}`,
+    :math:`\mathrm{Cov}(V^2(0), V^2(t)) = 2\sigma^4 e^{-2|t|/\tau}`, so the mean of
+    :math:`V^2` over a record of length :math:`T \gg \tau` has variance
+    :math:`\frac1T \int 2\sigma^4 e^{-2|t|/\tau} dt = 2\tau\sigma^4/T`:
+
+    .. math:: \mathrm{SE} = \sigma^2 \sqrt{2\tau/T}.
+
+    Parameters
+    ----------
+    variance : float
+        σ², the exact stationary variance [V^2].
+    time_constant : float
+        τ = RC [s].
+    record : float
+        Record length T [s].
+
+    Returns
+    -------
+    float
+        [V^2].
+    """
+    return float(variance * math.sqrt(2.0 * time_constant / record))
+
+
+def held_noise_variance_ratio(hold, *, phase_averaged: bool = True) -> float:
+    r"""Variance of an OU node driven by held white noise over its white-noise value.
+
+    With :math:`u = N_T/\tau` and the noise value held over each :math:`N_T`, the node at the
+    hold boundaries is the AR(1) chain :math:`V_{k+1} = a V_k + (1-a) R i_k`,
+    :math:`a = e^{-u}`, whose variance is :math:`(2/u)\tanh(u/2)` of kT/C
+    (:func:`held_noise_ktc_variance`; :math:`1 - u^2/12`). Between boundaries
+    :math:`V(s) = a(s) V_k + (1 - a(s)) R i_k`, and its variance averaged over the phase
+    :math:`s \in [0, N_T)` (what a sampler at times unrelated to the noise grid sees) is
+
+    .. math:: \frac{2}{u}\left[\langle a^2\rangle \tanh\frac u2 + 1 - 2\langle a\rangle
+              + \langle a^2\rangle\right], \quad \langle a\rangle = \frac{1-e^{-u}}{u},
+              \; \langle a^2\rangle = \frac{1-e^{-2u}}{2u},
+
+    :math:`= 1 - u/3 + u^2/12 + O(u^3)`: first order in the hold time.
+
+    Parameters
+    ----------
+    hold : float
+        N_T/τ [-].
+    phase_averaged : bool
+        Average over the phase within the hold (True) or at the hold boundaries (False) [-].
+
+    Returns
+    -------
+    float
+        Variance / (kT/C) [-].
+    """
+    u = positive("hold", hold)
+    grid = math.tanh(u / 2) * 2 / u
+    if not phase_averaged:
+        return grid
+    a1 = -math.expm1(-u) / u
+    a2 = -math.expm1(-2 * u) / (2 * u)
+    return (2 / u) * (a2 * math.tanh(u / 2) + 1 - 2 * a1 + a2)
+
+
+def held_noise_variance_at_phase(hold, phase) -> float:
+    r"""Variance / (kT/C) of the held-noise OU node at phase ``phase`` ∈ [0, 1) of a hold.
+
+    :math:`a^2 (2/u)\tanh(u/2) + (1 - a)^2 (2/u)`, :math:`a = e^{-\varphi u}`, :math:`u = N_T/\tau`
+    (see :func:`held_noise_variance_ratio`).
+
+    Parameters
+    ----------
+    hold : float
+        N_T/τ [-].
+    phase : float or array_like
+        Time since the last noise update over N_T [-].
+    """
+    u = positive("hold", hold)
+    a = np.exp(-np.asarray(phase, dtype=float) * u)
+    return a**2 * (2 / u) * math.tanh(u / 2) + (1 - a) ** 2 * (2 / u)
+
+
+def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep=None, timeout=600.0,
+                 hold: float = DEFAULT_KTC_HOLD, samples_per_noise_step: float = 0.2) -> dict:
     r"""Simulate the kT/C bench in ngspice and return the node variance and its oracle.
 
     Parameters
@@ -83,13 +171,21 @@ def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep
         Keep netlist and output in ``keep/ktc/`` [-].
     timeout : float
         ngspice wall-clock limit [s].
+    hold : float
+        Noise step over RC, in (0, 2] [-].
+    samples_per_noise_step : float
+        An integer k (samples at phases j/k of every hold) or 1/k (one sample every k holds, on
+        the noise grid) [-].
 
     Returns
     -------
     dict
         ``variance_V2`` (after discarding 10 RC of settling) [V^2], ``variance_stderr_V2``
-        (autocorrelation-aware) [V^2], ``expected_V2`` = kT/C [V^2],
-        ``expected_held_noise_V2`` (exact for the held noise) [V^2], ``n_samples``,
+        (from the record length, :func:`record_length_stderr`) [V^2],
+        ``variance_stderr_sample_V2`` (autocorrelation-aware estimate from the samples) [V^2],
+        ``record_time_constants`` (record after settling / RC) [-], ``short_record`` (record
+        under :data:`MIN_RECORD_TIME_CONSTANTS` RC: its SE is itself uncertain) [-], ``expected_V2`` = kT/C [V^2],
+        ``expected_held_noise_V2`` (exact for the held noise at the sampled phases) [V^2], ``n_samples``,
         ``noise_step_s`` [s], ``seed``.
     """
     r = positive("resistance", resistance, "Ohm")
@@ -99,7 +195,15 @@ def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep
     d = positive("duration", duration, "s")
     if d < 100 * tau:
         raise ParameterError(f"duration must be at least 100 RC = {100 * tau:g} s, got {duration!r}")
-    noise_step = round_significant(tau / 20, 3)
+    u = in_range("hold", hold, 1e-3, 2.0)
+    k = positive("samples_per_noise_step", samples_per_noise_step)
+    per = round(k) if k >= 1 else round(1 / k)
+    if abs((per if k >= 1 else 1 / per) - k) > 1e-9 * k:
+        raise ParameterError(f"samples_per_noise_step must be an integer or the inverse of one, got {k!r}")
+    noise_step = round_significant(tau * u, 3)
+    u = noise_step / tau
+    phases = np.arange(per) / per if k >= 1 else np.zeros(1)
+    expected_held = float(np.mean(held_noise_variance_at_phase(u, phases))) * BOLTZMANN * t / c
     (spice_seed,) = spice_seeds(seed, 1)
     values = {
         "seed": spice_seed,
@@ -108,22 +212,30 @@ def ktc_variance(resistance, capacitance, temperature, duration, *, seed=0, keep
         "capacitance": c,
         "noise_step": noise_step,
         "noise_amplitude": math.sqrt(4 * BOLTZMANN * t / r / (2 * noise_step)),
-        "sample_step": tau / 4,
+        # samples exactly on known phases of the noise grid (the variance depends on the phase)
+        "sample_step": noise_step / per if k >= 1 else noise_step * per,
         "stop_time": d,
-        "max_step": noise_step * MAX_STEP_PER_NOISE_STEP,
+        # never above the output step (ngspice 39 truncates interpolated output otherwise)
+        "max_step": min(noise_step * MAX_STEP_PER_NOISE_STEP, noise_step / per if k >= 1 else noise_step),
     }
     netlist = render_netlist("ktc", get_card("generic"), values)
     run = run_netlist(netlist, ["v_V"], name="ktc", keep=keep, timeout=timeout)
     frame = run.data
+    frame = frame[frame["x"] > 0]
+    uniform_samples(frame["x"].to_numpy(), values["sample_step"])
     v = frame.loc[frame["x"] >= _SETTLE_TIME_CONSTANTS * tau, "v_V"].to_numpy()
     if len(v) < 100:
         raise SpiceError(f"ngspice returned only {len(v)} samples after settling")
-    var, stderr = mean_and_stderr(v**2)
+    var, sample_stderr = mean_and_stderr(v**2)
+    record = d - _SETTLE_TIME_CONSTANTS * tau
     return {
         "variance_V2": float(var),
-        "variance_stderr_V2": float(stderr),
+        "variance_stderr_V2": record_length_stderr(expected_held, tau, record),
+        "variance_stderr_sample_V2": float(sample_stderr),
+        "record_time_constants": record / tau,
+        "short_record": bool(record < MIN_RECORD_TIME_CONSTANTS * tau),
         "expected_V2": BOLTZMANN * t / c,
-        "expected_held_noise_V2": held_noise_ktc_variance(r, c, t, noise_step),
+        "expected_held_noise_V2": expected_held,
         "n_samples": int(len(v)),
         "noise_step_s": noise_step,
         "seed": spice_seed,

@@ -24,18 +24,28 @@ from noisecircuits.spice.units import round_significant
 __all__ = [
     "NOISE_STEP_PER_TIMESCALE",
     "SAMPLES_PER_NOISE_STEP",
+    "MAX_STEP_PER_NOISE_STEP",
     "check_card",
     "pbit_spice_values",
     "pbit_netlist",
+    "render_pbit",
     "start_point",
     "readout_statistics",
+    "uniform_samples",
     "simulate_pbit_spice",
 ]
 
-#: noise step N_T as a fraction of the model's fastest relaxation time
-NOISE_STEP_PER_TIMESCALE = 0.5
-#: read-out samples per noise step written by ngspice
-SAMPLES_PER_NOISE_STEP = 0.25
+#: noise step N_T as a fraction of the model's fastest relaxation time: the phase-averaged
+#: variance of that mode is then 1.6 % low (1 - u/3, docs/spice.md "Held noise"); the escape
+#: rate of the bistable bench is slowed by about ΔΦ u/3 (measured +4 ± 4 % at u = 0.05)
+NOISE_STEP_PER_TIMESCALE = 0.05
+#: read-out samples per noise step written by ngspice (dwell times read every N_T/2)
+SAMPLES_PER_NOISE_STEP = 2.0
+#: ngspice maximum time step over N_T: just below the output step N_T/2 (ngspice 39 truncates
+#: interpolated output whose step is below the maximum step; one trapezoidal step per N_T/2 of
+#: a constant noise value is accurate to (N_T/2τ)²/12 ~ 1e-4; measured on the bistable bench: τ_c
+#: the same within 0.2 % for maximum steps N_T and N_T/5)
+MAX_STEP_PER_NOISE_STEP = 0.499
 
 
 def check_card(card: str):
@@ -99,11 +109,44 @@ def pbit_spice_values(design, v_bias, temperature, noise_step, duration, seed, s
         "v_outb_initial": float(start[1]),
         "sample_step": noise_step / SAMPLES_PER_NOISE_STEP,
         "stop_time": duration,
-        "max_step": noise_step / 5,
+        "max_step": noise_step * MAX_STEP_PER_NOISE_STEP,
         "noise_step": noise_step,
         "shot_scale": ELEMENTARY_CHARGE / noise_step,
         "inverse_two_ut": 1.0 / (2.0 * thermal_voltage(temperature)),
     }
+
+
+def render_pbit(design, deck, v_bias: float, temperature: float, noise_step: float, duration: float, seed: int,
+                start) -> str:
+    """The p-bit deck generated from ``design.devices()`` (:func:`noisecircuits.spice.generate.pbit_netlist_text`)
+    with this engine's output step N_T/:data:`SAMPLES_PER_NOISE_STEP` and maximum step
+    :data:`MAX_STEP_PER_NOISE_STEP` × N_T.
+
+    Parameters
+    ----------
+    design : PBitDesign
+        The design [-].
+    deck : Card
+        Model cards [-].
+    v_bias : float
+        [V].
+    temperature : float
+        [K].
+    noise_step : float
+        [s].
+    duration : float
+        [s].
+    seed : int
+        ngspice seed [-].
+    start : (float, float)
+        Initial V(out), V(outb) [V].
+    """
+    from noisecircuits.spice.generate import pbit_netlist_text
+
+    return pbit_netlist_text(design, deck, v_bias=float(v_bias), temperature=temperature, noise_step=noise_step,
+                             duration=duration, seed=int(seed), start=start,
+                             sample_step=noise_step / SAMPLES_PER_NOISE_STEP,
+                             max_step=noise_step * MAX_STEP_PER_NOISE_STEP)
 
 
 def pbit_netlist(design, v_bias: float, temperature: float, *, duration: float, seed, noise_step=None,
@@ -123,18 +166,17 @@ def pbit_netlist(design, v_bias: float, temperature: float, *, duration: float, 
     seed : int, SeedSequence or Generator
         Seed of the netlist's ``trrandom`` sources [-].
     noise_step : float, optional
-        Noise hold time N_T; default half the SDE model's fastest relaxation time, 3
-        significant digits [s].
+        Noise hold time N_T; default :data:`NOISE_STEP_PER_TIMESCALE` × the SDE model's fastest
+        relaxation time, 3 significant digits [s].
     card : str
         Model card; its capacitance-free variant is used [-].
 
     Returns
     -------
     str
-        Netlist whose ``wrdata`` writes V(out), V(outb) every 4 N_T to ``out.dat``.
+        Netlist whose ``wrdata`` writes V(out), V(outb) every N_T/2 to ``out.dat``.
     """
     from noisecircuits.circuits.pbit import PBit
-    from noisecircuits.spice.render import render_netlist
     from noisecircuits.spice.seeds import spice_seeds
 
     deck, _ = check_card(card)
@@ -143,8 +185,7 @@ def pbit_netlist(design, v_bias: float, temperature: float, *, duration: float, 
         noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * model.timescale, 3)
     start = start_point(model, design)
     (s,) = spice_seeds(seed, 1)
-    values = pbit_spice_values(design, v_bias, temperature, noise_step, positive("duration", duration, "s"), s, start)
-    return render_netlist("pbit", deck, values, noise=True)
+    return render_pbit(design, deck, v_bias, temperature, noise_step, positive("duration", duration, "s"), s, start)
 
 
 def start_point(model, design):
@@ -155,6 +196,30 @@ def start_point(model, design):
     if "stable" in points:
         return points["stable"]
     return (design.supply_voltage / 2, design.supply_voltage / 2)
+
+
+def uniform_samples(times, sample_interval) -> None:
+    """Refuse ngspice output that is not on the requested uniform grid.
+
+    With ``interp`` and an output step below the maximum time step, ngspice 39 stops
+    interpolating part-way (measured: output step 0.5 ns, maximum step 1 ns, the last fifth of
+    the record collapsed into one interval); dwell times counted in samples would then be wrong.
+    The last step, to the stop time, may be up to two output steps long.
+
+    Parameters
+    ----------
+    times : ndarray
+        Output times [s].
+    sample_interval : float
+        Requested output step [s].
+    """
+    steps = np.diff(np.asarray(times, dtype=float))
+    tolerance = 1e-3 * sample_interval
+    # the last point is the stop time: ngspice ends with a step of up to twice the output step
+    inner_bad = steps.size > 1 and np.max(np.abs(steps[:-1] - sample_interval)) > tolerance
+    if inner_bad or (steps.size and steps[-1] > 2.0 * sample_interval + tolerance):
+        raise SimulationError(f"ngspice wrote non-uniform output (steps {steps.min():.4g}-{steps.max():.4g} s, "
+                              f"requested {sample_interval:.4g} s); use an output step at least the maximum time step")
 
 
 def readout_statistics(readout, sample_interval, wells):
@@ -227,6 +292,7 @@ def simulate_pbit_spice(design, v_bias: float, temperature: float, *, duration: 
     netlist = pbit_netlist(design, v_bias, temperature, duration=duration, seed=seed, noise_step=noise_step, card=card)
     frame = run_netlist(netlist, ["v_out_V", "v_outb_V"], name="pbit", timeout=timeout).data
     frame = frame[frame["x"].to_numpy() > 0]
+    uniform_samples(frame["x"].to_numpy(), noise_step / SAMPLES_PER_NOISE_STEP)
     states = frame[["v_out_V", "v_outb_V"]].to_numpy()
     readout = states[:, 0] - states[:, 1]
     try:

