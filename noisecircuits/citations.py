@@ -45,6 +45,8 @@ REFERENCES: dict[str, str] = {
     "Biometrika 76, 297 (1989). doi:10.1093/biomet/76.2.297",
     "schwarz1978": "G. Schwarz, Estimating the dimension of a model, Ann. Statist. 6, 461 (1978). "
     "doi:10.1214/aos/1176344136",
+    "wichmann1982": "B. A. Wichmann, I. D. Hill, Algorithm AS 183: an efficient and portable pseudo-random number "
+    "generator, Appl. Stat. 31, 188 (1982). doi:10.2307/2347988",
     "onsager1944": "L. Onsager, Crystal statistics I, Phys. Rev. 65, 117 (1944). doi:10.1103/PhysRev.65.117",
     "yang1952": "C. N. Yang, The spontaneous magnetization of a two-dimensional Ising model, Phys. Rev. 85, 808 "
     "(1952). doi:10.1103/PhysRev.85.808",

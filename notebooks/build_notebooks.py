@@ -105,7 +105,7 @@ frame[["temperature_K", "v_bias_V", "p_one", "p_one_stderr", "correlation_time_s
 cell, fit = fit_pbit_cell(frame)
 print("form:", cell.form)
 for name, value in cell.parameters.items():
-    print(f"  {name} = {value:.5g}")
+    print(f"  {name} = {np.round(value, 6).tolist()}")
 u_t = nc.thermal_voltage(300.0)
 width = cell.v_width(300.0)
 print(f"width at 300 K: fitted {width * 1e3:.2f} mV, true n U_T = {1.4 * u_t * 1e3:.2f} mV")"""

@@ -103,6 +103,7 @@ def render_verilog_a_sampler(cell, sample_interval=None) -> str:
     -------
     str
     """
+    use("wichmann1982")
     if cell.kind != "pbit":
         raise DataError(f"Verilog-A sampler export supports p-bit cells only, got kind {cell.kind!r}")
     tau = cell.correlation_time_law

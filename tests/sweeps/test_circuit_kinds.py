@@ -53,7 +53,8 @@ def test_unsupported_engine_and_unknown_options_are_refused(tmp_path):
 def test_pbit_spice_engine_is_reproducible_and_near_the_model(tmp_path):
     design = pbit_module.PBitDesign.default()
     v_mid = pbit_module.v_mid(design, 300.0)
-    spec = SweepSpec("pbit", [300.0], [v_mid], engine="spice", seed=3, duration=1e-4)
+    # 30 us: some 20 correlation times of the BSIM4 latch, enough for a reproducibility check
+    spec = SweepSpec("pbit", [300.0], [v_mid], engine="spice", seed=3, duration=3e-5)
     run_sweep(spec, tmp_path, workers=1, show_progress=False)
     row = load_results(tmp_path).iloc[0]
     assert row["n_ones"] / row["n_samples"] == pytest.approx(row["p_one"], abs=1e-9)
@@ -62,7 +63,7 @@ def test_pbit_spice_engine_is_reproducible_and_near_the_model(tmp_path):
     run_sweep(spec, tmp_path / "again", workers=1, show_progress=False)
     assert load_results(tmp_path / "again").iloc[0]["p_one"] == row["p_one"]
     # BSIM4 devices of the default design's sizes are not the EKV devices of the SDE model (the
-    # calibrated comparison is noisecircuits.crosscheck): 4 SE plus a 0.15 model-mismatch budget
+    # calibrated comparison is noisecircuits.validation.crosscheck): 4 SE plus a 0.15 model-mismatch budget
     assert abs(row["p_one"] - 0.5) < 4 * row["p_one_stderr"] + 0.15
 
 
