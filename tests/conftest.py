@@ -50,19 +50,23 @@ def run_cli_limited():
     ``MemoryError`` (a test failure) instead of a swapping machine.
     """
     import os
-    import resource
     import subprocess
     import sys
 
-    def _limit():
-        resource.setrlimit(resource.RLIMIT_AS, (CLI_ADDRESS_SPACE_LIMIT, CLI_ADDRESS_SPACE_LIMIT))
+    # The limit is set by the child itself before the toolkit loads: a preexec_fn would make
+    # Python fork this (possibly multithreaded, e.g. JAX-loaded) test process.
+    launcher = (
+        "import resource, runpy, sys; "
+        f"resource.setrlimit(resource.RLIMIT_AS, ({CLI_ADDRESS_SPACE_LIMIT}, {CLI_ADDRESS_SPACE_LIMIT})); "
+        "sys.argv[0] = 'noisecircuits'; runpy.run_module('noisecircuits', run_name='__main__', alter_sys=True)"
+    )
 
     def run(*args, timeout=30, cwd=None, env=None):
         full_env = dict(os.environ)
         full_env.update(env or {})
         return subprocess.run(
-            [sys.executable, "-m", "noisecircuits", *map(str, args)],
-            capture_output=True, text=True, timeout=timeout, cwd=cwd, env=full_env, preexec_fn=_limit,
+            [sys.executable, "-c", launcher, *map(str, args)],
+            capture_output=True, text=True, timeout=timeout, cwd=cwd, env=full_env,
         )
 
     return run
