@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scipy import constants as _c
+
 from noisecircuits import _validate
 from noisecircuits.errors import ParameterError
 
@@ -77,6 +79,9 @@ class Process:
             raise ParameterError(f"process {self.name!r}: minimum sizes must be below the maximum sizes")
 
 
+#: Relative permittivity of SiO2 [-].
+_SIO2_PERMITTIVITY = 3.9
+
 #: The cards the design tool knows, by name.
 PROCESSES = {
     "generic": Process(
@@ -87,7 +92,7 @@ PROCESSES = {
         pmos_threshold=0.35,
         nmos_slope_factor=1.35,
         pmos_slope_factor=1.40,
-        oxide_capacitance=8.6e-3,  # 4 nm of SiO2: 3.9 eps0 / 4 nm
+        oxide_capacitance=_SIO2_PERMITTIVITY * _c.epsilon_0 / 4e-9,  # 4 nm of SiO2: 8.63 fF/um^2
         overlap_capacitance=0.3e-9,  # 0.3 fF/um
         junction_capacitance=1.0e-3,  # 1 fF/um^2
         junction_sidewall_capacitance=0.1e-9,  # 0.1 fF/um

@@ -241,6 +241,7 @@ def readout_statistics(readout, sample_interval, wells):
     """
     from noisecircuits.analysis.autocorrelation import mean_and_stderr
     from noisecircuits.analysis.dwell import dwell_times
+    from noisecircuits.analysis.stats import correlation_time_stderr
 
     p, p_se = mean_and_stderr((readout > 0).astype(float))
     tau, tau_se, n_sw = math.nan, math.nan, 0
@@ -249,9 +250,8 @@ def readout_statistics(readout, sample_interval, wells):
         n_sw = summary.n_switches
         (t0, s0), (t1, s1) = summary.mean_low, summary.mean_high
         if all(math.isfinite(v) for v in (t0, t1, s0, s1)):
-            tau = t0 * t1 / (t0 + t1)
-            # d tau = (t1^2 d t0 + t0^2 d t1) / (t0 + t1)^2
-            tau_se = math.sqrt((t1**2 * s0) ** 2 + (t0**2 * s1) ** 2) / (t0 + t1) ** 2
+            tau = summary.correlation_time
+            tau_se = correlation_time_stderr(t0, s0, t1, s1)
     return float(p), float(p_se), tau, tau_se, n_sw
 
 
