@@ -9,7 +9,7 @@ from scipy import special
 
 from noisecircuits.gibbs._rng import TWO_POW_53
 
-__all__ = ["TILE_SIZE", "tiles", "discrete_fields", "relabel_by_colour", "padded_neighbours"]
+__all__ = ["TILE_SIZE", "tiles", "discrete_fields", "relabel_by_colour", "padded_neighbours", "signed_neighbours"]
 
 #: Nodes per unit of parallel work.
 TILE_SIZE = 512
@@ -79,6 +79,30 @@ def padded_neighbours(indptr, indices, int_weights, tile_ptr):
         [int(degree[tile_ptr[t] : tile_ptr[t + 1]].max(initial=0)) for t in range(tile_ptr.size - 1)], dtype=np.int64
     )
     return neighbours, couplings, tile_degree
+
+
+def signed_neighbours(neighbours: np.ndarray, couplings: np.ndarray):
+    """Signed indices into the doubled spin row when every coupling is -1, 0 or +1 unit, else None.
+
+    The kernels keep each chain's spins as ``[s_0 .. s_{n-1}, 0, -s_0 .. -s_{n-1}, 0]``, so
+    ``J_ij s_j`` with ``J_ij = +-1`` is one load: index j for +1, j + n + 1 for -1 (padding,
+    coupling 0, keeps pointing at the dummy node n, whose value is 0).
+
+    Parameters
+    ----------
+    neighbours : ndarray of int32, shape (n, d_max)
+        Padded neighbour table (:func:`padded_neighbours`); the dummy node is n.
+    couplings : ndarray, shape (n, d_max)
+        Integer couplings in field units.
+
+    Returns
+    -------
+    ndarray of int32, shape (n, d_max), or None
+    """
+    if couplings.size and np.max(np.abs(couplings.astype(np.int64))) > 1:
+        return None
+    n = neighbours.shape[0]
+    return np.where(couplings < 0, neighbours + (n + 1), neighbours).astype(np.int32)
 
 
 def tiles(block_ptr: np.ndarray, tile_size: int = TILE_SIZE):

@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from noisecircuits.gibbs._rng import DRAWS_PER_UPDATE, bits53, uniform
+from noisecircuits.gibbs._sync import team_barrier, team_rendezvous
 
 __all__ = [
     "IsingGraph",
@@ -39,8 +40,10 @@ __all__ = [
 #: The model in the kernel's numbering: CSR couplings, fields, beta, original node numbers, tiles.
 IsingGraph = namedtuple("IsingGraph", "indptr indices weights biases beta original tile_ptr block_tiles")
 #: Integer-level path: padded neighbour table and the threshold table (``enabled`` false: float path).
+#: With ``signed`` true every coupling is +-1 unit and ``neighbours`` holds signed indices into
+#: the doubled spin row (j reads +s_j, j + n + 1 reads -s_j), so a gather needs no multiply.
 FieldTable = namedtuple(
-    "FieldTable", "enabled neighbours couplings tile_degree int_biases field_unit offset thresholds"
+    "FieldTable", "enabled signed neighbours couplings tile_degree int_biases field_unit offset thresholds"
 )
 #: Calibrated-cell path (``enabled`` false: ideal heat bath); see :class:`~noisecircuits.gibbs.hardware.KernelTables`.
 HardwareTables = namedtuple("HardwareTables", "enabled offset_x gain_x x0 dx p_one keep")
@@ -72,37 +75,45 @@ def _table(table, x0, dx, x):
 
 
 @njit(cache=True, inline="always")
-def _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, width):
+def _gather_fixed(levels, row, neighbours, couplings, signed, int_biases, lo, hi, width):
     for i in range(lo, hi):
         level = np.int32(int_biases[i])
-        for e in range(width):
-            level += couplings[i, e] * row[neighbours[i, e]]
+        if signed:  # one load per neighbour: the sign is in the index
+            for e in range(width):
+                level += row[neighbours[i, e]]
+        else:
+            for e in range(width):
+                level += couplings[i, e] * row[neighbours[i, e]]
         levels[i - lo] = level
 
 
 @njit(cache=True, inline="always")
-def _gather_levels(levels, row, neighbours, couplings, int_biases, lo, hi, width):
-    """Integer levels of nodes lo..hi from the padded neighbour table; common widths get a
-    loop of constant length (unrolled by the compiler, about twice as fast as a variable one)."""
+def _gather_levels(levels, row, table, lo, hi, width):
+    """Integer levels of nodes lo..hi from the padded neighbour table of ``table`` (a
+    :data:`FieldTable`); common widths get a loop of constant length (unrolled by the
+    compiler, about twice as fast as a variable one)."""
+    neighbours, couplings, signed, int_biases = table.neighbours, table.couplings, table.signed, table.int_biases
     if width == 8:
-        _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, 8)
+        _gather_fixed(levels, row, neighbours, couplings, signed, int_biases, lo, hi, 8)
     elif width == 4:
-        _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, 4)
+        _gather_fixed(levels, row, neighbours, couplings, signed, int_biases, lo, hi, 4)
     elif width == 3:
-        _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, 3)
+        _gather_fixed(levels, row, neighbours, couplings, signed, int_biases, lo, hi, 3)
     elif width == 6:
-        _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, 6)
+        _gather_fixed(levels, row, neighbours, couplings, signed, int_biases, lo, hi, 6)
     elif width == 12:
-        _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, 12)
+        _gather_fixed(levels, row, neighbours, couplings, signed, int_biases, lo, hi, 12)
     else:
-        _gather_fixed(levels, row, neighbours, couplings, int_biases, lo, hi, width)
+        _gather_fixed(levels, row, neighbours, couplings, signed, int_biases, lo, hi, width)
 
 
 def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
     """Ising heat-bath sweeps on a graph numbered block by block.
 
-    ``spins`` has shape (chains, n + 1); column n is a dummy node held at 0 (the padding
-    target of the neighbour table). Tile t covers nodes ``tile_ptr[t]:tile_ptr[t+1]`` (all of one colour block); block b owns
+    ``spins`` has shape (chains, 2 (n + 1)): columns 0..n-1 hold the spins, column n is a
+    dummy node held at 0 (the padding target of the neighbour table), and columns n+1..2n+1
+    hold the same row negated (kept up to date by every update), so a signed neighbour index
+    (:data:`FieldTable`) reads -s_j without a multiply. Tile t covers nodes ``tile_ptr[t]:tile_ptr[t+1]`` (all of one colour block); block b owns
     tiles ``block_tiles[b]:block_tiles[b+1]``. ``original[i]`` is node i's number in the
     user's model: it sets the random-number counter and the histogram bit, so results do not
     depend on the internal numbering. When ``discrete`` is true every coupling and bias is an
@@ -113,12 +124,15 @@ def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
     tracked through each update's change (dE = -(s_new - s_old) I), summed per tile.
     """
     indptr, indices, weights, biases, beta, original, tile_ptr, block_tiles = graph
-    discrete, ell_neighbours, ell_couplings, tile_degree, int_biases, field_unit, table_offset, thresholds = table
+    discrete, tile_degree, field_unit, table_offset, thresholds = (
+        table.enabled, table.tile_degree, table.field_unit, table.offset, table.thresholds
+    )
     hardware, offset_x, gain_x, table_x0, table_dx, p_table, keep_table = hardware_tables
     keys, sweep0, n_sweeps = sweeps
     energies, magnetisations, spin_sums, tile_energy, tile_mag, histogram = records
     n_chains = spins.shape[0]
-    n_nodes = spins.shape[1] - 1
+    n_nodes = spins.shape[1] // 2 - 1
+    negated = n_nodes + 1
     n_blocks = block_tiles.shape[0] - 1
     observe = energies.shape[1] > 0
     use_hist = histogram.shape[1] > 1
@@ -152,7 +166,7 @@ def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
                 hi = tile_ptr[tile + 1]
                 if discrete:
                     levels = np.empty(hi - lo, dtype=np.int32)
-                    _gather_levels(levels, row, ell_neighbours, ell_couplings, int_biases, lo, hi, tile_degree[tile])
+                    _gather_levels(levels, row, table, lo, hi, tile_degree[tile])
                     # random bits in their own loop: the hash vectorises there
                     bits = np.empty(hi - lo, dtype=np.int64)
                     for i in range(lo, hi):
@@ -164,6 +178,7 @@ def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
                         new = np.int8(1) if bits[i - lo] < thresholds[level + table_offset] else np.int8(-1)
                         change = np.int64(new - row[i])
                         row[i] = new
+                        row[i + negated] = -new
                         d_levels += change * level
                         d_mag += change
                     if observe:
@@ -188,6 +203,7 @@ def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
                         else:
                             new = 1 if u < 1.0 / (1.0 + math.exp(-2.0 * beta * field)) else -1
                         row[i] = new
+                        row[i + negated] = -new
                         if observe:
                             d_energy -= (new - old) * field
                             d_mag += new - old
@@ -210,49 +226,67 @@ def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
                     histogram[c, code] += 1
 
 
-def _ising_sweeps_per_chain(spins, graph, table, sweeps, records):
-    """Threshold-table sweeps with all of a chain's sweeps in one task (parallel over chains).
+def _ising_sweeps_per_chain(spins, graph, table, sweeps, records, workers, team):
+    """Threshold-table sweeps with each chain's sweeps in ``workers`` tasks (parallel over tasks).
 
     The same decisions, counters and observers as :func:`_ising_sweeps` on its ``discrete``
-    path, without a barrier between colour blocks: each block is one contiguous loop of
-    level gathers, then random bits (vectorised), then compares with integer energy sums.
+    path. With one worker per chain (``workers == 1``) a chain needs no barrier between colour
+    blocks: each block is one contiguous loop of level gathers, then random bits (vectorised),
+    then compares with integer energy sums. With several, worker w of a chain takes the w-th
+    slice of every block and the chain's workers meet at a spinning barrier
+    (:mod:`noisecircuits.gibbs._sync`) after each block; they must all run at once, so the
+    caller gives exactly as many tasks as threads. If they do not meet at the start, ``team``
+    marks the chain's team closed (``team[c, 0] < 0``) and no spin is touched.
+
+    ``energies`` and ``magnetisations`` have one row per task (chain c, worker w: row
+    ``c * workers + w``), each holding that worker's share; their sum over a chain's workers
+    is the chain's energy and magnetisation. The histogram needs ``workers == 1``.
     """
     indptr, indices, weights, biases, _, original, tile_ptr, block_tiles = graph
-    _, ell_neighbours, ell_couplings, tile_degree, int_biases, field_unit, table_offset, thresholds = table
+    tile_degree, field_unit, table_offset, thresholds = table.tile_degree, table.field_unit, table.offset, table.thresholds
     keys, sweep0, n_sweeps = sweeps
     energies, magnetisations, spin_sums, _, _, histogram = records
     n_chains = spins.shape[0]
-    n_nodes = spins.shape[1] - 1
+    n_nodes = spins.shape[1] // 2 - 1
+    negated = n_nodes + 1
     n_blocks = block_tiles.shape[0] - 1
     observe = energies.shape[1] > 0
     use_hist = histogram.shape[1] > 1
     largest = 1
     for b in range(n_blocks):
         largest = max(largest, tile_ptr[block_tiles[b + 1]] - tile_ptr[block_tiles[b]])
-    for c in prange(n_chains):
+    for task in prange(n_chains * workers):
+        c = task // workers
+        worker = task - c * workers
+        if workers > 1 and not team_rendezvous(team, c, workers):
+            continue
         row = spins[c]
         key = keys[c]
         levels = np.empty(largest, dtype=np.int32)
         bits = np.empty(largest, dtype=np.int64)
         energy = 0.0
         mag = 0
-        if observe:
+        if observe and worker == 0:
             for i in range(n_nodes):
                 pair = 0.0
                 for e in range(indptr[i], indptr[i + 1]):
                     pair += weights[e] * row[indices[e]]
                 energy -= row[i] * (biases[i] + 0.5 * pair)
                 mag += row[i]
+        if observe and workers > 1:
+            team_barrier(team, c, workers)  # worker 0 has read the whole state
         for t in range(n_sweeps):
             sweep_base = np.uint64(sweep0 + t) * np.uint64(n_nodes)
             d_levels = 0
             for b in range(n_blocks):
-                lo = tile_ptr[block_tiles[b]]
-                hi = tile_ptr[block_tiles[b + 1]]
+                first = tile_ptr[block_tiles[b]]
+                size = tile_ptr[block_tiles[b + 1]] - first
+                lo = first + size * worker // workers
+                hi = first + size * (worker + 1) // workers
                 width = 0
                 for tile in range(block_tiles[b], block_tiles[b + 1]):
                     width = max(width, tile_degree[tile])
-                _gather_levels(levels, row, ell_neighbours, ell_couplings, int_biases, lo, hi, width)
+                _gather_levels(levels, row, table, lo, hi, width)
                 for i in range(lo, hi):
                     bits[i - lo] = bits53(key, (sweep_base + np.uint64(original[i])) * _DRAWS)
                 for i in range(lo, hi):
@@ -260,15 +294,18 @@ def _ising_sweeps_per_chain(spins, graph, table, sweeps, records):
                     new = np.int8(1) if bits[i - lo] < thresholds[level + table_offset] else np.int8(-1)
                     change = np.int64(new - row[i])
                     row[i] = new
+                    row[i + negated] = -new
                     d_levels += change * level
                     mag += change
                 if observe:
                     for i in range(lo, hi):
                         spin_sums[c, i] += row[i]
+                if workers > 1:
+                    team_barrier(team, c, workers)
             energy -= d_levels * field_unit
             if observe:
-                energies[c, t] = energy
-                magnetisations[c, t] = mag
+                energies[task, t] = energy
+                magnetisations[task, t] = mag
                 if use_hist:
                     code = 0
                     for i in range(n_nodes):
@@ -281,15 +318,17 @@ def _ising_sweeps_chains(spins, graph, table, sweeps, records):
     """Threshold-table Ising sweeps of many chains at once, chains innermost.
 
     Same updates, random numbers and observers as :func:`_ising_sweeps` on its ``discrete``
-    path (so the chains are identical), but ``spins`` is laid out (n + 1, chains) and
+    path (so the chains are identical), but ``spins`` is laid out (2 (n + 1), chains) and
     ``spin_sums`` (n, chains): every neighbour read loads all chains' spins at once, which
     vectorises over chains. Parallel over tiles.
     """
     indptr, indices, weights, biases, _, original, tile_ptr, block_tiles = graph
-    _, ell_neighbours, ell_couplings, tile_degree, int_biases, field_unit, table_offset, thresholds = table
+    signed, ell_neighbours, ell_couplings, int_biases = table.signed, table.neighbours, table.couplings, table.int_biases
+    tile_degree, field_unit, table_offset, thresholds = table.tile_degree, table.field_unit, table.offset, table.thresholds
     keys, sweep0, n_sweeps = sweeps
     energies, magnetisations, spin_sums, tile_energy, tile_mag, histogram = records
-    n_nodes = spins.shape[0] - 1
+    n_nodes = spins.shape[0] // 2 - 1
+    negated = n_nodes + 1
     n_chains = spins.shape[1]
     n_blocks = block_tiles.shape[0] - 1
     observe = energies.shape[1] > 0
@@ -322,9 +361,13 @@ def _ising_sweeps_chains(spins, graph, table, sweeps, records):
                         levels[c] = bias
                     for e in range(width):
                         j = ell_neighbours[i, e]
-                        coupling = ell_couplings[i, e]
-                        for c in range(n_chains):
-                            levels[c] += coupling * spins[j, c]
+                        if signed:
+                            for c in range(n_chains):
+                                levels[c] += spins[j, c]
+                        else:
+                            coupling = ell_couplings[i, e]
+                            for c in range(n_chains):
+                                levels[c] += coupling * spins[j, c]
                     base = (sweep_base + np.uint64(original[i])) * _DRAWS
                     for c in range(n_chains):
                         bits[c] = bits53(keys[c], base)
@@ -332,6 +375,7 @@ def _ising_sweeps_chains(spins, graph, table, sweeps, records):
                         old = spins[i, c]
                         new = 1 if bits[c] < thresholds[levels[c] + table_offset] else -1
                         spins[i, c] = new
+                        spins[i + negated, c] = -new
                         if observe:
                             d_energy[c] -= (new - old) * (levels[c] * field_unit)
                             d_mag[c] += new - old
@@ -514,9 +558,10 @@ def ising_kernel(n_chains: int, n_nodes: int):
     return _choose(_ISING, n_chains, n_nodes)
 
 
-def ising_per_chain_kernel(n_chains: int, n_nodes: int):
-    """The one-task-per-chain threshold-table Ising kernel (parallel or serial by problem size)."""
-    return _choose(_ISING_PER_CHAIN, n_chains, n_nodes)
+def ising_per_chain_kernel(n_chains: int, n_nodes: int, workers: int = 1):
+    """The per-chain threshold-table Ising kernel: parallel or serial by problem size with one
+    worker per chain, always parallel with several (a team needs its tasks to run at once)."""
+    return _ISING_PER_CHAIN[0] if workers > 1 else _choose(_ISING_PER_CHAIN, n_chains, n_nodes)
 
 
 def ising_chains_kernel(n_chains: int, n_nodes: int):

@@ -23,7 +23,14 @@ from noisecircuits import _validate
 from noisecircuits.citations import use
 from noisecircuits.errors import ParameterError
 from noisecircuits.gibbs import kernels, lattice
-from noisecircuits.gibbs._ising_layout import discrete_fields, padded_neighbours, relabel_by_colour, tiles
+from noisecircuits.gibbs._sync import team_state
+from noisecircuits.gibbs._ising_layout import (
+    discrete_fields,
+    padded_neighbours,
+    relabel_by_colour,
+    signed_neighbours,
+    tiles,
+)
 from noisecircuits.gibbs._rng import chain_keys
 from noisecircuits.analysis.diagnostics import ESS_MIN, R_HAT_MAX, SeriesSummary, convergence_problems, summarise_series
 from noisecircuits.gibbs.colouring import check_colouring, colour_blocks, dsatur_colouring
@@ -399,19 +406,23 @@ def sample_ising(
     order, indptr, indices, weights, biases = relabel_by_colour(
         model.indptr, model.indices, model.weights, model.biases, block_nodes
     )
-    spins = np.zeros((chains, n + 1), dtype=np.int8)  # column n: the padding node, always 0
+    # column n: the padding node, always 0; columns n + 1 ..: the same spins negated (see kernels)
+    spins = np.zeros((chains, 2 * (n + 1)), dtype=np.int8)
     spins[:, :n] = initial[:, order]
+    spins[:, n + 1 : 2 * n + 1] = -spins[:, :n]
     tile_ptr, block_tiles = tiles(block_ptr)
 
     dummy_f, dummy_i = np.zeros(1), np.zeros(1, dtype=np.int64)
     discrete = None if hardware is not None else discrete_fields(weights, biases, indptr, model.beta)
     if discrete is None:
-        table = kernels.FieldTable(False, np.zeros((1, 1), dtype=np.int32), np.zeros((1, 1), dtype=np.int8), dummy_i,
-                                   dummy_i, 1.0, 0, dummy_i)
+        table = kernels.FieldTable(False, False, np.zeros((1, 1), dtype=np.int32), np.zeros((1, 1), dtype=np.int8),
+                                   dummy_i, dummy_i.astype(np.int32), 1.0, 0, dummy_i)
     else:
         int_weights, int_biases, unit, offset, thresholds = discrete
-        ell = padded_neighbours(indptr, indices, int_weights, tile_ptr)
-        table = kernels.FieldTable(True, *ell, int_biases.astype(np.int32), unit, offset, thresholds)
+        neighbours, couplings, tile_degree = padded_neighbours(indptr, indices, int_weights, tile_ptr)
+        signed = signed_neighbours(neighbours, couplings)
+        table = kernels.FieldTable(True, signed is not None, neighbours if signed is None else signed, couplings,
+                                   tile_degree, int_biases.astype(np.int32), unit, offset, thresholds)
     if hardware is not None:
         tables = hardware.tables(n, model.beta)
         hw = kernels.HardwareTables(True, tables.offset_x[order], tables.gain_x[order], tables.x0, tables.dx,
@@ -429,9 +440,10 @@ def sample_ising(
     no_record = np.zeros((chains, 0))
     no_record_int = np.zeros((chains, 0), dtype=np.int64)
     largest_block = int(np.diff(block_ptr).max())
-    chains_innermost = discrete is not None and chains >= kernels.CHAINS_INNERMOST_FROM
+    path, workers = _ising_path(discrete is not None, chains, _threads(), largest_block, keep_hist)
+    chains_innermost = path == "chains_innermost"
     if chains_innermost:
-        # layout (n + 1, chains): all chains of a node side by side
+        # layout (2 (n + 1), chains): all chains of a node side by side
         spins = np.ascontiguousarray(spins.T)
         spin_sums_layout = np.zeros((n, chains), dtype=np.int64)
         kernel = kernels.ising_chains_kernel(chains, largest_block)
@@ -442,13 +454,27 @@ def sample_ising(
 
         def chain_major(state):
             return state.T
-    elif discrete is not None and chains >= _threads():
-        # as many chains as threads: one task per chain, no barrier between colour blocks
-        kernel = kernels.ising_per_chain_kernel(chains, largest_block)
+    elif path == "per_chain":
+        team = team_state(chains)
 
         def kernel_call(sweep0, n_sweeps, e, m):
+            nonlocal workers
+            sweep_range = kernels.SweepRange(keys, sweep0, n_sweeps)
+            if workers > 1:
+                team[:] = 0
+                e_parts = np.zeros((chains * workers, e.shape[1]))
+                m_parts = np.zeros((chains * workers, m.shape[1]), dtype=np.int64)
+                records = kernels.IsingRecords(e_parts, m_parts, spin_sums, tile_energy, tile_mag, hist)
+                kernels.ising_per_chain_kernel(chains, largest_block, workers)(
+                    spins, graph, table, sweep_range, records, workers, team
+                )
+                if not np.any(team[:, 0] < 0):
+                    e[:] = e_parts.reshape(chains, workers, -1).sum(axis=1)
+                    m[:] = m_parts.reshape(chains, workers, -1).sum(axis=1)
+                    return
+                workers = 1  # the workers did not run at once (no spin was touched): one task per chain
             records = kernels.IsingRecords(e, m, spin_sums, tile_energy, tile_mag, hist)
-            kernel(spins, graph, table, kernels.SweepRange(keys, sweep0, n_sweeps), records)
+            kernels.ising_per_chain_kernel(chains, largest_block)(spins, graph, table, sweep_range, records, 1, team)
 
         def chain_major(state):
             return state
@@ -510,6 +536,39 @@ def sample_ising(
         clamp=clamp,
         schedule=schedule,
     )
+
+
+#: Updates in one colour block below which a barrier between parallel regions costs more than
+#: a second thread saves (such a barrier costs about 10-30 us, a block of this size about 0.4 ms
+#: per thread).
+BARRIER_WORK = 65536
+#: Nodes of one colour block per worker below which a single chain is not split into a team
+#: (a spinning barrier costs about 1 us, a slice of this size about 3 us).
+TEAM_SLICE = 384
+
+
+def _ising_path(discrete: bool, chains: int, threads: int, largest_block: int, histogram: bool = False):
+    """Which Ising kernel runs, and with how many workers per chain: ``("chains_innermost", 1)``,
+    ``("per_chain", workers)`` or ``("tiles", 1)``.
+
+    Only the float path (calibrated cells, couplings without a common unit) needs the tile
+    kernel. On the threshold-table path, one task per chain needs no barrier between colour
+    blocks and wins whenever there are as many chains as threads; with one thread, or blocks
+    large enough, several chains go side by side (chains innermost), which vectorises the
+    neighbour reads over chains. A single chain on several threads is split into a team of
+    workers that meet at a spinning barrier after each block (no state histogram then).
+    """
+    if not discrete:
+        return "tiles", 1
+    big_blocks = chains * largest_block >= BARRIER_WORK
+    if chains >= kernels.CHAINS_INNERMOST_FROM and (threads == 1 or big_blocks):
+        return "chains_innermost", 1
+    if threads == 1 or chains >= threads:
+        return "per_chain", 1
+    workers = min(threads, largest_block // TEAM_SLICE)
+    if chains == 1 and workers > 1 and not histogram:
+        return "per_chain", workers
+    return ("tiles", 1) if big_blocks else ("per_chain", 1)
 
 
 def _threads() -> int:

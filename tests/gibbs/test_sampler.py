@@ -7,7 +7,7 @@ from scipy import stats
 
 from noisecircuits.errors import ParameterError
 from noisecircuits.gibbs.exact import exact_distribution, exact_mean_energy, state_spins
-from noisecircuits.gibbs.graphs import erdos_renyi_edges, ising_lattice
+from noisecircuits.gibbs.graphs import erdos_renyi_edges, ising_lattice, random_regular_edges
 from noisecircuits.gibbs.models import IsingModel
 from noisecircuits.gibbs.sampler import sample_ising
 
@@ -138,30 +138,84 @@ def test_threshold_table_path_equals_the_exponential_path(monkeypatch):
     assert np.allclose(table.energies, direct.energies)
 
 
-def test_chains_innermost_kernel_gives_the_same_chains(monkeypatch):
+@pytest.mark.parametrize("signed", [True, False])
+def test_every_ising_kernel_gives_the_same_chains(monkeypatch, signed):
+    """The three threshold-table layouts (chains innermost, one task per chain, tiles), with
+    and without signed neighbour indices, make the same decisions from the same counters."""
     import noisecircuits.gibbs.sampler as sampler_module
-    from noisecircuits.gibbs import kernels
 
     monkeypatch.setattr(sampler_module, "LATTICE_KERNEL", False)
-    model = ising_lattice(40, 0.44)
+    if not signed:
+        monkeypatch.setattr(sampler_module, "signed_neighbours", lambda neighbours, couplings: None)
+    edges = random_regular_edges(60, 4, seed=3)
+    signs = np.where(np.random.default_rng(4).random(len(edges)) < 0.5, -1.0, 1.0)
+    models = [ising_lattice(12, 0.44), IsingModel.from_edges(60, edges, signs, beta=0.5)]
+    before = numba.get_num_threads()
+    for model in models:
+        runs = {}
+        for path in ("chains_innermost", "per_chain", "tiles"):
+            monkeypatch.setattr(sampler_module, "_ising_path", lambda *args, path=path: (path, 1))
+            for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+                try:
+                    numba.set_num_threads(threads)
+                    runs[path, threads] = sample_ising(model, 40, burn_in=5, chains=5, seed=8, snapshot_every=20)
+                finally:
+                    numba.set_num_threads(before)
+        first = runs["tiles", 1]
+        if numba.config.NUMBA_NUM_THREADS >= 2:  # one chain split over a team of two workers
+            monkeypatch.setattr(sampler_module, "_ising_path", lambda *args: ("per_chain", 2))
+            try:
+                numba.set_num_threads(2)
+                team = sample_ising(model, 40, burn_in=5, chains=1, seed=8, snapshot_every=20, histogram=False)
+            finally:
+                numba.set_num_threads(before)
+            monkeypatch.setattr(sampler_module, "_ising_path", lambda *args: ("per_chain", 1))
+            alone = sample_ising(model, 40, burn_in=5, chains=1, seed=8, snapshot_every=20, histogram=False)
+            assert np.array_equal(team.final_spins, alone.final_spins)
+            assert np.array_equal(team.snapshots, alone.snapshots)
+            assert np.array_equal(team.magnetisations, alone.magnetisations)
+            assert np.array_equal(team.spin_sums, alone.spin_sums)
+            assert np.allclose(team.energies, alone.energies)
+            assert np.allclose(team.energies[:, -1], model.energy(team.final_spins))
+        for other in runs.values():
+            assert np.array_equal(first.final_spins, other.final_spins)
+            assert np.array_equal(first.snapshots, other.snapshots)
+            assert np.array_equal(first.magnetisations, other.magnetisations)
+            assert np.array_equal(first.spin_sums, other.spin_sums)
+            assert np.allclose(first.energies, other.energies)
+        assert np.allclose(first.energies[:, -1], model.energy(first.final_spins))
+
+
+def test_kernel_choice_avoids_barriers_on_small_blocks():
+    from noisecircuits.gibbs.sampler import BARRIER_WORK, TEAM_SLICE, _ising_path
+
+    assert _ising_path(False, 8, 2, 10**6) == ("tiles", 1)  # float path: only the tile kernel
+    assert _ising_path(True, 8, 1, 500) == ("chains_innermost", 1)
+    assert _ising_path(True, 8, 2, 500) == ("per_chain", 1)  # small blocks: no barrier at all
+    assert _ising_path(True, 1, 2, 2 * TEAM_SLICE) == ("per_chain", 2)  # a team meeting at a spinning barrier
+    assert _ising_path(True, 1, 2, 2 * TEAM_SLICE, histogram=True) == ("per_chain", 1)
+    assert _ising_path(True, 1, 2, TEAM_SLICE) == ("per_chain", 1)
+    assert _ising_path(True, 2, 4, BARRIER_WORK) == ("tiles", 1)
+    assert _ising_path(True, 8, 2, BARRIER_WORK) == ("chains_innermost", 1)
+
+
+def test_a_team_that_cannot_run_at_once_falls_back_to_one_task(monkeypatch):
+    """With one thread the two workers of a team run one after the other: the team is closed
+    at its start and the chain runs as one task, with the same result."""
+    import noisecircuits.gibbs.sampler as sampler_module
+
+    monkeypatch.setattr(sampler_module, "LATTICE_KERNEL", False)
+    model = ising_lattice(10, 0.4)
+    alone = sample_ising(model, 20, burn_in=2, chains=1, seed=3, histogram=False)
+    monkeypatch.setattr(sampler_module, "_ising_path", lambda *args: ("per_chain", 2))
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one_thread = sample_ising(model, 40, burn_in=5, chains=5, seed=8, snapshot_every=20)
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        innermost = sample_ising(model, 40, burn_in=5, chains=5, seed=8, snapshot_every=20)
+        team = sample_ising(model, 20, burn_in=2, chains=1, seed=3, histogram=False)
     finally:
         numba.set_num_threads(before)
-    monkeypatch.setattr(kernels, "CHAINS_INNERMOST_FROM", 10**9)
-    chain_major = sample_ising(model, 40, burn_in=5, chains=5, seed=8, snapshot_every=20)
-    # both layouts make the same decisions from the same counters: identical runs
-    for other in (one_thread, chain_major):
-        assert np.array_equal(innermost.final_spins, other.final_spins)
-        assert np.array_equal(innermost.snapshots, other.snapshots)
-        assert np.array_equal(innermost.magnetisations, other.magnetisations)
-        assert np.array_equal(innermost.spin_sums, other.spin_sums)
-        assert np.allclose(innermost.energies, other.energies)
-    assert np.allclose(innermost.energies[:, -1], model.energy(innermost.final_spins))
+    assert np.array_equal(team.final_spins, alone.final_spins)
+    assert np.allclose(team.energies, alone.energies)
 
 
 def test_schedule_thinning_block_order_and_observers():
