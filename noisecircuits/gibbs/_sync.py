@@ -26,7 +26,7 @@ __all__ = ["team_state", "team_rendezvous", "team_barrier", "atomic_add", "atomi
 #: Spins between two yields of the core.
 _SPINS_PER_YIELD = 256
 #: Yields a task waits at the rendezvous for its partners before the team is closed.
-_RENDEZVOUS_YIELDS = 200_000
+_RENDEZVOUS_YIELDS = 20_000
 #: Value of the arrival count of a closed team.
 CLOSED = -(1 << 40)
 

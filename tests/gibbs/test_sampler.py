@@ -9,6 +9,7 @@ from noisecircuits.errors import ParameterError
 from noisecircuits.gibbs.exact import exact_distribution, exact_mean_energy, state_spins
 from noisecircuits.gibbs.graphs import erdos_renyi_edges, ising_lattice, random_regular_edges
 from noisecircuits.gibbs.models import IsingModel
+from noisecircuits.gibbs._sync import team_state
 from noisecircuits.gibbs.sampler import sample_ising
 
 #: chi-square tests reject at this p-value (a correct sampler fails 0.1 % of seeds)
@@ -138,10 +139,20 @@ def test_threshold_table_path_equals_the_exponential_path(monkeypatch):
     assert np.allclose(table.energies, direct.energies)
 
 
+def _assert_same_chains(run, other, model):
+    assert np.array_equal(run.final_spins, other.final_spins)
+    assert np.array_equal(run.snapshots, other.snapshots)
+    assert np.array_equal(run.magnetisations, other.magnetisations)
+    assert np.array_equal(run.spin_sums, other.spin_sums)
+    assert np.allclose(run.energies, other.energies)
+    assert np.allclose(run.energies[:, -1], model.energy(run.final_spins))
+
+
 @pytest.mark.parametrize("signed", [True, False])
 def test_every_ising_kernel_gives_the_same_chains(monkeypatch, signed):
-    """The three threshold-table layouts (chains innermost, one task per chain, tiles), with
-    and without signed neighbour indices, make the same decisions from the same counters."""
+    """The three threshold-table layouts (chains innermost, one task per chain, tiles) and a
+    team of two workers on one chain, with and without signed neighbour indices, make the same
+    decisions from the same counters."""
     import noisecircuits.gibbs.sampler as sampler_module
 
     monkeypatch.setattr(sampler_module, "LATTICE_KERNEL", False)
@@ -151,39 +162,26 @@ def test_every_ising_kernel_gives_the_same_chains(monkeypatch, signed):
     signs = np.where(np.random.default_rng(4).random(len(edges)) < 0.5, -1.0, 1.0)
     models = [ising_lattice(12, 0.44), IsingModel.from_edges(60, edges, signs, beta=0.5)]
     before = numba.get_num_threads()
+
+    def run(path, workers, threads, chains):
+        monkeypatch.setattr(sampler_module, "_ising_path", lambda *args: (path, workers))
+        try:
+            numba.set_num_threads(threads)
+            return sample_ising(model, 40, burn_in=5, chains=chains, seed=8, snapshot_every=20, histogram=False)
+        finally:
+            numba.set_num_threads(before)
+
+    two = min(2, numba.config.NUMBA_NUM_THREADS)
     for model in models:
-        runs = {}
+        first = run("tiles", 1, 1, 5)
         for path in ("chains_innermost", "per_chain", "tiles"):
-            monkeypatch.setattr(sampler_module, "_ising_path", lambda *args, path=path: (path, 1))
-            for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
-                try:
-                    numba.set_num_threads(threads)
-                    runs[path, threads] = sample_ising(model, 40, burn_in=5, chains=5, seed=8, snapshot_every=20)
-                finally:
-                    numba.set_num_threads(before)
-        first = runs["tiles", 1]
-        if numba.config.NUMBA_NUM_THREADS >= 2:  # one chain split over a team of two workers
-            monkeypatch.setattr(sampler_module, "_ising_path", lambda *args: ("per_chain", 2))
-            try:
-                numba.set_num_threads(2)
-                team = sample_ising(model, 40, burn_in=5, chains=1, seed=8, snapshot_every=20, histogram=False)
-            finally:
-                numba.set_num_threads(before)
-            monkeypatch.setattr(sampler_module, "_ising_path", lambda *args: ("per_chain", 1))
-            alone = sample_ising(model, 40, burn_in=5, chains=1, seed=8, snapshot_every=20, histogram=False)
-            assert np.array_equal(team.final_spins, alone.final_spins)
-            assert np.array_equal(team.snapshots, alone.snapshots)
-            assert np.array_equal(team.magnetisations, alone.magnetisations)
-            assert np.array_equal(team.spin_sums, alone.spin_sums)
-            assert np.allclose(team.energies, alone.energies)
-            assert np.allclose(team.energies[:, -1], model.energy(team.final_spins))
-        for other in runs.values():
-            assert np.array_equal(first.final_spins, other.final_spins)
-            assert np.array_equal(first.snapshots, other.snapshots)
-            assert np.array_equal(first.magnetisations, other.magnetisations)
-            assert np.array_equal(first.spin_sums, other.spin_sums)
-            assert np.allclose(first.energies, other.energies)
-        assert np.allclose(first.energies[:, -1], model.energy(first.final_spins))
+            for threads in (1, two):
+                _assert_same_chains(first, run(path, 1, threads, 5), model)
+        if two == 2:  # one chain split over a team of two workers
+            teams = []
+            monkeypatch.setattr(sampler_module, "team_state", lambda n: teams.append(team_state(n)) or teams[-1])
+            _assert_same_chains(run("per_chain", 1, 1, 1), run("per_chain", 2, 2, 1), model)
+            assert teams[-1][0, 0] == 2  # both workers met at the rendezvous: the team ran, no fallback
 
 
 def test_kernel_choice_avoids_barriers_on_small_blocks():
