@@ -39,7 +39,7 @@ _INCLUDE = ("include", "inc", "lib")
 _NODE = re.compile(r"^[A-Za-z0-9_]+$")
 _EXPRESSION_NODE = re.compile(r"\bv\(\s*([A-Za-z0-9_]+)\s*(?:,\s*([A-Za-z0-9_]+)\s*)?\)", re.I)
 _NOISE = re.compile(r"\btr(noise|random)\s*\(([^)]*)\)", re.I)
-_FILE = re.compile(r"\bfile\s*=", re.I)
+_FILE = re.compile(r"file\s*=", re.I)  # also input_file= (XSPICE d_source) and the like
 _TEMP_OPTION = re.compile(r"\b(temp|seed)\s*=\s*\S+", re.I)
 #: node count of each element letter whose nodes come first (X, subcircuit calls, are special)
 _NODE_COUNT = {"r": 2, "c": 2, "l": 2, "v": 2, "i": 2, "b": 2, "d": 2, "s": 4, "w": 2, "e": 4, "g": 4, "f": 2,

@@ -158,6 +158,7 @@ def _parse(text, tmp_path, **kw):
     (".lib '/etc/models.lib' tt", "outside the allowed folders"),
     (".tran 1n 1u", r"\.tran is refused"),
     (".model fs filesource (file=\"/etc/passwd\")", r"read a file \(file=\)"),
+    (".model src d_source (input_file=\"/etc/passwd\")", r"read a file \(file=\)"),
     (".include missing.lib", "does not exist"),
 ])
 def test_unsafe_or_foreign_lines_are_refused(tmp_path, line, message):
