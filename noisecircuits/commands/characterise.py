@@ -44,11 +44,17 @@ def _run(args):
         name=args.name, workers=args.workers, allowed_folders=allowed, budget=budget_from_args(args),
         show_progress=False if args.json else None,
     )
+    written = None
     if args.points is not None:
         with output_errors("--points", args.points):
-            atomic_write_text(args.points, frame[list(_POINT_COLUMNS)].to_csv(index=False))
-    with output_errors("--out", args.out):
-        path = export_cell(cell, args.out, "json")
+            written = atomic_write_text(args.points, frame[list(_POINT_COLUMNS)].to_csv(index=False))
+    try:
+        with output_errors("--out", args.out):
+            path = export_cell(cell, args.out, "json")
+    except BaseException:
+        if written is not None:  # no table without its cell
+            written.unlink(missing_ok=True)
+        raise
     points = frame[["temperature_K", "v_bias_V", "p_one", "p_one_stderr", "correlation_time_s",
                     "correlation_time_stderr_s", "n_switches"]]
     return {

@@ -133,8 +133,17 @@ def characterise(netlist, *, control: str, output: str, reference: str | None = 
     from noisecircuits.spice.characterise import sweep_user_netlist
     from noisecircuits.spice.user_netlist import characterisation_deck
 
+    from noisecircuits import _validate
+    from noisecircuits.cells.schema import validate_name
+
+    validate_name(name)
+    temperatures = [_validate.temperature("--temperatures", t) for t in temperatures]
+    biases = [_validate.finite("--biases", b, "V") for b in biases]
+    if sample_step is not None:
+        sample_step = _validate.positive("--sample-step", sample_step, "s")
+    if duration is not None:
+        duration = _validate.positive("--duration", duration, "s")
     checked = load_netlist(netlist, allowed_folders=allowed_folders)
-    temperatures, biases = list(temperatures), list(biases)
     if len(biases) < 2:
         raise ParameterError(f"--biases needs at least 2 values to fit a transfer curve, got {len(biases)}")
     # refuse bad names before sizing the work
@@ -145,7 +154,7 @@ def characterise(netlist, *, control: str, output: str, reference: str | None = 
     check_budget("characterise", memory_bytes=memory, seconds=seconds, budget=budget,
                  options="--biases/--temperatures/--duration")
     with progress(total=n_points, description="characterise", unit="run", enabled=show_progress,
-                  summary=bool(show_progress)) as bar:
+                  summary=show_progress is not False) as bar:
         frame = sweep_user_netlist(checked, control=control, output=output, reference=reference,
                                    temperatures=temperatures, biases=biases, seed=seed, sample_step=sample_step,
                                    duration=duration, threshold=threshold, uic=uic, workers=workers, timeout=timeout,

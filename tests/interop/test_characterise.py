@@ -210,6 +210,8 @@ def test_names_seeds_and_temperatures_are_the_sweeps(tmp_path):
     (["--output", "nope"], "--output 'nope' is not a node"),
     (["--biases", "0.1"], "--biases needs at least 2 values"),
     (["--max-time", "1e-3"], "characterise would take about"),
+    (["--temperatures", "5"], "--temperatures must be"),
+    (["--name", "1 bad"], "name"),
 ])
 def test_cli_bad_input_is_one_line_and_no_file(run_cli_limited, comparator, tmp_path, extra, message):
     args = {"--control": "Vctl", "--output": "out", "--biases": "0.0,0.01"}
