@@ -126,15 +126,14 @@ def characterise(netlist, *, control: str, output: str, reference: str | None = 
     (PBitCellModel, pandas.DataFrame)
         The cell and the measured points (one row per temperature and bias).
     """
+    from noisecircuits import _validate
     from noisecircuits.budget import check_budget
     from noisecircuits.cells.calibrate import fit_pbit_cell
+    from noisecircuits.cells.schema import validate_name
     from noisecircuits.fitting.data import PBitData, read_pbit_data
     from noisecircuits.progress import progress
     from noisecircuits.spice.characterise import sweep_user_netlist
     from noisecircuits.spice.user_netlist import characterisation_deck
-
-    from noisecircuits import _validate
-    from noisecircuits.cells.schema import validate_name
 
     validate_name(name)
     temperatures = [_validate.temperature("--temperatures", t) for t in temperatures]

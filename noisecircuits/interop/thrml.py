@@ -176,7 +176,6 @@ def sample_ising(cell, model, temperature, sweeps, burn_in, chains, seed, *, mis
 def _categorical_sampler_class():
     """The thrml conditional sampler of a block of calibrated categorical cells (defined once thrml is imported)."""
     import jax
-    import jax.numpy as jnp
     from thrml.models.discrete_ebm import CategoricalGibbsConditional
 
     class CellCategoricalConditional(CategoricalGibbsConditional):
