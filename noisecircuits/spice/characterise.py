@@ -24,7 +24,8 @@ from noisecircuits.errors import ParameterError, SimulationError
 __all__ = ["sweep_user_netlist", "run_plan", "two_cluster_wells", "SECONDS_PER_STEP"]
 
 #: ngspice time per internal step of a small noisy netlist, for up-front estimates (measured on
-#: the shipped p-bit deck: 0.35 ms per step on a shared 2-core machine; the figure leaves a margin) [s]
+#: the shipped p-bit deck, 6 BSIM4 devices with shot noise: 0.35-0.7 ms per step on a loaded shared
+#: 2-core machine; the hand-written comparator of the tests: 0.05 ms) [s]
 SECONDS_PER_STEP = 1e-3
 #: Lloyd iterations of the two-cluster well estimate
 _CLUSTER_ITERATIONS = 20
