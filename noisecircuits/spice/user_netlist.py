@@ -35,7 +35,7 @@ MAX_INCLUDE_DEPTH = 8
 _MAX_BYTES = 20 * 1024 * 1024
 _ANALYSES = ("tran", "ac", "dc", "op", "noise", "pz", "sens", "tf", "disto", "sp", "pss")
 _REFUSED = {"control": "a .control block", "endc": "a .control block", "exec": "a script"}
-_INCLUDE = ("include", "inc", "lib")
+_INCLUDE = ("inc", "lib")  # .include, .inc, .lib and anything ngspice reads as them
 _NODE = re.compile(r"^[A-Za-z0-9_]+$")
 _EXPRESSION_NODE = re.compile(r"\bv\(\s*([A-Za-z0-9_]+)\s*(?:,\s*([A-Za-z0-9_]+)\s*)?\)", re.I)
 _NOISE = re.compile(r"\btr(noise|random)\s*\(([^)]*)\)", re.I)
@@ -113,7 +113,7 @@ def _inside(path: Path, folders) -> bool:
 
 def _include_target(fields, number, origin, folder, allowed, in_library):
     """The resolved file of an include line, or None for a library section header."""
-    keyword = fields[0][1:].lower()
+    keyword = "lib" if fields[0][1:].lower().startswith("lib") else "include"
     args = fields[1:]
     if keyword == "lib" and len(args) == 1 and in_library and re.fullmatch(r"[A-Za-z0-9_]+", args[0]):
         return None  # ".lib SECTION" opens a section inside a library file
@@ -159,22 +159,24 @@ def _check_lines(lines, origin, folder, allowed, depth, in_library):
             word = head[1:]
             if word == "end":
                 break
-            if word in _REFUSED:
-                raise ParameterError(f"{origin}, line {number}: {_REFUSED[word]} is refused; give the circuit only "
+            # ngspice matches these directives by prefix (".controls" opens a block too)
+            refused = next((v for k, v in _REFUSED.items() if word.startswith(k)), None)
+            if refused is not None:
+                raise ParameterError(f"{origin}, line {number}: {refused} is refused; give the circuit only "
                                      "(the sweep writes its own analysis)")
             if word in _ANALYSES or word.startswith("meas"):
                 raise ParameterError(f"{origin}, line {number}: .{word} is refused; give the circuit only "
                                      "(the sweep writes its own transient analysis)")
-            if word in _INCLUDE:
+            if word.startswith(_INCLUDE):
                 target = _include_target(fields, number, origin, folder, allowed, in_library)
                 if target is not None:
                     if depth >= MAX_INCLUDE_DEPTH:
                         raise ParameterError(f"{origin}, line {number}: includes nested deeper than {MAX_INCLUDE_DEPTH}")
                     nested = _read(target, str(target))
                     _check_lines(_logical_lines(nested, str(target)), str(target), target.parent, allowed,
-                                 depth + 1, in_library=word == "lib" or target.suffix.lower() == ".lib")
-                    tail = f" {fields[2]}" if word == "lib" else ""
-                    out.append((number, f'.{"lib" if word == "lib" else "include"} "{target}"{tail}'))
+                                 depth + 1, in_library=word.startswith("lib") or target.suffix.lower() == ".lib")
+                    tail = f" {fields[2]}" if word.startswith("lib") else ""
+                    out.append((number, f'.{"lib" if word.startswith("lib") else "include"} "{target}"{tail}'))
                     continue
             if word == "temp":
                 continue
