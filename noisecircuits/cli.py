@@ -23,7 +23,7 @@ from noisecircuits._version import __version__
 from noisecircuits.errors import NoisecircuitsError
 
 #: Sub-command modules under noisecircuits.commands, in the order shown by --help.
-COMMAND_MODULES = ("simulate", "spice", "fit", "export", "cell", "gibbs", "energy", "sweep", "plot", "report", "design", "demo")
+COMMAND_MODULES = ("simulate", "spice", "characterise", "fit", "export", "cell", "gibbs", "energy", "sweep", "plot", "report", "design", "demo")
 
 EXIT_USAGE = 2
 
@@ -39,6 +39,8 @@ EXAMPLES = {
     "spice ktc": "noisecircuits spice ktc --resistance 1e6 --capacitance 1e-13 --duration 2e-5 --json",
     "spice iv": "noisecircuits spice iv --card generic --device nmos --temperatures 260:340:5 --json",
     "spice check": "noisecircuits spice check pbit --temperatures 300 --json",
+    "characterise": "noisecircuits characterise my_pbit.cir --control Vbias --output out --reference outb "
+                    "--biases 0.11:0.14:4 --out cell.json --json",
     "cell": "noisecircuits cell validate cell.json",
     "design": "noisecircuits design pbit --target-tau 3e-3 --temperature-range 300:300 --out design.json --json",
     "design pbit": "noisecircuits design pbit --target-tau 3e-3 --temperature-range 300:300 --out design.json --json",

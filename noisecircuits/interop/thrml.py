@@ -18,6 +18,14 @@ cells would (the same physics as :mod:`noisecircuits.gibbs.hardware`):
 ``cell=None`` uses thrml's own heat-bath sampler (``SpinGibbsConditional``) on the model at
 its β. Cells are read fresh at every update (no finite correlation time here: a thrml
 conditional does not see the node's previous value).
+
+Categorical (p-dit) cells drive a Potts model the same way (:func:`sample_potts`): each node is
+a thrml ``CategoricalNode``; thrml's ``CategoricalGibbsConditional`` machinery computes the bare
+Potts logits :math:`L_{i,a} = h_{i,a} + \sum_j J_{ij}\,\delta(a, s_j)` from two
+``CategoricalEBMFactor`` batches (fields, and couplings as :math:`J_{ij}` times the identity),
+and the node's sampler draws state a with the cell's own law at the controls the bias network
+makes of those logits (:class:`noisecircuits.gibbs.categorical.CategoricalHardwareMode`:
+:math:`P(a) \propto \exp(\beta' L_{i,a} + c_{i,a})`, offsets and mismatch included).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import numpy as np
 from noisecircuits import _validate
 from noisecircuits.errors import ParameterError
 
-__all__ = ["sample_ising"]
+__all__ = ["sample_ising", "sample_potts"]
 
 
 def _model(model):
@@ -163,3 +171,125 @@ def sample_ising(cell, model, temperature, sweeps, burn_in, chains, seed, *, mis
     else:
         states = jax.jit(jax.vmap(one_chain))(jax.random.split(key, chains))
     return (2 * np.asarray(states, dtype=np.int8) - 1).reshape(chains, sweeps, n)
+
+
+def _categorical_sampler_class():
+    """The thrml conditional sampler of a block of calibrated categorical cells (defined once thrml is imported)."""
+    import jax
+    from thrml.models.discrete_ebm import CategoricalGibbsConditional
+
+    class CellCategoricalConditional(CategoricalGibbsConditional):
+        """P(a) ∝ exp(β' L_a + c_a) from the cell's law at the bias network's controls, per node of the block."""
+
+        beta_update: jax.Array
+        shift: jax.Array
+
+        def sample_given_parameters(self, key, parameters, sampler_state, output_sd):
+            logits = self.beta_update * parameters + self.shift
+            return jax.random.categorical(key, logits, axis=-1).astype(output_sd.dtype), sampler_state
+
+    return CellCategoricalConditional
+
+
+def sample_potts(cell, model, temperature, sweeps, burn_in, chains, seed, *, gain=None, offsets=None,
+                 offset_sigma=0.0, chip_seed=0) -> np.ndarray:
+    """Gibbs samples of a Potts model drawn in thrml through a calibrated categorical cell.
+
+    Parameters
+    ----------
+    cell : str, os.PathLike, cell model or None
+        A categorical cell-model JSON path or a loaded cell; None: ideal heat-bath updates at the
+        model's β (thrml's own ``CategoricalGibbsConditional``) [-].
+    model : PottsModel
+        The Potts model (:class:`noisecircuits.gibbs.models.PottsModel`) [-].
+    temperature : float
+        Chip temperature, 200-450 [K] (ignored when ``cell`` is None).
+    sweeps : int
+        Recorded sweeps per chain, >= 1 [-].
+    burn_in : int
+        Discarded sweeps per chain, >= 0 [-].
+    chains : int
+        Independent chains (vmapped in one jitted program when > 1), >= 1 [-].
+    seed : int
+        JAX random seed, >= 0 [-].
+    gain : float, optional
+        Bias-network gain [V per unit logit]; default the ideal β / b.
+    offsets : array_like of float, shape (q,), optional
+        Bias-network offsets [V]; default the ideal −θ_a / b.
+    offset_sigma : float
+        Per-cell, per-state offset mismatch [V].
+    chip_seed : int
+        Seed of the mismatch draw (the chip instance) [-].
+
+    Returns
+    -------
+    ndarray of int8, shape (chains, sweeps, nodes)
+        The node states 0 .. q−1 after every recorded sweep.
+    """
+    try:
+        import jax
+        import jax.numpy as jnp
+        from thrml import Block, BlockGibbsSpec, CategoricalNode, SamplingSchedule, sample_states
+        from thrml.factor import FactorSamplingProgram
+        from thrml.models import CategoricalEBMFactor, CategoricalGibbsConditional
+        from thrml.pgm import DEFAULT_NODE_SHAPE_DTYPES
+    except ImportError:
+        raise ParameterError("the thrml bridge needs thrml: pip install 'noisecircuits[thrml]'") from None
+    from noisecircuits.gibbs.categorical import CategoricalHardwareMode
+    from noisecircuits.gibbs.colouring import dsatur_colouring
+    from noisecircuits.gibbs.models import PottsModel
+
+    if not isinstance(model, PottsModel):
+        raise ParameterError(f"model must be a PottsModel, got {type(model).__name__}")
+    sweeps = _validate.positive_int("sweeps", sweeps)
+    burn_in = _validate.positive_int("burn_in", burn_in, minimum=0)
+    chains = _validate.positive_int("chains", chains)
+    seed = _validate.positive_int("seed", seed, minimum=0)
+    n, q = model.n_nodes, model.n_states
+    rows = np.repeat(np.arange(n), np.diff(model.indptr))
+    upper = rows < model.indices
+    nodes = [CategoricalNode() for _ in range(n)]
+    cell = _cell(cell)
+    if cell is None:
+        beta_update, shift = float(model.beta), np.zeros((n, q))
+    else:
+        mode = CategoricalHardwareMode(cell, _validate.temperature("temperature", temperature), gain=gain,
+                                       offsets=None if offsets is None else tuple(offsets),
+                                       offset_sigma=offset_sigma, mismatch_seed=chip_seed)
+        beta_update, fields = mode.update_law(model)
+        shift = beta_update * (fields - model.fields)
+    # thrml's logits: beta * L for the ideal sampler, the bare L for the cell's sampler
+    scale = float(model.beta) if cell is None else 1.0
+    heads, tails = rows[upper], model.indices[upper]
+    eye = np.eye(q, dtype=np.float32)
+    factors = [CategoricalEBMFactor([Block(nodes)], jnp.asarray(scale * model.fields, dtype=jnp.float32))]
+    if heads.size:
+        couplings = scale * model.weights[upper][:, None, None] * eye
+        factors.append(CategoricalEBMFactor([Block([nodes[i] for i in heads]), Block([nodes[j] for j in tails])],
+                                            jnp.asarray(couplings, dtype=jnp.float32)))
+    colours = dsatur_colouring(model.indptr, model.indices)
+    members = [np.flatnonzero(colours == c) for c in range(int(colours.max()) + 1)]
+    blocks = [Block([nodes[i] for i in idx]) for idx in members]
+    if cell is None:
+        samplers = [CategoricalGibbsConditional(q) for _ in blocks]
+    else:
+        conditional = _categorical_sampler_class()
+        samplers = [conditional(q, beta_update=jnp.asarray(beta_update, dtype=jnp.float32),
+                                shift=jnp.asarray(shift[idx], dtype=jnp.float32)) for idx in members]
+    spec = BlockGibbsSpec(blocks, [], DEFAULT_NODE_SHAPE_DTYPES)
+    program = FactorSamplingProgram(spec, samplers, factors, [])
+    schedule = SamplingSchedule(n_warmup=burn_in, n_samples=sweeps, steps_per_sample=1)
+    observed = [Block(nodes)]
+
+    def one_chain(key):
+        init_key, run_key = jax.random.split(key)
+        keys = jax.random.split(init_key, len(blocks))
+        init = [jax.random.randint(k, (len(idx),), 0, q).astype(jnp.uint8) for k, idx in zip(keys, members)]
+        return sample_states(run_key, program, schedule, init, [], observed)[0]
+
+    key = jax.random.key(seed)
+    if chains == 1:
+        states = jax.jit(one_chain)(key)[None]
+    else:
+        states = jax.jit(jax.vmap(one_chain))(jax.random.split(key, chains))
+    return np.asarray(states, dtype=np.int8).reshape(chains, sweeps, n)
