@@ -419,7 +419,7 @@ def write_gibbs(out, gibbs: dict, tuned_temperature: float = 300.0, size: int = 
         Inverse temperature of the model [1/J].
     """
     from noisecircuits.pipeline import write_json
-    from noisecircuits.reporting.checks import GIBBS
+    from noisecircuits.sweeps.layout import GIBBS
 
     runs = {}
     for label, run in gibbs.items():

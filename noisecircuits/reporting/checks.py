@@ -16,12 +16,9 @@ from pathlib import Path
 
 from noisecircuits.errors import DataError
 from noisecircuits.reporting._html import Column, Page
+from noisecircuits.sweeps.layout import DESIGN_GLOB, GIBBS
 
-__all__ = ["spice_section", "gibbs_section", "design_section", "describe_missing", "GIBBS", "DESIGN_GLOB"]
-
-#: File names read from the run directory.
-GIBBS = "gibbs.json"
-DESIGN_GLOB = "design*.json"
+__all__ = ["spice_section", "gibbs_section", "design_section", "describe_missing"]
 
 _SPICE_COLUMNS = (
     Column("quantity", "quantity"),

@@ -130,7 +130,7 @@ def assemble_report(directory, *, cell=None, prefix: str = "report") -> tuple[st
     from noisecircuits.citations import cite
     from noisecircuits.reporting import checks, sections
     from noisecircuits.reporting.figures import load_cell_if_any
-    from noisecircuits.sweeps.layout import CELL
+    from noisecircuits.sweeps.layout import CELL, DESIGN_GLOB, ENERGY, GIBBS, RESULTS, SPICE_CHECK
 
     directory = Path(directory)
     if not directory.is_dir():
@@ -144,17 +144,17 @@ def assemble_report(directory, *, cell=None, prefix: str = "report") -> tuple[st
         curves, fit, message = _fit_for_report(directory)
     page = Page(prefix)
     shown = {
-        "sweep": (sections.sweep_section(page, directory, curves), "results.parquet"),
+        "sweep": (sections.sweep_section(page, directory, curves), RESULTS),
         "fit": (sections.fit_section(page, fit, message), ""),
-        "cell": (sections.cell_section(page, model, source), "cell.json"),
-        "spice": (checks.spice_section(page, directory), "spice_check.json"),
-        "gibbs": (checks.gibbs_section(page, directory), checks.GIBBS),
-        "design": (checks.design_section(page, directory), checks.DESIGN_GLOB),
-        "energy": (sections.energy_section(page, directory), "energy.json"),
+        "cell": (sections.cell_section(page, model, source), CELL),
+        "spice": (checks.spice_section(page, directory), SPICE_CHECK),
+        "gibbs": (checks.gibbs_section(page, directory), GIBBS),
+        "design": (checks.design_section(page, directory), DESIGN_GLOB),
+        "energy": (sections.energy_section(page, directory), ENERGY),
     }
     if not page.parts:
-        raise DataError(f"{directory} holds none of results.parquet, cell.json, spice_check.json, {checks.GIBBS}, "
-                        f"{checks.DESIGN_GLOB}, energy.json: nothing to report")
+        raise DataError(f"{directory} holds none of {RESULTS}, {CELL}, {SPICE_CHECK}, {GIBBS}, {DESIGN_GLOB}, "
+                        f"{ENERGY}: nothing to report")
     body = page.parts
     head = Page(prefix)
     checks.describe_missing(head, {name: value for name, value in shown.items() if value[1]})
