@@ -28,8 +28,8 @@ def run(args) -> dict:
     from noisecircuits.reporting.report import data_files, write_report
 
     memory, seconds = input_estimate(args.directory)
-    # the report draws up to four figures and may fit the sweep once
-    check_budget("report", memory_bytes=memory + 3 * FIGURE_BYTES, seconds=4 * seconds, budget=budget_from_args(args),
+    # the report draws up to five figures (transfer, tau, occupations, energy, design front) and may fit once
+    check_budget("report", memory_bytes=memory + 5 * FIGURE_BYTES, seconds=4 * seconds, budget=budget_from_args(args),
                  options=f"the size of {args.directory!r}")
     target = args.out if args.out is not None else f"{args.directory}/report.html"
     with output_errors("--out", target):

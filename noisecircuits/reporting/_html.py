@@ -78,6 +78,7 @@ class Page:
     files: dict = field(default_factory=dict)
 
     def add(self, *chunks: str) -> None:
+        """Append raw HTML."""
         self.parts.extend(chunks)
 
     def heading(self, text: str, level: int = 2) -> None:
@@ -103,10 +104,9 @@ class Page:
         self.parts.append(f'<p class=note>Data: <a href="{esc(name)}" data-file="{esc(suffix)}">{esc(name)}</a> '
                           f"({esc(what)})</p>")
 
-    def key_values(self, mapping: dict, name: str, *, units: dict | None = None) -> None:
-        units = units or {}
-        rows = "".join(f"<tr><th class=k>{esc(k)}</th><td>{esc(fmt(v))}{esc(units.get(k, ''))}</td></tr>"
-                       for k, v in mapping.items())
+    def key_values(self, mapping: dict, name: str) -> None:
+        """A two-column table of ``mapping`` (names as written, values formatted)."""
+        rows = "".join(f"<tr><th class=k>{esc(k)}</th><td>{esc(fmt(v))}</td></tr>" for k, v in mapping.items())
         self.parts.append(f'<table class=kv data-table="{esc(name)}">{rows}</table>')
 
     def table(self, columns: list, records: list, name: str, *, max_rows: int = 60, row_class=None) -> None:
@@ -126,6 +126,7 @@ class Page:
             self.note(f"{len(records) - max_rows} more rows in the data file")
 
     def figure(self, ax, name: str, caption: str) -> None:
+        """Embed the figure of ``ax`` (see :func:`png_base64`), shown at its printed width."""
         self.parts.append(
             f'<figure data-figure="{esc(name)}"><img alt="{esc(caption)}" '
             f'style="width:{FIGURE_WIDTH_IN}in" src="data:image/png;base64,{png_base64(ax)}">'

@@ -36,7 +36,7 @@ def _result_columns(frame) -> list:
                and not (frame[c.key].dtype.kind == "f" and (frame[c.key].fillna(0) == 0).all())]
     occupations = sorted((c for c in frame.columns if c.startswith("occupations_") and c[12:].isdigit()),
                          key=lambda c: int(c[12:]))
-    columns += [Column(c, f"P({c[12:]})") for c in occupations[:_MAX_OCCUPATIONS]]
+    columns += [Column(c, f"P(state {c[12:]})") for c in occupations[:_MAX_OCCUPATIONS]]
     return columns
 
 
