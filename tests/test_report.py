@@ -235,6 +235,14 @@ def test_report_command_json(sweep_dir, tmp_path, capsys):
     assert result["out"] == str(out) and result["bytes"] == out.stat().st_size > 10_000
     assert result["data_files"] == [str(tmp_path / "r_results.csv"), str(tmp_path / "r_fit.json")]
 
+    def refuse(constant):
+        raise AssertionError(f"{constant} in r_fit.json")
+
+    fit = json.loads((tmp_path / "r_fit.json").read_text(), parse_constant=refuse)  # strict JSON
+    # the report's own fit carries what a cell.json would: AICc and the points it was fitted to
+    assert fit["goodness_of_fit"]["n_points"] == 6 and fit["goodness_of_fit"]["aicc"] > 0
+    assert f'<td>{fit["goodness_of_fit"]["aicc"]:.5g}</td>' in out.read_text()
+
 
 def test_given_cell_is_used_instead_of_refitting(full_dir, sweep_dir, tmp_path, capsys):
     shutil.copytree(sweep_dir, tmp_path / "d")  # no cell.json: without --cell the report fits one

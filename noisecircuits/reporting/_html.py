@@ -94,7 +94,7 @@ class Page:
         """Keep ``records`` as ``<prefix>_<suffix>`` (.csv or .json) and link it."""
         name = f"{self.prefix}_{suffix}"
         if name.endswith(".json"):
-            text = json.dumps(records, indent=1, default=_plain) + "\n"
+            text = json.dumps(_strict(records), indent=1, default=_plain, allow_nan=False) + "\n"
         else:
             import pandas as pd
 
@@ -146,6 +146,17 @@ def png_base64(ax) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _strict(value):
+    """``value`` with every non-finite float replaced by None (strict JSON)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
 
 
 def _plain(value):

@@ -145,7 +145,7 @@ def assemble_report(directory, *, cell=None, prefix: str = "report") -> tuple[st
     page = Page(prefix)
     shown = {
         "sweep": (sections.sweep_section(page, directory, curves), RESULTS),
-        "fit": (sections.fit_section(page, fit, message), ""),
+        "fit": (sections.fit_section(page, fit, message, curves if fit is not None else None), ""),
         "cell": (sections.cell_section(page, model, source), CELL),
         "spice": (checks.spice_section(page, directory), SPICE_CHECK),
         "gibbs": (checks.gibbs_section(page, directory), GIBBS),

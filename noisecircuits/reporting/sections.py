@@ -121,8 +121,12 @@ def fit_quality_table(page: Page, fit_quality: dict, name: str) -> None:
         page.add("</details>")
 
 
-def fit_section(page: Page, fit, message: str) -> bool:
-    """The transfer-curve fit computed for the report (no cell model given or in the directory)."""
+def fit_section(page: Page, fit, message: str, fitted=None) -> bool:
+    """The transfer-curve fit computed for the report (no cell model given or in the directory).
+
+    ``fitted`` is the cell made from ``fit``; its provenance carries the fit-quality figures
+    a ``cell.json`` would (AICc of each candidate form among them).
+    """
     if fit is None and not message:
         return False
     page.heading("Transfer-curve fit")
@@ -134,12 +138,16 @@ def fit_section(page: Page, fit, message: str) -> bool:
     records = [{"parameter": k, "value": v, "stderr": fit.stderr.get(k)} for k, v in fit.parameters.items()]
     page.table([Column("parameter", "parameter"), Column("value", "value"), Column("stderr", "std. error", digits=2)],
                records, "fit-parameters")
-    quality = dict(fit.goodness_of_fit or {})
+    provenance = getattr(fitted, "provenance", None) or {}
+    fit_quality = dict(provenance.get("fit_quality") or {})
+    quality = {**dict(fit.goodness_of_fit or {}), **dict(fit_quality.get("transfer") or {})}
     quality.setdefault("form", fit.form)
+    quality.setdefault("n_points", fit.n_points)
     p_value = quality.get("p_value")
     quality.setdefault("poor_fit", bool(isinstance(p_value, (int, float)) and p_value < 0.01))
+    fit_quality["transfer"] = quality
     page.heading("Fit quality", 3)
-    fit_quality_table(page, {"transfer": quality}, "fit-quality")
+    fit_quality_table(page, fit_quality, "fit-quality")
     page.data_file("fit.json", {"form": fit.form, "method": fit.method, "parameters": fit.parameters,
                                 "stderr": fit.stderr, "goodness_of_fit": quality}, "the fit and its statistics")
     return True
