@@ -14,7 +14,7 @@ import pytest
 from noisecircuits import cli
 from noisecircuits.errors import DataError
 from noisecircuits.reporting._html import FIGURE_DPI, FIGURE_HEIGHT_IN, FIGURE_WIDTH_IN, MIN_FONT_PT, png_base64
-from noisecircuits.reporting.report import build_report, data_files, write_report
+from noisecircuits.reporting.report import PAGE_WIDTH_PX, build_report, data_files, write_report
 
 SPICE_ROWS = [  # the columns of noisecircuits.validation.crosscheck.check_pbit
     {"temperature_K": 300.0, "v_bias_V": v, "p_one_spice": p + 0.01, "p_one_spice_stderr": 0.02, "p_one_sde": p,
@@ -319,6 +319,9 @@ def test_report_page_in_headless_chromium(full_dir, tmp_path, chromium):
     attributes, boxes = _layout(chromium, page, tmp_path / "profile")
     assert attributes["data-images"] == attributes["data-images-decoded"] == str(len(FULL_FIGURES))
     assert int(attributes["data-scroll-width"]) <= WINDOW_WIDTH  # no horizontal overflow
+    column = float(attributes["data-column-right"])
+    assert column <= (WINDOW_WIDTH + PAGE_WIDTH_PX) / 2 + 40  # the A4-wide column (plus its padding)
+    assert all(b["left"] + b["width"] <= column + 0.5 for b in boxes), "a figure or table runs out of the column"
     assert {b["name"] for b in boxes if b["kind"] == "figure"} == FULL_FIGURES
     assert {b["name"] for b in boxes if b["kind"] == "table"} >= FULL_TABLES
     height = int(attributes["data-page-height"])
@@ -339,3 +342,10 @@ def test_report_page_in_headless_chromium(full_dir, tmp_path, chromium):
     broken.write_text(re.sub(r"base64,[^\"]+", "base64,AAAA", page.read_text(), count=1))
     attributes, _ = _layout(chromium, broken, tmp_path / "profile")
     assert int(attributes["data-images-decoded"]) == len(FULL_FIGURES) - 1
+    # ... and a table wider than the column is seen
+    wide = tmp_path / "wide.html"
+    wide.write_text(page.read_text().replace("<h2>Energy</h2>", '<h2>Energy</h2><table data-table="wide"><tr>'
+                                             + "<td>0.123456789</td>" * 40 + "</tr></table>"))
+    attributes, boxes = _layout(chromium, wide, tmp_path / "profile")
+    box = next(b for b in boxes if b["name"] == "wide")
+    assert box["left"] + box["width"] > float(attributes["data-column-right"])

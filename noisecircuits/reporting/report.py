@@ -21,9 +21,9 @@ archived alone, and writes each section's numbers beside it as ``<stem>_<section
 * **References** — :func:`noisecircuits.cite` for what was run to build the report.
 
 The page carries no visible test marker: a small inline script records on the ``<html>``
-element (``data-images``, ``data-images-decoded``, ``data-scroll-width``, ``data-layout``)
-how many images decoded and where each figure and table was laid out, for the headless-browser
-test.
+element (``data-images``, ``data-images-decoded``, ``data-scroll-width``,
+``data-column-right``, ``data-layout``) how many images decoded, where the text column ends and
+where each figure and table was laid out, for the headless-browser test.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ window.addEventListener("load", function () {
   root.setAttribute("data-images-decoded", String(decoded.length));
   root.setAttribute("data-scroll-width", String(root.scrollWidth));
   root.setAttribute("data-page-height", String(root.scrollHeight));
+  root.setAttribute("data-column-right", String(document.body.getBoundingClientRect().right));
   var boxes = Array.prototype.slice.call(document.querySelectorAll("[data-figure],[data-table]")).map(function (e) {
     var r = e.getBoundingClientRect();
     return {name: e.getAttribute("data-figure") || e.getAttribute("data-table"),
