@@ -33,8 +33,8 @@ GIBBS_RUNS = {  # the fields of noisecircuits.gibbs.distortion_report plus E/N, 
 }
 #: every figure and table of the report of `full_dir`
 FULL_FIGURES = {"transfer", "correlation-time", "energy", "design-front"}
-FULL_TABLES = {"sweep-parameters", "results", "cell-summary", "fit-quality", "cell-parameters", "spice-check",
-               "gibbs", "design", "design-geometry", "energy-breakdown"}
+FULL_TABLES = {"sweep-parameters", "results", "cell-summary", "fit-quality", "fit-quality-candidates",
+               "cell-parameters", "spice-check", "gibbs", "design", "design-geometry", "energy-breakdown"}
 
 
 @pytest.fixture(scope="module")

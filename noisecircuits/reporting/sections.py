@@ -115,7 +115,7 @@ def fit_quality_table(page: Page, fit_quality: dict, name: str) -> None:
     if compared:
         best = min(compared.values())
         records = [{"form": k, "aicc": v, "delta": v - best} for k, v in sorted(compared.items(), key=lambda kv: kv[1])]
-        page.add("<details><summary class=note>Forms compared (AICc; lower is better)</summary>")
+        page.add("<details open><summary class=note>Forms compared (AICc; lower is better)</summary>")
         page.table([Column("form", "candidate"), Column("aicc", "AICc", digits=5),
                     Column("delta", "\u0394AICc", digits=3)], records, f"{name}-candidates")
         page.add("</details>")
