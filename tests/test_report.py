@@ -349,3 +349,11 @@ def test_report_page_in_headless_chromium(full_dir, tmp_path, chromium):
     attributes, boxes = _layout(chromium, wide, tmp_path / "profile")
     box = next(b for b in boxes if b["name"] == "wide")
     assert box["left"] + box["width"] > float(attributes["data-column-right"])
+
+
+def test_values_are_short_readable_text():
+    from noisecircuits.reporting._html import fmt
+
+    assert [fmt(v) for v in (0.123456, 15208.3, 1.5e7, 3.2e-16, float("nan"), None, True, 7, [0.5, 0.25])] == [
+        "0.1235", "15208", "1.5e+07", "3.2e-16", "\u2014", "\u2014", "yes", "7", "0.5, 0.25"]
+    assert fmt({"law": "two_rate", "t_ref_K": 300.0}) == "law: two_rate; t_ref_K: 300"

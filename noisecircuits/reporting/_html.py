@@ -42,6 +42,8 @@ def fmt(value, digits: int = 4) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return "\u2014"
+        if 1e4 <= abs(value) < 1e7:  # 15208, not 1.521e+04
+            return f"{value:.0f}"
         return f"{value:.{digits}g}"
     if isinstance(value, (list, tuple)):
         return ", ".join(fmt(v, digits) for v in value)

@@ -71,9 +71,12 @@ def spice_section(page: Page, directory: Path) -> bool:
     columns = [c for c in _SPICE_COLUMNS if any(r.get(c.key) is not None for r in rows)]
     page.table(columns, rows, "spice-check",
                row_class=lambda r: "bad" if any(v is False for k, v in r.items() if k.endswith("agrees")) else "")
-    reasons = sorted({f"{k}: {v}" for r in rows for k, v in (r.get("null_reasons") or {}).items()})
-    for reason in reasons:
-        page.note(f"\u2014 {reason}")
+    reasons = {}
+    for row in rows:
+        for key, why in (row.get("null_reasons") or {}).items():
+            reasons.setdefault(str(why), set()).add(str(key))
+    for why, keys in sorted(reasons.items()):
+        page.note(f"\u2014 in {', '.join(sorted(keys))}: {why}")
     page.data_file("spice_check.csv", rows, "every column of every checked point")
     return True
 
