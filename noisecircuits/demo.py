@@ -19,7 +19,8 @@ Run ``noisecircuits demo --out DIR`` (``make demo``; :mod:`noisecircuits.command
    baseline (``DIR/energy.json``); ``DIR/report.html``, the self-contained report;
 8. :func:`fit_deviation` — the largest gap |ΔP(1)| between the fitted cell and the exact curve;
 9. :func:`gibbs_with_cell` — an enumerable Ising lattice sampled ideally and through the
-   calibrated cell (KL divergence to the exact law, effective β).
+   calibrated cell (KL divergence to the exact law, effective β), written to ``DIR/gibbs.json``
+   (:func:`write_gibbs`); the report is then rewritten with its Gibbs section.
 
 Every JSON file it writes is strict JSON.
 """
@@ -34,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["DEMO_TEMPERATURES", "bias_span", "simulate_transfer", "exact_transfer", "summarize", "write_outputs",
-           "spice_check", "fit_deviation", "gibbs_with_cell", "estimate_cost", "run_demo"]
+           "spice_check", "fit_deviation", "gibbs_with_cell", "write_gibbs", "estimate_cost", "run_demo"]
 
 #: Temperatures of the demonstration [K].
 DEMO_TEMPERATURES = (280.0, 300.0, 320.0)
@@ -398,6 +399,38 @@ def gibbs_with_cell(cell, temperatures=(300.0, 320.0), size: int = 3, beta: floa
     return result
 
 
+def write_gibbs(out, gibbs: dict, tuned_temperature: float = 300.0, size: int = 3, beta: float = 0.3):
+    """Write :func:`gibbs_with_cell` output as ``DIR/gibbs.json`` (read by the report).
+
+    Layout: ``{"model", "beta", "tuned_temperature_K", "runs": {label: distortion}}``; each run
+    labelled ``cell <T> K`` also carries its chip ``temperature_K``.
+
+    Parameters
+    ----------
+    out : path-like
+        Output folder [-].
+    gibbs : dict
+        :func:`gibbs_with_cell` output [-].
+    tuned_temperature : float
+        Temperature the bias network was tuned at [K].
+    size : int
+        Lattice side [-].
+    beta : float
+        Inverse temperature of the model [1/J].
+    """
+    from noisecircuits.pipeline import write_json
+    from noisecircuits.sweeps.layout import GIBBS
+
+    runs = {}
+    for label, run in gibbs.items():
+        runs[label] = dict(run)
+        if label.startswith("cell ") and label.endswith(" K"):
+            runs[label]["temperature_K"] = float(label[5:-2])
+    document = {"model": f"{size}x{size} periodic Ising lattice, exact law by enumeration", "beta": beta,
+                "tuned_temperature_K": tuned_temperature, "runs": runs}
+    return write_json(Path(out) / GIBBS, document)
+
+
 def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=None, stream=None, truth=None) -> None:
     """Print the fit per temperature, the SPICE agreement, the Gibbs distortion and the energy table.
 
@@ -543,7 +576,11 @@ def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int =
 
     truth = compare_with_exact_pbit(cell, design)
     gibbs = gibbs_with_cell(cell, seed=seed)
+    write_gibbs(out, gibbs)
     stage("Gibbs sampling with the calibrated cell")
+    from noisecircuits.reporting.report import write_report
+
+    write_report(out)  # again, now with the Gibbs section
     print_final_summary(cell, spice_rows, gibbs, done["energy"], deviation, chip, stream=stream, truth=truth)
     seconds = time.perf_counter() - start
     stream.write(f"\nreport: {done['report']}\ndemo finished in {seconds:.1f} s\n")

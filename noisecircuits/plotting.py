@@ -402,7 +402,15 @@ def plot_energy_breakdown(breakdown, baselines=None, *, unit_label="energy", ax=
     ax.set_yticks(y, names)
     ax.invert_yaxis()
     ax.set_xscale("log")
+    # room for the value labels right of the longest bar (1.5 decades), and at most six labelled
+    # decades whatever the span, so the tick labels never run into each other
+    ax.set_xlim(min(values) / 3.0, max(values) * 30.0)
+    from matplotlib.ticker import LogLocator, NullLocator
+
+    ax.xaxis.set_major_locator(LogLocator(base=10.0, numticks=6))
+    if np.log10(max(values) * 30.0 / (min(values) / 3.0)) > 6:
+        ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel(f"{unit_label} [J]")
     for yi, v in zip(y, values):
-        ax.annotate(f"{v:.3g} J", (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.annotate(f"{v:.3g} J", (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=9)
     return ax

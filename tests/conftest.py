@@ -1,4 +1,4 @@
-"""Shared pytest fixtures and the ngspice skip rule."""
+"""Shared pytest fixtures and the skip rules for tests that need ngspice or Chromium."""
 
 from __future__ import annotations
 
@@ -27,13 +27,35 @@ def pytest_unconfigure(config):
         shutil.rmtree(_OWN_KERNEL_DIR, ignore_errors=True)
 
 
+def chromium_path():
+    """The headless-capable Chromium executable on PATH, or None."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
-    if shutil.which("ngspice"):
-        return
-    skip = pytest.mark.skip(reason="ngspice is not installed (make test installs it through apt)")
+    missing = {}
+    if not shutil.which("ngspice"):
+        missing["requires_ngspice"] = "ngspice is not installed (make test installs it through apt)"
+    # CI installs Chromium at set-up (scripts/install_chromium.sh), so there a missing one fails the test
+    if chromium_path() is None and not os.environ.get("CI"):
+        missing["requires_chromium"] = "chromium is not installed (make test installs it through apt)"
     for item in items:
-        if "requires_ngspice" in item.keywords:
-            item.add_marker(skip)
+        for marker, reason in missing.items():
+            if marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Path of the headless Chromium (tests marked ``requires_chromium``); fails where it is missing."""
+    path = chromium_path()
+    if path is None:
+        pytest.fail("chromium not found on PATH: scripts/install_chromium.sh installs it (make test runs it)")
+    return path
 
 
 #: Address-space limit under which extreme-input CLI tests run [bytes] (12 GiB).

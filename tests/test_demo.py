@@ -116,6 +116,11 @@ def test_demo_writes_strict_json_and_names_each_energy(tmp_path, capsys):
     assert all(0.0 <= g < 0.2 for g in gaps), gaps
     table = pd.read_csv(out / "transfer_curve.csv")
     assert len(table) == 15
+    # the Gibbs results reach the report, with their data file
+    gibbs = _strict_load(out / "gibbs.json")
+    assert set(gibbs["runs"]) == {"ideal", "cell 300 K", "cell 320 K"}
+    report = (out / "report.html").read_text()
+    assert "<h2>Gibbs sampling through the cell</h2>" in report and (out / "report_gibbs.csv").exists()
 
 
 @pytest.mark.parametrize("args, option", [

@@ -98,6 +98,27 @@ def test_energy_breakdown_total_and_baseline():
         plotting.plot_energy_breakdown({"rng": 0.0})
 
 
+@pytest.mark.parametrize("low", [1e-17, 1e-16, 1e-13])
+def test_energy_breakdown_decade_labels_never_overlap(low):
+    # a chip estimate (1e-17 J) next to a GPU baseline (1e-8 J) spans nine decades
+    ax = plotting.plot_energy_breakdown({"rng": low, "wire": 2 * low}, {"GPU, same updates (per update)": 1e-8})
+    figure = ax.figure
+    figure.set_size_inches(6.4, 3.9)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    left, right = ax.get_xlim()
+    labels = [t for t in ax.get_xticklabels() if t.get_text() and left <= t.get_position()[0] <= right]
+    boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
+    assert len(boxes) >= 3
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:]))  # a gap between neighbouring labels
+    # every value label ends inside the axes
+    frame = ax.get_window_extent(renderer)
+    assert all(t.get_window_extent(renderer).x1 <= frame.x1 for t in ax.texts)
+
+
 def test_save_figure_formats(tmp_path):
     ax = plotting.plot_occupations([0.5, 0.5])
     assert plotting.save_figure(ax, tmp_path / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,4 +1,4 @@
-"""``noisecircuits report DIR``: a self-contained HTML page summarising a sweep directory."""
+"""``noisecircuits report DIR [--cell CELL.json]``: a self-contained HTML page summarising a run directory."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "report",
         help="write a self-contained HTML report of a sweep directory",
-        description="Summarise DIR (results.parquet, manifest.json, cell.json, spice_check.json, energy.json: each "
-        "section appears when its file exists) in one HTML file with embedded figures.",
+        description="Summarise DIR (results.parquet, manifest.json, cell.json, spice_check.json, gibbs.json, "
+        "design*.json, energy.json: each section appears when its file exists) in one HTML file with embedded "
+        "figures, and write each section's numbers beside it (REPORT_results.csv, ...).",
     )
     parser.add_argument("directory", help="sweep directory")
     parser.add_argument("--out", default=None, help="HTML file to write (default DIR/report.html)")
+    parser.add_argument("--cell", default=None, metavar="CELL.json",
+                        help="cell model to report and overlay instead of DIR/cell.json (the sweep is not refitted)")
     add_budget_flags(parser)
     add_json_flag(parser)
     parser.set_defaults(func=run)
@@ -22,13 +25,13 @@ def register(subparsers) -> None:
 def run(args) -> dict:
     from noisecircuits.budget import check_budget
     from noisecircuits.commands.plot import FIGURE_BYTES, input_estimate
-    from noisecircuits.reporting.report import write_report
+    from noisecircuits.reporting.report import data_files, write_report
 
     memory, seconds = input_estimate(args.directory)
-    # the report draws up to four figures and may fit the sweep once
-    check_budget("report", memory_bytes=memory + 3 * FIGURE_BYTES, seconds=4 * seconds, budget=budget_from_args(args),
+    # the report draws up to five figures (transfer, tau, occupations, energy, design front) and may fit once
+    check_budget("report", memory_bytes=memory + 5 * FIGURE_BYTES, seconds=4 * seconds, budget=budget_from_args(args),
                  options=f"the size of {args.directory!r}")
     target = args.out if args.out is not None else f"{args.directory}/report.html"
     with output_errors("--out", target):
-        path = write_report(args.directory, args.out)
-    return {"out": str(path), "bytes": path.stat().st_size}
+        path = write_report(args.directory, args.out, cell=args.cell)
+    return {"out": str(path), "bytes": path.stat().st_size, "data_files": [str(p) for p in data_files(path)]}

@@ -1,151 +1,103 @@
-"""A self-contained HTML report of a sweep directory.
+"""A self-contained HTML report of a run directory, with a data file per section beside it.
 
 :func:`write_report` turns what a directory holds (file names in
-:mod:`noisecircuits.sweeps.layout`) into one HTML file with every figure embedded as a
-base64 PNG, so it can be mailed or archived alone. Each section appears only when its data
-exist:
+:mod:`noisecircuits.sweeps.layout` and :mod:`noisecircuits.reporting.checks`) into one HTML
+file with every figure embedded as a base64 PNG at print resolution, so it can be mailed or
+archived alone, and writes each section's numbers beside it as ``<stem>_<section>.csv`` (or
+``.json``). Each section appears only when its input exists:
 
 * **Sweep** — ``manifest.json`` + ``results.parquet``: parameters, transfer curves, correlation
-  times, categorical occupations, the results table;
-* **Transfer-curve fit** — without ``cell.json``, a p-bit sweep is fitted for the report
+  times, categorical occupations, the results table (the main columns on the page, all of
+  them in ``<stem>_results.csv``);
+* **Transfer-curve fit** — without a cell model, a p-bit sweep is fitted for the report
   (:func:`noisecircuits.cells.calibrate.fit_pbit_cell`) and its curves overlaid;
-* **Cell model** — ``cell.json``: form, fitted parameters with standard errors, validity,
-  provenance (its curves are overlaid on the sweep figures);
-* **SPICE agreement** — ``spice_check.json``: its ``rows`` as a table plus any scalar fields;
-* **Energy** — ``energy.json`` (e.g. ``noisecircuits energy --json`` output): ``breakdown_J``
-  against ``baselines_J`` (or the report's GPU/TRNG baselines per update) and the scalar fields;
+* **Cell model** — ``cell.json``, or the file given as ``cell``: form, fit quality (form chosen,
+  deviance/dof, p-value, AICc, poor-fit mark, the candidate forms), parameters with standard
+  errors, validity, provenance; its curves are overlaid on the sweep figures;
+* **SPICE agreement** — ``spice_check.json``;
+* **Gibbs sampling through the cell** — ``gibbs.json`` (KL divergence, β_eff, drift);
+* **Cell design** — ``design*.json`` (the optima and, with several targets, their front);
+* **Energy** — ``energy.json``;
 * **References** — :func:`noisecircuits.cite` for what was run to build the report.
 
-A tiny inline script writes ``<div id="render-check">`` once the page has loaded, saying
-whether every image decoded (used by the test suite with headless Chromium).
+The page carries no visible test marker: a small inline script records on the ``<html>``
+element (``data-images``, ``data-images-decoded``, ``data-scroll-width``,
+``data-column-right``, ``data-layout``) how many images decoded, where the text column ends and
+where each figure and table was laid out, for the headless-browser test.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
-import json
-import math
 from pathlib import Path
 
 from noisecircuits._io import atomic_write_text
 from noisecircuits._version import __version__
 from noisecircuits.errors import DataError
+from noisecircuits.reporting._html import Page, esc
 
-__all__ = ["build_report", "write_report", "RENDER_CHECK_ID", "RENDER_OK"]
+__all__ = ["build_report", "assemble_report", "write_report", "data_files", "load_report_cell", "DATA_SUFFIXES"]
 
-#: id of the element the page's check script adds, and its text when all images decoded
-RENDER_CHECK_ID = "render-check"
-RENDER_OK = "all-images-decoded"
+#: Data files a report may write beside itself, as ``<stem>_<suffix>``; stale ones of an earlier report of
+#: the same name are removed.
+DATA_SUFFIXES = ("results.csv", "fit.json", "spice_check.csv", "gibbs.csv", "design.csv", "energy.csv")
+#: Width of the page's text column [CSS px]: about an A4 page at 96 px per inch.
+PAGE_WIDTH_PX = 800
 
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }
-h1 { font-size: 1.5em; } h2 { border-bottom: 1px solid #ccc; margin-top: 2em; }
-table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
-td, th { border: 1px solid #ddd; padding: 2px 8px; text-align: right; }
-th { background: #f3f3f3; } td.k { text-align: left; font-family: monospace; }
-figure { display: inline-block; margin: 0.5em; } img { max-width: 470px; }
-.note { color: #666; font-size: 0.85em; }
-.scroll { overflow-x: auto; }
+_STYLE = f"""
+@page {{ size: A4; margin: 14mm; }}
+body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: {PAGE_WIDTH_PX}px; padding: 0 1em;
+       color: #222; font-size: 15px; line-height: 1.35; }}
+h1 {{ font-size: 1.5em; }} h2 {{ border-bottom: 1px solid #ccc; margin-top: 1.8em; }} h3 {{ margin-bottom: 0.3em; }}
+table {{ border-collapse: collapse; font-size: 0.8em; margin: 0.4em 0; max-width: 100%; }}
+td, th {{ border: 1px solid #ddd; padding: 2px 6px; text-align: right; }} td {{ white-space: nowrap; }}
+th {{ background: #f3f3f3; font-weight: 600; }}
+table.kv th {{ text-align: left; font-family: monospace; font-weight: normal; }}
+table.kv td {{ overflow-wrap: anywhere; text-align: left; white-space: normal; }}
+td:first-child {{ text-align: left; }}
+tr.bad td {{ background: #fde8e8; }}
+figure {{ margin: 0.8em 0; break-inside: avoid; }} img {{ max-width: 100%; height: auto; display: block; }}
+.note {{ color: #555; font-size: 0.85em; }}
+.warn {{ color: #b00; font-weight: bold; }}
+code {{ font-size: 0.9em; }}
+@media print {{ body {{ margin: 0; max-width: none; }} h2 {{ break-after: avoid; }} table {{ break-inside: auto; }} }}
 """
 
-_CHECK_SCRIPT = f"""
-window.addEventListener("load", function () {{
+_CHECK_SCRIPT = """
+window.addEventListener("load", function () {
+  var root = document.documentElement;
   var images = Array.prototype.slice.call(document.images);
-  var ok = images.length > 0 && images.every(function (im) {{ return im.complete && im.naturalWidth > 0; }});
-  var marker = document.createElement("div");
-  marker.id = "{RENDER_CHECK_ID}";
-  marker.className = "note";
-  marker.textContent = ok ? "{RENDER_OK}" : "image-decode-failed (" + images.length + " images)";
-  document.body.appendChild(marker);
-}});
+  var decoded = images.filter(function (im) { return im.complete && im.naturalWidth > 0; });
+  root.setAttribute("data-images", String(images.length));
+  root.setAttribute("data-images-decoded", String(decoded.length));
+  root.setAttribute("data-scroll-width", String(root.scrollWidth));
+  root.setAttribute("data-page-height", String(root.scrollHeight));
+  root.setAttribute("data-column-right", String(document.body.getBoundingClientRect().right));
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("[data-figure],[data-table]")).map(function (e) {
+    var r = e.getBoundingClientRect();
+    return {name: e.getAttribute("data-figure") || e.getAttribute("data-table"),
+            kind: e.hasAttribute("data-figure") ? "figure" : "table",
+            left: r.left + window.scrollX, top: r.top + window.scrollY, width: r.width, height: r.height};
+  });
+  root.setAttribute("data-layout", JSON.stringify(boxes));
+});
 """
 
 
-def _png(ax) -> str:
-    buffer = io.BytesIO()
-    ax.figure.savefig(buffer, format="png", dpi=90)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+def load_report_cell(path):
+    """Load the cell model the report uses instead of refitting; one :class:`DataError` line if it is not one."""
+    from noisecircuits.reporting.figures import load_cell_if_any
 
-
-def _figure(ax, caption: str) -> str:
-    return (
-        f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{_png(ax)}">'
-        f"<figcaption class=note>{html.escape(caption)}</figcaption></figure>"
-    )
-
-
-def _cell(value) -> str:
-    if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.6g}"
-    if isinstance(value, list) and all(isinstance(v, float) for v in value):
-        return html.escape("[" + ", ".join(f"{v:.6g}" for v in value) + "]")
-    if isinstance(value, (dict, list)):
-        return html.escape(json.dumps(value))
-    return html.escape(str(value))
-
-
-def _key_value_table(mapping: dict) -> str:
-    rows = "".join(f"<tr><td class=k>{html.escape(str(k))}</td><td>{_cell(v)}</td></tr>" for k, v in mapping.items())
-    return f"<table>{rows}</table>"
-
-
-def _records_table(records: list, max_rows: int = 200) -> str:
-    if not records:
-        return "<p class=note>(no rows)</p>"
-    columns = list(dict.fromkeys(k for r in records for k in r))
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(r.get(c, ''))}</td>" for c in columns) + "</tr>" for r in records[:max_rows]
-    )
-    more = f"<p class=note>{len(records) - max_rows} more rows not shown</p>" if len(records) > max_rows else ""
-    return f"<div class=scroll><table><tr>{head}</tr>{body}</table></div>{more}"
-
-
-def _sweep_section(directory: Path, cell) -> list[str]:
-    from noisecircuits import plotting
-    from noisecircuits.reporting.figures import occupation_columns
-    from noisecircuits.sweeps.layout import MANIFEST, RESULTS
-    from noisecircuits.sweeps.runner import load_results, read_manifest
-
-    if not (directory / RESULTS).exists():
-        return []
-    frame = load_results(directory)
-    parts = ["<h2>Sweep</h2>"]
-    if (directory / MANIFEST).exists():
-        manifest = read_manifest(directory)
-        parameters = dict(manifest.get("parameters", {}))
-        parameters["toolkit_version"] = manifest.get("toolkit_version")
-        expected = manifest.get("n_points")
-        parameters["points finished"] = f"{len(frame)} of {expected}" if expected else len(frame)
-        parts.append(_key_value_table(parameters))
-    figures = []
-    if {"temperature_K", "v_bias_V", "p_one"} <= set(frame.columns):
-        model = cell if getattr(cell, "kind", None) == "pbit" else None
-        figures.append(_figure(plotting.plot_transfer(frame, model), "P(1) against bias per temperature"))
-    if {"temperature_K", "v_bias_V", "correlation_time_s"} <= set(frame.columns):
-        model = cell if getattr(cell, "correlation_time_law", None) else None
-        figures.append(_figure(plotting.plot_correlation_time(frame, model), "correlation time against bias"))
-    if any(c.startswith("occupations_") for c in frame.columns):
-        occupations, errors = occupation_columns(frame)
-        record = frame.iloc[0]
-        stderr = None if None in errors else [record[e] for e in errors]
-        ax = plotting.plot_occupations([record[c] for c in occupations], stderr)
-        figures.append(_figure(ax, f"occupations at T = {record['temperature_K']:g} K, "
-                                   f"V_bias = {record['v_bias_V'] * 1e3:g} mV (first row)"))
-    parts.extend(figures)
-    shown = [c for c in frame.columns if c not in ("point_id",)]
-    parts.append("<h3>Results</h3>" + _records_table(frame[shown].to_dict("records")))
-    return parts
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"--cell {str(path)!r} is not a file")
+    try:
+        return load_cell_if_any(path)
+    except DataError as exc:
+        raise DataError(f"--cell {str(path)!r} is not a cell model: {exc}") from None
 
 
 def _fit_for_report(directory: Path):
-    """Fit a p-bit cell to the sweep (when it is p-bit transfer data and no cell.json exists).
-
-    Returns ``(cell, fit, message)``; ``cell`` is None when there is nothing to fit or the
-    fit failed (``message`` then says why, or is empty).
-    """
+    """Fit a p-bit cell to the sweep (p-bit transfer data, no cell model): ``(cell, fit, message)``."""
     from noisecircuits.errors import NoisecircuitsError
     from noisecircuits.sweeps.layout import RESULTS
     from noisecircuits.sweeps.runner import load_results
@@ -155,10 +107,8 @@ def _fit_for_report(directory: Path):
     frame = load_results(directory)
     if not {"temperature_K", "v_bias_V", "n_ones", "n_samples"} <= set(frame.columns):
         return None, None, ""
-    try:
-        from noisecircuits.cells.calibrate import fit_pbit_cell
-    except ImportError:  # pragma: no cover - the cells layer is part of the toolkit
-        return None, None, ""
+    from noisecircuits.cells.calibrate import fit_pbit_cell
+
     try:
         cell, fit = fit_pbit_cell(frame, on_out_of_range="ignore")
     except NoisecircuitsError as exc:
@@ -166,140 +116,109 @@ def _fit_for_report(directory: Path):
     return cell, fit, ""
 
 
-def _fit_section(fit, message: str) -> list[str]:
-    if fit is None and not message:
-        return []
-    parts = ["<h2>Transfer-curve fit</h2>"]
-    if fit is None:
-        return parts + [f"<p>{html.escape(message)}</p>"]
-    parts.append(f"<p class=note>Computed for this report (no cell.json in the directory): {html.escape(fit.form)} "
-                 f"form, {html.escape(fit.method)}, {fit.n_points} points; the lines in the sweep figures.</p>")
-    parts.append(_records_table([{"parameter": k, "value": v, "stderr": fit.stderr.get(k)}
-                                 for k, v in fit.parameters.items()]))
-    if fit.goodness_of_fit:
-        parts.append(_key_value_table(dict(fit.goodness_of_fit)))
-    parts += _poor_fit_marks({"transfer": {"poor_fit": (fit.goodness_of_fit.get("p_value") or 1.0) < 0.01,
-                                           "p_value": fit.goodness_of_fit.get("p_value")}})
-    return parts
-
-
-def _poor_fit_marks(fit_quality: dict) -> list[str]:
-    """A visible warning paragraph per law flagged poor (goodness-of-fit p below 0.01)."""
-    from noisecircuits.cells._header import poor_fit_lines
-
-    return [f"<p style='color:#b00;font-weight:bold'>&#9888; {html.escape(line)}</p>" for line in poor_fit_lines(fit_quality)]
-
-
-def _cell_section(cell, path: Path) -> list[str]:
-    if cell is None:
-        return []
-    document = cell.to_document() if hasattr(cell, "to_document") else json.loads(path.read_text(encoding="utf-8"))
-    parts = ["<h2>Cell model</h2>"]
-    summary = {k: document.get(k) for k in ("name", "kind", "form", "schema_version") if k in document}
-    parts.append(_key_value_table(summary))
-    parts += _poor_fit_marks((document.get("provenance") or {}).get("fit_quality") or {})
-    parameters = document.get("parameters") or {}
-    stderr = document.get("parameter_stderr") or {}
-    parts.append("<h3>Fitted parameters</h3>")
-    parts.append(_records_table([{"parameter": k, "value": v, "stderr": stderr.get(k)} for k, v in parameters.items()]))
-    for key in ("validity", "mismatch", "correlation_time", "supply_power", "provenance"):
-        if isinstance(document.get(key), dict):
-            parts.append(f"<h3>{html.escape(key.replace('_', ' '))}</h3>" + _key_value_table(document[key]))
-    return parts
-
-
-def _spice_section(directory: Path) -> list[str]:
-    from noisecircuits.reporting.figures import read_json_file
-    from noisecircuits.sweeps.layout import SPICE_CHECK
-
-    path = directory / SPICE_CHECK
-    if not path.exists():
-        return []
-    document = read_json_file(path)
-    parts = ["<h2>SPICE agreement</h2>"]
-    scalars = {k: v for k, v in document.items() if not isinstance(v, (list, dict))}
-    if scalars:
-        parts.append(_key_value_table(scalars))
-    rows = document.get("rows")
-    if isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
-        parts.append(_records_table(rows))
-    return parts
-
-
-def _energy_section(directory: Path) -> list[str]:
-    from noisecircuits import plotting
-    from noisecircuits.reporting.figures import energy_bars, read_json_file
-    from noisecircuits.sweeps.layout import ENERGY
-
-    path = directory / ENERGY
-    if not path.exists():
-        return []
-    document = read_json_file(path)
-    breakdown, baselines, label = energy_bars(document)
-    ax = plotting.plot_energy_breakdown(breakdown, baselines, unit_label=label)
-    parts = ["<h2>Energy</h2>", _figure(ax, f"{label}: breakdown and baselines")]
-    parts.append(_key_value_table({**{f"{k} [J]": v for k, v in breakdown.items()},
-                                   **{f"baseline {k} [J]": v for k, v in baselines.items()}}))
-    scalars = {k: v for k, v in document.items() if not isinstance(v, (list, dict))}
-    if scalars:
-        parts.append(_key_value_table(scalars))
-    return parts
-
-
-def build_report(directory) -> str:
-    """Return the HTML text of the report of ``directory`` (see the module docstring).
+def assemble_report(directory, *, cell=None, prefix: str = "report") -> tuple[str, dict]:
+    """Return ``(html, files)``: the report of ``directory`` and its data files ``{name: text}``.
 
     Parameters
     ----------
     directory : str or Path
-        A sweep directory (or any directory holding some of the report's files).
-
-    Returns
-    -------
-    str
-        A complete, self-contained HTML document.
+        A run directory (or any directory holding some of the report's files) [-].
+    cell : str or Path, optional
+        Cell-model JSON to report and overlay instead of ``DIR/cell.json`` (no refit) [-].
+    prefix : str
+        Stem of the data files' names (``<prefix>_results.csv``, ...) [-].
     """
     from noisecircuits.citations import cite
+    from noisecircuits.reporting import checks, sections
     from noisecircuits.reporting.figures import load_cell_if_any
-    from noisecircuits.sweeps.layout import CELL
+    from noisecircuits.sweeps.layout import CELL, DESIGN_GLOB, ENERGY, GIBBS, RESULTS, SPICE_CHECK
 
     directory = Path(directory)
     if not directory.is_dir():
         raise DataError(f"{directory} is not a directory")
-    cell = load_cell_if_any(directory / CELL)
-    fit, message = None, ""
-    if cell is None:
-        fitted, fit, message = _fit_for_report(directory)
-        curves = fitted
+    if cell is not None:
+        model, source = load_report_cell(cell), str(cell)
     else:
-        curves = cell
-    sections = (
-        _sweep_section(directory, curves)
-        + _fit_section(fit, message)
-        + _cell_section(cell, directory / CELL)
-        + _spice_section(directory)
-        + _energy_section(directory)
-    )
-    if not sections:
-        raise DataError(
-            f"{directory} holds none of results.parquet, cell.json, spice_check.json, energy.json: nothing to report"
-        )
-    references = "".join(f"<li>{html.escape(r)}</li>" for r in cite())
+        model, source = load_cell_if_any(directory / CELL), CELL
+    fit, message, curves = None, "", model
+    if model is None:
+        curves, fit, message = _fit_for_report(directory)
+    page = Page(prefix)
+    shown = {
+        "sweep": (sections.sweep_section(page, directory, curves), RESULTS),
+        "fit": (sections.fit_section(page, fit, message, curves if fit is not None else None), ""),
+        "cell": (sections.cell_section(page, model, source), CELL),
+        "spice": (checks.spice_section(page, directory), SPICE_CHECK),
+        "gibbs": (checks.gibbs_section(page, directory), GIBBS),
+        "design": (checks.design_section(page, directory), DESIGN_GLOB),
+        "energy": (sections.energy_section(page, directory), ENERGY),
+    }
+    if not page.parts:
+        raise DataError(f"{directory} holds none of {RESULTS}, {CELL}, {SPICE_CHECK}, {GIBBS}, {DESIGN_GLOB}, "
+                        f"{ENERGY}: nothing to report")
+    body = page.parts
+    head = Page(prefix)
+    checks.describe_missing(head, {name: value for name, value in shown.items() if value[1]})
+    references = "".join(f"<li>{esc(r)}</li>" for r in cite())
     if references:
-        sections.append(f"<h2>References</h2><ol class=note>{references}</ol>")
+        body.append(f"<h2>References</h2><ol class=note>{references}</ol>")
     title = f"noisecircuits report: {directory.resolve().name}"
-    return (
+    html = (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p class=note>noisecircuits {html.escape(__version__)}; "
-        f"directory {html.escape(str(directory))}</p>" + "\n".join(sections)
-        + f"<script>{_CHECK_SCRIPT}</script></body></html>\n"
+        '<meta name=viewport content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{esc(title)}</h1><p class=note>noisecircuits {esc(__version__)}; directory {esc(directory)}</p>"
+        + "\n".join(head.parts + body) + f"<script>{_CHECK_SCRIPT}</script></body></html>\n"
     )
+    return html, page.files
 
 
-def write_report(directory, out=None) -> Path:
-    """Write the report of ``directory`` to ``out`` (default ``DIR/report.html``) atomically."""
+def build_report(directory, *, cell=None) -> str:
+    """Return the HTML text of the report of ``directory`` (see :func:`assemble_report`)."""
+    return assemble_report(directory, cell=cell)[0]
+
+
+def write_report(directory, out=None, *, cell=None) -> Path:
+    """Write the report of ``directory`` to ``out`` (default ``DIR/report.html``) and its data files beside it.
+
+    Everything is built in memory first and each file is written atomically, the HTML last; if
+    a data file cannot be written, the ones already written are removed, so no half-written
+    report is left behind.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The run directory [-].
+    out : str or Path, optional
+        HTML file to write; must end in .html [-].
+    cell : str or Path, optional
+        Cell model to use instead of ``DIR/cell.json`` (no refit) [-].
+
+    Returns
+    -------
+    Path
+        The HTML file.
+    """
     out = Path(directory) / "report.html" if out is None else Path(out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise DataError(f"the report file must end in .html, got {str(out)!r}")
-    return atomic_write_text(out, build_report(directory))
+    html, files = assemble_report(directory, cell=cell, prefix=out.stem)
+    written = []
+    try:
+        for name, text in files.items():
+            written.append(atomic_write_text(out.parent / name, text))
+        atomic_write_text(out, html)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    for suffix in DATA_SUFFIXES:
+        if f"{out.stem}_{suffix}" not in files:
+            (out.parent / f"{out.stem}_{suffix}").unlink(missing_ok=True)
+    return out
+
+
+def data_files(out) -> list[Path]:
+    """The data files beside the report ``out`` (what :func:`write_report` wrote with it)."""
+    out = Path(out)
+    return [p for p in (out.parent / f"{out.stem}_{s}" for s in DATA_SUFFIXES) if p.is_file()]

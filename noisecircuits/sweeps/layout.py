@@ -10,6 +10,9 @@
 ``cell.json``          a calibrated cell model (``noisecircuits fit``/cells layer)
 ``spice_check.json``   SDE-vs-ngspice agreement: ``{"rows": [{...}, ...], ...}``
 ``energy.json``        energy estimate: ``{"breakdown_J": {...}, "baselines_J": {...}, ...}``
+``gibbs.json``         Gibbs sampling through the cell: ``{"runs": {label: {KL, beta_eff, ...}}, ...}``
+``design*.json``       design files of ``noisecircuits design pbit --out`` (one per target)
+``report.html``        the report (``report``), its data files ``report_<section>.csv`` beside it
 =====================  ===================================================================
 """
 
@@ -22,5 +25,8 @@ LOCK = ".lock"
 CELL = "cell.json"
 SPICE_CHECK = "spice_check.json"
 ENERGY = "energy.json"
+GIBBS = "gibbs.json"
+DESIGN_GLOB = "design*.json"
 
-__all__ = ["MANIFEST", "RESULTS", "RESULTS_CSV", "RESULTS_NC", "POINTS", "LOCK", "CELL", "SPICE_CHECK", "ENERGY"]
+__all__ = ["MANIFEST", "RESULTS", "RESULTS_CSV", "RESULTS_NC", "POINTS", "LOCK", "CELL", "SPICE_CHECK", "ENERGY", "GIBBS",
+           "DESIGN_GLOB"]
