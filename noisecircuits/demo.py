@@ -37,11 +37,15 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DEMO_TEMPERATURES", "DEMO_MIN_SWITCHES", "bias_span", "common_window", "point_duration", "simulate_transfer", "exact_transfer", "summarize", "write_outputs",
+__all__ = ["DEMO_TEMPERATURES", "DEMO_MIN_SWITCHES", "MAX_DURATION_TAU", "check_duration_tau", "bias_span", "common_window", "point_duration", "simulate_transfer", "exact_transfer", "summarize", "write_outputs",
            "spice_check", "fit_deviation", "gibbs_with_cell", "estimate_cost", "run_demo"]
 
 #: Temperatures of the demonstration [K].
 DEMO_TEMPERATURES = (280.0, 300.0, 320.0)
+#: Largest ``duration_tau``: the 280 K mid-point trace (540 fastest relaxation times per tau_c, one
+#: stored sample of two node voltages per relaxation time) must stay within the simulator's 2e7
+#: stored values per path [-].
+MAX_DURATION_TAU = 15000.0
 #: P(1) at the middle temperature at the two ends of the common bias window [-].
 WINDOW_P_ONE = (0.1, 0.9)
 #: Fewest switching events a point's duration aims at: the mean dwells, hence tau_c, of a tail
@@ -545,6 +549,16 @@ def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=No
     stream.write(f"  {'GPU / chip, per chip sample':38s} {energy['gpu_over_chip']:.3g}\n")
 
 
+def check_duration_tau(duration_tau: float) -> float:
+    """``duration_tau`` [-] if in (0, :data:`MAX_DURATION_TAU`]; otherwise ParameterError naming ``--duration-tau``."""
+    from noisecircuits.errors import ParameterError
+
+    if not 0 < duration_tau <= MAX_DURATION_TAU:
+        raise ParameterError(f"--duration-tau must be in (0, {MAX_DURATION_TAU:g}] (the longest point's trace must fit "
+                             f"the simulator's stored-sample limit), got {duration_tau:g}")
+    return float(duration_tau)
+
+
 def estimate_cost(n_biases: int, duration_tau: float) -> tuple[float, float]:
     """Order-of-magnitude peak memory [bytes] and wall time [s] of :func:`run_demo`.
 
@@ -595,6 +609,7 @@ def run_demo(out, *, seed: int = 0, duration_tau: float = 5000.0, n_biases: int 
     from noisecircuits.circuits.pbit import PBitDesign
     from noisecircuits.pipeline import ChipSettings, finish_job, save_table
 
+    check_duration_tau(duration_tau)
     stream = sys.stdout if stream is None else stream
 
     start = time.perf_counter()

@@ -38,11 +38,12 @@ def run(args) -> None:
     from pathlib import Path
 
     from noisecircuits.budget import check_budget
-    from noisecircuits.demo import estimate_cost, run_demo
+    from noisecircuits.demo import check_duration_tau, estimate_cost, run_demo
 
     memory, seconds = estimate_cost(args.n_biases, args.duration_tau)
     check_budget("demo", memory_bytes=memory, seconds=seconds, budget=budget_from_args(args),
                  options="--n-biases/--duration-tau")
+    check_duration_tau(args.duration_tau)
     with output_errors("--out", args.out):
         Path(args.out).mkdir(parents=True, exist_ok=True)
     run_demo(args.out, seed=args.seed, duration_tau=args.duration_tau, n_biases=args.n_biases,
