@@ -6,9 +6,10 @@ offsets (+-30 mV). Continuous: the weight of the upper mode is the p-bit's exact
 modes' means and standard deviations come from circuits/continuous.py; 4000 samples per bias
 on 11 biases (0.05-0.15 V) drawn from that exact mixture.
 
-Both cells' laws are single sigmoids (softmax linear in the controls; logistic weight), which
-the asymmetric exact curves defeat: these tests are strict expected failures until the
-categorical and continuous cells gain a flexible law, and meanwhile check that the fit says so.
+The linear softmax cannot follow the latch's curved log-odds, and says so (flagged poor); the
+flexible softmax (powers of the control, degree chosen by AICc) reproduces the exact law. The
+continuous cell's weight law is a single logistic, which the asymmetric exact weight defeats:
+that test is a strict expected failure until the weight law gains a flexible form.
 """
 
 from __future__ import annotations
@@ -32,30 +33,46 @@ def categorical_exact():
     return v, p
 
 
-def _categorical_cell(categorical_exact):
+def _categorical_cell(categorical_exact, degree):
     from noisecircuits.cells.build import categorical_cell_from_fit
     from noisecircuits.fitting import fit_categorical_softmax_ml
 
     v, p = categorical_exact
     rng = np.random.default_rng(0)
     counts = np.array([rng.multinomial(N_COUNTS, row) for row in p])
-    fit = fit_categorical_softmax_ml(v, counts)
-    return categorical_cell_from_fit(fit, temperature_range_K=300.0)
+    fit = fit_categorical_softmax_ml(v, counts, degree=degree)
+    return categorical_cell_from_fit(fit, temperature_range_K=300.0), fit
 
 
 def test_categorical_softmax_fit_to_the_exact_law_is_flagged_poor(categorical_exact):
+    # the linear softmax cannot follow the latch's curved log-odds (measured max |dP| = 0.025)
     with pytest.warns(PoorFitWarning, match="softmax law"):
-        cell = _categorical_cell(categorical_exact)
+        cell, _ = _categorical_cell(categorical_exact, 1)
     assert cell.provenance["fit_quality"]["transfer"]["poor_fit"] is True
 
 
-@pytest.mark.xfail(strict=True, reason="the softmax law is linear in the controls; the exact occupations are not "
-                                       "(measured max |dP| = 0.025)")
-def test_categorical_cell_reproduces_the_exact_law(categorical_exact):
-    v, p = categorical_exact
-    with pytest.warns(PoorFitWarning):
-        cell = _categorical_cell(categorical_exact)
+def test_categorical_cell_reproduces_the_exact_law(categorical_exact, tmp_path):
+    from noisecircuits.circuits.categorical import CategoricalCell, CategoricalDesign
+
+    cell, fit = _categorical_cell(categorical_exact, "auto")
+    # AICc keeps the cubic log-odds (p = 0.25 on the counts); no warning, not flagged
+    assert fit.details["degree"] == 3 and fit.goodness_of_fit["p_value"] > 0.01
+    assert cell.provenance["fit_quality"]["transfer"]["poor_fit"] is False
+    # checked between the data points too: 61 offsets over the validity range. With n = 20000
+    # the fitted P has a standard error near 0.002 at the steep middle, so 0.01 is 5 of them
+    # (measured 0.0037)
+    design = CategoricalDesign(n_states=2)
+    offsets = np.linspace(-0.03, 0.03, 61)
+    v = np.stack([np.full(offsets.size, design.v_nominal), design.v_nominal + offsets], axis=1)
+    p = np.array([CategoricalCell(design, row, 300.0).occupations_exact() for row in v])
     assert np.max(np.abs(cell.probabilities(v, 300.0) - p)) <= 0.01
+    # the flexible law survives the JSON round trip and validates against the published schema
+    from noisecircuits.cells import load_cell
+    from noisecircuits.cells.export import export_cell
+
+    again = load_cell(export_cell(cell, tmp_path / "pdit.json", "json"))
+    assert len(again.document["parameters"]["control_powers"]) == 2
+    assert np.allclose(again.probabilities(v, 300.0), cell.probabilities(v, 300.0), rtol=0, atol=1e-12)
 
 
 @pytest.fixture(scope="module")
