@@ -206,6 +206,8 @@ def _categorical(doc) -> None:
 
 def _continuous(doc) -> None:
     p = doc["parameters"]
+    if len(p.get("weight_powers", [])) != len(doc["parameter_stderr"].get("weight_powers", p.get("weight_powers", []))):
+        raise DataError("cell model field 'parameter_stderr.weight_powers': expected one item per parameters.weight_powers")
     v = np.array(doc["validity"]["v_bias_V"], dtype=float)
     with np.errstate(all="ignore"):
         _finite("the weight-law argument (v_bias - weight_v_mid) / weight_v_width", "parameters",

@@ -260,7 +260,8 @@ class CategoricalCellModel(_CellBase):
 class ContinuousCellModel(_CellBase):
     r"""Calibrated continuous (Gaussian-mixture) cell.
 
-    Weight of mode 1: :math:`w_1 = F((v - v_\mathrm{mid})/v_\mathrm{width})`; modes
+    Weight of mode 1: :math:`w_1 = F(z + \sum_j c_j z^j)`, :math:`z = (v - v_\mathrm{mid})/v_\mathrm{width}`
+    (``weight_powers`` :math:`c_2, c_3, ...` present for a flexible law); modes
     :math:`\mathcal N(\mu_0, \sigma_0^2)` and :math:`\mathcal N(\mu_1, \sigma_1^2)`.
     Calibrated at the temperatures in ``validity`` (no temperature law of its own).
     """
@@ -282,7 +283,10 @@ class ContinuousCellModel(_CellBase):
         self._check_temperature(temperature)
         p = self.document["parameters"]
         v = np.asarray(v_bias, dtype=float)
-        w1 = cdf(self.form, (v - p["weight_v_mid_V"]) / p["weight_v_width_V"])
+        from noisecircuits.fitting.mixture import weight_argument
+
+        eta, _ = weight_argument((v - p["weight_v_mid_V"]) / p["weight_v_width_V"], p.get("weight_powers", ()))
+        w1 = cdf(self.form, eta)
         ones = np.ones_like(w1)
         return {
             "weights": np.stack([1.0 - w1, w1], axis=-1),
