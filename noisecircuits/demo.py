@@ -2,10 +2,14 @@
 
 Run ``noisecircuits demo --out DIR`` (``make demo``; :mod:`noisecircuits.commands.demo`). Stages, each a small function:
 
-1. :func:`bias_span` — per temperature, the exact v_mid and the biases spanning
-   P(1) ≈ 0.05 … 0.95 (Fokker–Planck);
-2. :func:`simulate_transfer` — SDE transfer curve on that grid (each point
-   ``duration_tau`` correlation times long);
+1. :func:`common_window` — the exact v_mid per temperature and one set of biases for all
+   temperatures, spanning P(1) = 0.1 … 0.9 at the middle temperature (Fokker–Planck), so the
+   fitted cell's validity rectangle (bias × temperature) is measured everywhere, not
+   extrapolated into corners no temperature visited;
+2. :func:`simulate_transfer` — SDE transfer curve on that grid; each point's duration follows
+   its exact P(1) and τ_c (:func:`point_duration`): the P(1) standard error of a v_mid point of
+   ``duration_tau`` correlation times at every bias, and at least :data:`DEMO_MIN_SWITCHES`
+   switching events;
 3. :func:`exact_transfer` — the Fokker–Planck curve on a fine grid, for the lines;
 4. :func:`summarize` — per temperature: v_mid, 10–90 % width, τ_c, power, and one cell's
    energy per independent sample;
@@ -34,14 +38,25 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DEMO_TEMPERATURES", "bias_span", "simulate_transfer", "exact_transfer", "summarize", "write_outputs",
+__all__ = ["DEMO_TEMPERATURES", "DEMO_MIN_SWITCHES", "MAX_DURATION_TAU", "check_duration_tau", "bias_span",
+           "common_window", "point_duration", "simulate_transfer", "exact_transfer", "summarize", "write_outputs",
            "spice_check", "fit_deviation", "gibbs_with_cell", "write_gibbs", "estimate_cost", "run_demo"]
 
 #: Temperatures of the demonstration [K].
 DEMO_TEMPERATURES = (280.0, 300.0, 320.0)
+#: Largest ``duration_tau``: the 280 K mid-point trace (540 fastest relaxation times per tau_c, one
+#: stored sample of two node voltages per relaxation time) must stay within the simulator's 2e7
+#: stored values per path [-].
+MAX_DURATION_TAU = 15000.0
+#: P(1) at the middle temperature at the two ends of the common bias window [-].
+WINDOW_P_ONE = (0.1, 0.9)
+#: Fewest switching events a point's duration aims at: the mean dwells, hence tau_c, of a tail
+#: point to about sqrt(2/150 * (p^2 + (1-p)^2)), 11 % [-].
+DEMO_MIN_SWITCHES = 150
 #: Wall time of the SDE transfer curve per bias per correlation time of ``duration_tau``, all three
-#: temperatures together [s] (measured: 3 biases x 200 tau_c in 4.2 s on a loaded 2-core machine; x 2.4)
-_SECONDS_PER_BIAS_TAU = 0.017
+#: temperatures together [s] (measured: 9 biases x 5000 tau_c in 210 s on the loaded shared 2-core
+#: machine, about 130 s when it is quiet)
+_SECONDS_PER_BIAS_TAU = 0.005
 #: Wall time of everything else (ngspice check, fit and exports, Gibbs, chip energy, report) [s]
 _FIXED_SECONDS = 120.0
 #: Largest tau_c of the reference p-bit at v_mid in fastest relaxation times (280 K: 540), and the
@@ -91,11 +106,67 @@ def bias_span(design, temperature, n_biases=11, p_low=0.05, p_high=0.95) -> tupl
     return vm, np.linspace(low, high, n_biases)
 
 
-def simulate_transfer(design, spans: dict, duration_tau: float = 100.0, seed: int = 0):
-    """SDE transfer curve: per temperature, every bias of ``spans[T]`` for ``duration_tau`` τ_c(v_mid).
+def common_window(design, temperatures=DEMO_TEMPERATURES, n_biases: int = 9, p_low: float = WINDOW_P_ONE[0],
+                  p_high: float = WINDOW_P_ONE[1]) -> dict:
+    """The same ``n_biases`` biases at every temperature, from P(1) = ``p_low`` to ``p_high`` at the middle one.
 
-    Temperature ``i`` uses the root seed ``SeedSequence(seed).spawn(len(spans))[i]`` for
-    :func:`~noisecircuits.circuits.transfer.pbit_transfer_curve`.
+    Parameters
+    ----------
+    design : PBitDesign
+        The p-bit [-].
+    temperatures : sequence of float
+        Temperatures [K].
+    n_biases : int
+        Number of biases [-].
+    p_low, p_high : float
+        Exact P(1) at the ends of the window at the middle temperature [-].
+
+    Returns
+    -------
+    dict
+        ``{temperature [K]: (v_mid [V], biases [V])}``, the biases shared.
+    """
+    from noisecircuits.circuits.pbit import v_mid
+
+    temperatures = [float(t) for t in temperatures]
+    middle = sorted(temperatures)[len(temperatures) // 2]
+    _, biases = bias_span(design, middle, n_biases, p_low, p_high)
+    return {t: (v_mid(design, t), biases) for t in temperatures}
+
+
+def point_duration(model, duration_tau: float, tau_mid: float) -> float:
+    """Simulated time of one SDE point from its exact P(1) = p and τ_c [s].
+
+    A two-state trace of length T has Var P(1) = 2 τ_c p(1 - p) / T: the duration
+    ``duration_tau`` · 4 p(1 - p) · τ_c gives every point the P(1) standard error of a v_mid point
+    (p = 1/2) of ``duration_tau`` correlation times; it is raised to at least
+    :data:`DEMO_MIN_SWITCHES` expected switching events (rate 2 p(1 - p)/τ_c). A monostable
+    point gets ``duration_tau`` · 4 p(1 - p) · ``tau_mid``.
+
+    Parameters
+    ----------
+    model : PBit
+        The p-bit at the point [-].
+    duration_tau : float
+        Duration of a p = 1/2 point in its correlation times [-].
+    tau_mid : float
+        Exact τ_c at v_mid, for monostable points [s].
+    """
+    p = min(max(model.p_one_exact(), 1e-6), 1.0 - 1e-6)
+    spread = p * (1.0 - p)
+    if not model.bistable:
+        return float(duration_tau) * 4.0 * spread * tau_mid
+    tau = model.correlation_time_exact()
+    return max(float(duration_tau) * 4.0 * spread * tau, DEMO_MIN_SWITCHES * tau / (2.0 * spread))
+
+
+def simulate_transfer(design, spans: dict, duration_tau: float = 5000.0, seed: int = 0):
+    """SDE transfer curve: per temperature, every bias of ``spans[T]`` for its :func:`point_duration`.
+
+    Bias ``j`` of temperature ``i`` uses the root seed
+    ``SeedSequence(seed).spawn(len(spans))[i].spawn(n_biases)[j]`` for
+    :func:`~noisecircuits.circuits.transfer.pbit_transfer_curve`; the points run on
+    ``numba.get_num_threads()`` threads.
 
     Parameters
     ----------
@@ -104,7 +175,7 @@ def simulate_transfer(design, spans: dict, duration_tau: float = 100.0, seed: in
     spans : dict
         ``{temperature [K]: (v_mid [V], biases [V])}`` from :func:`bias_span`.
     duration_tau : float
-        Simulated time per point in units of the exact τ_c at v_mid [-].
+        Duration of a P(1) = 1/2 point in correlation times (:func:`point_duration`) [-].
     seed : int
         Root seed [-].
 
@@ -113,20 +184,34 @@ def simulate_transfer(design, spans: dict, duration_tau: float = 100.0, seed: in
     pandas.DataFrame
         The tidy transfer table (docs/architecture.md columns), ``seed`` = root seed.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numba
     import pandas as pd
 
     from noisecircuits._seeding import seed_sequence
-    from noisecircuits.circuits.pbit import correlation_time_exact
+    from noisecircuits.circuits.pbit import PBit, correlation_time_exact
     from noisecircuits.circuits.transfer import pbit_transfer_curve
 
-    frames = []
+    jobs = []
     roots = seed_sequence(seed).spawn(len(spans))
     for root, (temperature, (vm, biases)) in zip(roots, spans.items()):
-        duration = duration_tau * correlation_time_exact(design, vm, temperature)
-        frame = pbit_transfer_curve(design, [temperature], biases, duration=duration, seed=root, engine="sde")
-        frame["seed"] = seed
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+        tau_mid = correlation_time_exact(design, vm, temperature)
+        for child, v in zip(root.spawn(len(biases)), biases):
+            duration = point_duration(PBit(design, float(v), temperature), duration_tau, tau_mid)
+            jobs.append((temperature, float(v), duration, child))
+
+    def one(job):
+        temperature, v, duration, child = job
+        return pbit_transfer_curve(design, [temperature], [v], duration=duration, seed=child, engine="sde")
+
+    # longest first, so that the threads finish together
+    order = sorted(range(len(jobs)), key=lambda k: -jobs[k][2] / PBit(design, jobs[k][1], jobs[k][0]).timescale)
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), numba.get_num_threads()))) as pool:
+        done = dict(zip(order, pool.map(one, [jobs[k] for k in order])))
+    table = pd.concat([done[k] for k in range(len(jobs))], ignore_index=True)
+    table["seed"] = seed
+    return table
 
 
 def exact_transfer(design, spans: dict, n_points: int = 41):
@@ -498,30 +583,40 @@ def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=No
     stream.write(f"  {'GPU / chip, per chip sample':38s} {energy['gpu_over_chip']:.3g}\n")
 
 
+def check_duration_tau(duration_tau: float) -> float:
+    """``duration_tau`` [-] if in (0, :data:`MAX_DURATION_TAU`]; otherwise ParameterError naming ``--duration-tau``."""
+    from noisecircuits.errors import ParameterError
+
+    if not 0 < duration_tau <= MAX_DURATION_TAU:
+        raise ParameterError(f"--duration-tau must be in (0, {MAX_DURATION_TAU:g}] (the longest point's trace must fit "
+                             f"the simulator's stored-sample limit), got {duration_tau:g}")
+    return float(duration_tau)
+
+
 def estimate_cost(n_biases: int, duration_tau: float) -> tuple[float, float]:
     """Order-of-magnitude peak memory [bytes] and wall time [s] of :func:`run_demo`.
 
-    The SDE transfer curve dominates: its points run one after another, each storing one
-    sample per fastest relaxation time of a ``duration_tau`` τ_c long trace.
+    The SDE transfer curve dominates: its points run two at a time, each storing one sample per
+    fastest relaxation time of a trace at most ``duration_tau`` τ_c long (:func:`point_duration`).
 
     Parameters
     ----------
     n_biases : int
         Biases per temperature [-].
     duration_tau : float
-        Simulated time per point in correlation times at v_mid [-].
+        Duration of a P(1) = 1/2 point in correlation times (:func:`point_duration`) [-].
 
     Returns
     -------
     (float, float)
         Memory [bytes] and time [s].
     """
-    memory = float(duration_tau) * _TIMESCALES_PER_TAU * _BYTES_PER_SAMPLE
+    memory = 2.0 * float(duration_tau) * _TIMESCALES_PER_TAU * _BYTES_PER_SAMPLE  # two points at once
     seconds = _FIXED_SECONDS + _SECONDS_PER_BIAS_TAU * float(n_biases) * float(duration_tau)
     return memory, seconds
 
 
-def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int = 11, spice: bool = True,
+def run_demo(out, *, seed: int = 0, duration_tau: float = 5000.0, n_biases: int = 9, spice: bool = True,
              stream=None) -> dict:
     """Run the whole demonstration into ``out`` (module docstring) and print its summary.
 
@@ -532,7 +627,7 @@ def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int =
     seed : int
         Root seed [-].
     duration_tau : float
-        Simulated time per point in correlation times at v_mid [-].
+        Duration of a P(1) = 1/2 point in correlation times (:func:`point_duration`) [-].
     n_biases : int
         Biases per temperature [-].
     spice : bool
@@ -548,6 +643,7 @@ def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int =
     from noisecircuits.circuits.pbit import PBitDesign
     from noisecircuits.pipeline import ChipSettings, finish_job, save_table
 
+    check_duration_tau(duration_tau)
     stream = sys.stdout if stream is None else stream
 
     start = time.perf_counter()
@@ -557,8 +653,8 @@ def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int =
 
     design = PBitDesign.default()
     chip = ChipSettings()
-    spans = {t: bias_span(design, t, n_biases) for t in DEMO_TEMPERATURES}
-    stage("bias spans")
+    spans = common_window(design, DEMO_TEMPERATURES, n_biases)
+    stage("bias window")
     table = simulate_transfer(design, spans, duration_tau, seed)
     stage("SDE transfer curve")
     exact = exact_transfer(design, spans)
@@ -572,7 +668,7 @@ def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int =
     stage("fit, exports, chip energy and report")
     cell = done["cell"]
     deviation = fit_deviation(cell, design)
-    from noisecircuits.validation.truth import compare_with_exact_pbit
+    from noisecircuits.validation.truth import compare_with_exact_pbit, truth_failures
 
     truth = compare_with_exact_pbit(cell, design)
     gibbs = gibbs_with_cell(cell, seed=seed)
@@ -587,5 +683,6 @@ def run_demo(out, *, seed: int = 0, duration_tau: float = 400.0, n_biases: int =
     return {"out": str(out), "report": str(done["report"]), "seconds": seconds,
             "max_abs_delta_p_one": max((gap for gap, _ in deviation.values()), default=math.nan),
             "truth_figures": {k: v for k, v in truth.items() if isinstance(v, float)},
+            "truth_failures": truth_failures(truth),
             "cell_energy_per_independent_sample_J": [float(v) for v in summary.cell_energy_per_sample_J],
             "chip_energy_per_sample_J": done["energy"]["energy_per_sample_J"]}

@@ -134,3 +134,32 @@ def test_demo_refuses_extreme_input_up_front(run_cli_limited, tmp_path, args, op
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert len(done.stderr.splitlines()) == 1 and option in done.stderr
     assert not out.exists()  # refused before anything is written
+
+
+def test_the_demo_sweeps_one_bias_window_at_every_temperature():
+    from noisecircuits.circuits.pbit import PBit, PBitDesign
+    from noisecircuits.demo import DEMO_MIN_SWITCHES, common_window, point_duration
+
+    design = PBitDesign.default()
+    spans = common_window(design, (280.0, 300.0, 320.0), 5)
+    biases = spans[300.0][1]
+    # the cell's validity rectangle is measured at every corner: the same biases at each temperature
+    assert all(np.array_equal(b, biases) for _, b in spans.values())
+    assert PBit(design, biases[0], 300.0).p_one_exact() == pytest.approx(0.1, abs=1e-4)
+    assert PBit(design, biases[-1], 300.0).p_one_exact() == pytest.approx(0.9, abs=1e-4)
+    for v in (biases[2], biases[-1]):
+        model = PBit(design, float(v), 280.0)
+        p, tau = model.p_one_exact(), model.correlation_time_exact()
+        duration = point_duration(model, 5000.0, tau)
+        # two-state P(1) standard error sqrt(2 tau p (1 - p) / T): that of a p = 1/2 point of 5000 tau_c ...
+        assert np.sqrt(2 * tau * p * (1 - p) / duration) <= np.sqrt(0.5 / 5000.0) * (1 + 1e-12)
+        # ... and at least the stated number of expected switching events (rate 2 p (1 - p) / tau_c)
+        assert 2 * p * (1 - p) * duration / tau >= DEMO_MIN_SWITCHES * (1 - 1e-12)
+
+
+def test_demo_refuses_a_duration_whose_trace_would_not_fit(run_cli_limited, tmp_path):
+    out = tmp_path / "demo"
+    done = run_cli_limited("demo", "--out", out, "--duration-tau", "20000", "--no-spice", timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1 and "--duration-tau must be in (0, 15000]" in done.stderr
+    assert not out.exists()

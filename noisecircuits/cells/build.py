@@ -271,12 +271,21 @@ def categorical_cell_from_fit(fit, *, temperature_range_K, name: str = "pdit_cel
     n = int(fit.details["n_states"])
     offsets = [fit.parameters[f"theta_offset_{k}"] for k in range(n)]
     offsets_se = [_finite_or_none(fit.stderr[f"theta_offset_{k}"]) for k in range(n)]
+    parameters = {"n_states": n, "theta_offsets": offsets, "gain_per_V": fit.parameters["gain_per_V"]}
+    parameter_stderr = {"theta_offsets": offsets_se, "gain_per_V": _finite_or_none(fit.stderr["gain_per_V"])}
+    degree = int(fit.details.get("degree", 1))
+    if degree > 1:
+        powers = [f"control_power_{j}" for j in range(2, degree + 1)]
+        parameters.update(control_powers=[float(fit.parameters[k]) for k in powers],
+                          control_center_V=float(fit.parameters["control_center_V"]),
+                          control_scale_V=float(fit.parameters["control_scale_V"]))
+        parameter_stderr["control_powers"] = [_finite_or_none(fit.stderr[k]) for k in powers]
     document = {
         "schema_version": SCHEMA_VERSION,
         "kind": "categorical",
         "name": name,
-        "parameters": {"n_states": n, "theta_offsets": offsets, "gain_per_V": fit.parameters["gain_per_V"]},
-        "parameter_stderr": {"theta_offsets": offsets_se, "gain_per_V": _finite_or_none(fit.stderr["gain_per_V"])},
+        "parameters": parameters,
+        "parameter_stderr": parameter_stderr,
         "validity": {
             "v_control_V": [float(x) for x in fit.details["v_control_range_V"]],
             "temperature_K": _temperature_range(temperature_range_K),
@@ -306,14 +315,22 @@ def continuous_cell_from_fit(fit, *, temperature_range_K, name: str = "mixture_c
     on_out_of_range : {"warn", "raise", "ignore"}
         Behaviour outside the validity range [-].
     """
+    from noisecircuits.fitting.mixture import MIXTURE_PARAMETER_NAMES
+
     validate_name(name)
+    parameters = {k: float(fit.parameters[k]) for k in MIXTURE_PARAMETER_NAMES}
+    parameter_stderr = {k: _finite_or_none(fit.stderr[k]) for k in MIXTURE_PARAMETER_NAMES}
+    powers = [f"weight_power_{j}" for j in range(2, int(fit.details.get("weight_degree", 1)) + 1)]
+    if powers:
+        parameters["weight_powers"] = [float(fit.parameters[k]) for k in powers]
+        parameter_stderr["weight_powers"] = [_finite_or_none(fit.stderr[k]) for k in powers]
     document = {
         "schema_version": SCHEMA_VERSION,
         "kind": "continuous",
         "name": name,
         "form": fit.form,
-        "parameters": dict(fit.parameters),
-        "parameter_stderr": {k: _finite_or_none(v) for k, v in fit.stderr.items()},
+        "parameters": parameters,
+        "parameter_stderr": parameter_stderr,
         "validity": {
             "v_bias_V": [float(x) for x in fit.details["bias_range_V"]],
             "temperature_K": _temperature_range(temperature_range_K),

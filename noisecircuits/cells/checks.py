@@ -189,14 +189,25 @@ def _categorical(doc) -> None:
     for section, values in (("parameters", params["theta_offsets"]), ("parameter_stderr", stderr["theta_offsets"])):
         if len(values) != n:
             raise DataError(f"cell model field '{section}.theta_offsets': expected a list of {n} items (n_states)")
+    powers = params.get("control_powers", [])
+    for key in ("control_center_V", "control_scale_V"):
+        if powers and key not in params:
+            raise DataError(f"cell model field 'parameters.{key}': required with parameters.control_powers")
+    if len(powers) != len(stderr.get("control_powers", powers)):
+        raise DataError("cell model field 'parameter_stderr.control_powers': expected one item per parameters.control_powers")
     v = np.array(doc["validity"]["v_control_V"], dtype=float)
     with np.errstate(all="ignore"):
         theta = np.abs(np.array(params["theta_offsets"], dtype=float))[:, None] + np.abs(params["gain_per_V"] * v)[None, :]
-        _finite("the log-probability theta_k = a_k + b v_k", "parameters", theta)
+        if powers:
+            u = np.max(np.abs((v - params["control_center_V"]) / params["control_scale_V"]))
+            theta = theta + sum(abs(c) * u ** (j + 2) for j, c in enumerate(powers))
+        _finite("the log-probability theta_k = a_k + b v_k + sum_j c_j u_k^j", "parameters", theta)
 
 
 def _continuous(doc) -> None:
     p = doc["parameters"]
+    if len(p.get("weight_powers", [])) != len(doc["parameter_stderr"].get("weight_powers", p.get("weight_powers", []))):
+        raise DataError("cell model field 'parameter_stderr.weight_powers': expected one item per parameters.weight_powers")
     v = np.array(doc["validity"]["v_bias_V"], dtype=float)
     with np.errstate(all="ignore"):
         _finite("the weight-law argument (v_bias - weight_v_mid) / weight_v_width", "parameters",

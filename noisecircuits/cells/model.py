@@ -221,7 +221,11 @@ class PBitCellModel(_CellBase):
 
 @dataclass(frozen=True)
 class CategoricalCellModel(_CellBase):
-    r"""Calibrated categorical (p-dit) cell: :math:`P(k) \propto \exp(a_k + b\,v_k)`.
+    r"""Calibrated categorical (p-dit) cell: :math:`P(k) \propto \exp(a_k + b\,v_k + \sum_j c_j u_k^j)`.
+
+    The powers :math:`c_j` (``control_powers``, j = 2, 3, ...) of the reduced control
+    :math:`u_k = (v_k - v_c)/v_s` (``control_center_V``, ``control_scale_V``) are present when
+    the law was fitted with ``degree`` > 1 (:func:`~noisecircuits.fitting.categorical.fit_categorical_softmax_ml`).
 
     The law is calibrated at the temperatures in ``validity``; it has no temperature
     dependence of its own, so temperature is only checked against the validity range.
@@ -245,18 +249,19 @@ class CategoricalCellModel(_CellBase):
             raise ParameterError(f"v_controls must have last dimension {self.n_states} (one voltage per state), got shape {v.shape}")
         self._check_bias(v, "v_control_V", "v_control")
         self._check_temperature(temperature)
+        from noisecircuits.fitting.categorical import softmax_probabilities
+
         params = self.document["parameters"]
-        theta = np.asarray(params["theta_offsets"], dtype=float) + params["gain_per_V"] * v
-        theta = theta - theta.max(axis=-1, keepdims=True)
-        weights = np.exp(theta)
-        return weights / weights.sum(axis=-1, keepdims=True)
+        return softmax_probabilities(params["theta_offsets"], params["gain_per_V"], v, params.get("control_powers", ()),
+                                     params.get("control_center_V", 0.0), params.get("control_scale_V", 1.0))
 
 
 @dataclass(frozen=True)
 class ContinuousCellModel(_CellBase):
     r"""Calibrated continuous (Gaussian-mixture) cell.
 
-    Weight of mode 1: :math:`w_1 = F((v - v_\mathrm{mid})/v_\mathrm{width})`; modes
+    Weight of mode 1: :math:`w_1 = F(z + \sum_j c_j z^j)`, :math:`z = (v - v_\mathrm{mid})/v_\mathrm{width}`
+    (``weight_powers`` :math:`c_2, c_3, ...` present for a flexible law); modes
     :math:`\mathcal N(\mu_0, \sigma_0^2)` and :math:`\mathcal N(\mu_1, \sigma_1^2)`.
     Calibrated at the temperatures in ``validity`` (no temperature law of its own).
     """
@@ -278,7 +283,10 @@ class ContinuousCellModel(_CellBase):
         self._check_temperature(temperature)
         p = self.document["parameters"]
         v = np.asarray(v_bias, dtype=float)
-        w1 = cdf(self.form, (v - p["weight_v_mid_V"]) / p["weight_v_width_V"])
+        from noisecircuits.fitting.mixture import weight_argument
+
+        eta, _ = weight_argument((v - p["weight_v_mid_V"]) / p["weight_v_width_V"], p.get("weight_powers", ()))
+        w1 = cdf(self.form, eta)
         ones = np.ones_like(w1)
         return {
             "weights": np.stack([1.0 - w1, w1], axis=-1),

@@ -24,9 +24,11 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--out", default="demo_output", help="output folder (default demo_output)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="root seed (default 0)")
-    parser.add_argument("--duration-tau", type=positive_float, default=400.0,
-                        help="simulated time per point in correlation times at v_mid (default 400)")
-    parser.add_argument("--n-biases", type=positive_int, default=11, help="biases per temperature (default 11)")
+    parser.add_argument("--duration-tau", type=positive_float, default=5000.0,
+                        help="simulated time of a P(1) = 1/2 point in its correlation times; every point gets the "
+                             "same P(1) standard error and at least 150 switching events (default 5000)")
+    parser.add_argument("--n-biases", type=positive_int, default=9,
+                        help="biases, the same at every temperature (default 9)")
     parser.add_argument("--no-spice", action="store_true", help="skip the ngspice circuit-level check")
     add_budget_flags(parser)
     parser.set_defaults(func=run)
@@ -36,11 +38,12 @@ def run(args) -> None:
     from pathlib import Path
 
     from noisecircuits.budget import check_budget
-    from noisecircuits.demo import estimate_cost, run_demo
+    from noisecircuits.demo import check_duration_tau, estimate_cost, run_demo
 
     memory, seconds = estimate_cost(args.n_biases, args.duration_tau)
     check_budget("demo", memory_bytes=memory, seconds=seconds, budget=budget_from_args(args),
                  options="--n-biases/--duration-tau")
+    check_duration_tau(args.duration_tau)
     with output_errors("--out", args.out):
         Path(args.out).mkdir(parents=True, exist_ok=True)
     run_demo(args.out, seed=args.seed, duration_tau=args.duration_tau, n_biases=args.n_biases,

@@ -47,9 +47,9 @@ __all__ = [
 #: Columns every p-bit transfer table must have.
 REQUIRED_COLUMNS = ("v_bias_V", "temperature_K", "n_ones", "n_samples")
 #: Columns used when present.
-OPTIONAL_COLUMNS = ("n_effective", "correlation_time_s", "supply_power_W", "mismatch_index")
+OPTIONAL_COLUMNS = ("n_effective", "correlation_time_s", "correlation_time_stderr_s", "supply_power_W", "mismatch_index")
 #: Optional columns where NaN (or an empty CSV field) means "not measured at this point".
-NULLABLE_COLUMNS = ("correlation_time_s", "supply_power_W")
+NULLABLE_COLUMNS = ("correlation_time_s", "correlation_time_stderr_s", "supply_power_W")
 
 #: Lowest temperature a transfer table may hold; lower values are read as a °C column named in kelvin [K].
 MIN_TEMPERATURE_K = 100.0
@@ -163,9 +163,12 @@ def _check_values(columns: dict, origin: str, row_label, *, clip_effective: bool
             )
     for name in NULLABLE_COLUMNS:
         if name in columns:
-            bad = np.flatnonzero(~(columns[name] > 0) & ~np.isnan(columns[name]))
+            # a standard error may be 0 (an exact value); the measured quantities must be > 0
+            low_ok = columns[name] >= 0 if name == "correlation_time_stderr_s" else columns[name] > 0
+            bad = np.flatnonzero(~low_ok & ~np.isnan(columns[name]))
             if bad.size:
-                raise DataError(f"{origin}: {row_label(bad[0])}, column {name}: must be > 0")
+                bound = ">= 0" if name == "correlation_time_stderr_s" else "> 0"
+                raise DataError(f"{origin}: {row_label(bad[0])}, column {name}: must be {bound}")
 
 
 def _check_temperature(columns: dict, origin: str, row_label) -> None:

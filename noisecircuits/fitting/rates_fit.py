@@ -28,7 +28,7 @@ from noisecircuits.errors import FitError
 from noisecircuits.fitting import rates as _law
 from noisecircuits.fitting.result import FitResult
 
-__all__ = ["DEFAULT_TAU_REL_STDERR", "RATE_DEGREES", "fit_pbit_rates_ml", "log_time_likelihood"]
+__all__ = ["DEFAULT_TAU_REL_STDERR", "RATE_DEGREES", "fit_pbit_rates_ml", "log_time_likelihood", "time_relative_errors"]
 
 #: Relative standard error of a correlation time when the data give none [-].
 DEFAULT_TAU_REL_STDERR = 0.05
@@ -41,6 +41,30 @@ def log_time_likelihood(log_tau_observed, log_tau_model, rel_stderr):
     r = (np.asarray(log_tau_observed) - np.asarray(log_tau_model)) / rel_stderr
     ll = float(np.sum(-0.5 * r * r - np.log(rel_stderr * np.sqrt(2.0 * np.pi))))
     return ll, float(np.sum(r * r))
+
+
+def time_relative_errors(tau, stderr, default_rel: float) -> np.ndarray:
+    """Relative standard error of each correlation time; NaN where the time is not to be fitted [-].
+
+    Parameters
+    ----------
+    tau : array_like
+        Correlation times; NaN or <= 0 where not measured [s].
+    stderr : array_like or None
+        Their standard errors [s]: a positive value gives ``stderr / tau``; 0 (an exact value) gives
+        ``default_rel``; NaN (a time without an error, such as a monostable point's read-out
+        autocorrelation time, which is not a switching time) leaves the time out. None: every
+        measured time gets ``default_rel``.
+    default_rel : float
+        Relative standard error of a time without a stated one [-].
+    """
+    tau = np.asarray(tau, dtype=float)
+    measured = np.isfinite(tau) & (tau > 0)
+    if stderr is None:
+        return np.where(measured, float(default_rel), np.nan)
+    se = np.asarray(stderr, dtype=float)
+    rel = np.where(se > 0, se / np.where(measured, tau, 1.0), np.where(se == 0, float(default_rel), np.nan))
+    return np.where(measured & np.isfinite(rel), rel, np.nan)
 
 
 class _Likelihood:
@@ -150,14 +174,14 @@ def fit_pbit_rates_ml(data, *, bias_degree: int = 3, activation_degree: int = 2,
     if "correlation_time_s" not in data:
         raise FitError("the two-rate law needs correlation_time_s: the data have no correlation times")
     tau = np.asarray(data["correlation_time_s"], dtype=float)[keep]
-    if correlation_time_stderr_s is None:
-        rel = np.full(tau.shape, float(correlation_time_rel_stderr))
-    else:
+    se = None
+    if correlation_time_stderr_s is not None:
         se = np.asarray(correlation_time_stderr_s, dtype=float)
         if se.shape != keep.shape:
             raise FitError(f"correlation_time_stderr_s must have one value per data row ({keep.size}), got shape {se.shape}")
-        rel = se[keep] / tau
-    has_tau = np.isfinite(tau) & (tau > 0) & np.isfinite(rel) & (rel > 0)
+        se = se[keep]
+    rel = time_relative_errors(tau, se, correlation_time_rel_stderr)
+    has_tau = np.isfinite(rel)
     log_tau = np.where(has_tau, np.log(np.where(has_tau, tau, 1.0)), np.nan)
     rel = np.where(has_tau, rel, 1.0)
     temps = np.unique(temperature)

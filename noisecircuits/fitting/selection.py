@@ -40,7 +40,8 @@ from noisecircuits.fitting.data import read_pbit_data
 from noisecircuits.fitting.pbit import fit_pbit_temperature_ml, fit_pbit_transfer_ml
 from noisecircuits.fitting.spline import fit_pbit_spline_ml
 from noisecircuits.fitting.spline import law_from_fit as spline_law_from_fit
-from noisecircuits.fitting.rates_fit import DEFAULT_TAU_REL_STDERR, RATE_DEGREES, fit_pbit_rates_ml, log_time_likelihood
+from noisecircuits.fitting.rates_fit import DEFAULT_TAU_REL_STDERR, RATE_DEGREES, fit_pbit_rates_ml, log_time_likelihood, \
+    time_relative_errors
 
 __all__ = ["POOR_FIT_P_VALUE", "SELECTABLE_FORMS", "CRITERIA", "PoorFitWarning", "LawFit", "fit_pbit_law", "warn_if_poor",
            "warn_if_poor_statistics"]
@@ -88,11 +89,8 @@ def _times(data, correlation_time_stderr_s, rel_stderr):
     if "correlation_time_s" not in data:
         return None
     tau = np.asarray(data["correlation_time_s"], dtype=float)
-    if correlation_time_stderr_s is None:
-        rel = np.full(tau.shape, float(rel_stderr))
-    else:
-        rel = np.asarray(correlation_time_stderr_s, dtype=float) / tau
-    ok = keep & np.isfinite(tau) & (tau > 0) & np.isfinite(rel) & (rel > 0)
+    rel = time_relative_errors(tau, correlation_time_stderr_s, rel_stderr)
+    ok = keep & np.isfinite(rel)
     if not np.any(ok):
         return None
     return ok, tau, rel

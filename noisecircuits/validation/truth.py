@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["pbit_truth_figures", "compare_with_exact_pbit", "format_truth_figures"]
+__all__ = ["TRUTH_TOLERANCES", "pbit_truth_figures", "compare_with_exact_pbit", "truth_failures", "format_truth_figures"]
+
+#: What a cell must meet against its device: largest |P(1) error| [-], largest relative tau_c
+#: error [-], and the relative error of dv_mid/dT, whose sign must also be right [-].
+TRUTH_TOLERANCES = {"max_abs_dp_one": 0.01, "max_rel_tau_error": 0.10, "dv_mid_dT_rel": 0.10}
 
 
 def pbit_truth_figures(cell, v_bias, temperature, p_one_true, correlation_time_true=None) -> dict:
@@ -95,9 +99,32 @@ def compare_with_exact_pbit(cell, design=None, *, n_bias: int = 11, n_temperatur
     return figures
 
 
+def truth_failures(figures: dict) -> list[str]:
+    """The :data:`TRUTH_TOLERANCES` that ``figures`` miss, as short phrases (empty: the cell passes).
+
+    A figure that could not be computed (NaN: no correlation-time law, a single temperature)
+    is not a failure; ``format_truth_figures`` shows it as nan.
+    """
+    tol = TRUTH_TOLERANCES
+    failed = []
+    if not figures["max_abs_dp_one"] <= tol["max_abs_dp_one"]:
+        failed.append(f"|dP(1)| > {tol['max_abs_dp_one']:g}")
+    tau_error = figures.get("max_rel_tau_error", float("nan"))
+    if np.isfinite(tau_error) and tau_error > tol["max_rel_tau_error"]:
+        failed.append(f"tau_c error > {100 * tol['max_rel_tau_error']:g} %")
+    slope, exact = figures.get("dv_mid_dT_V_per_K", float("nan")), figures.get("dv_mid_dT_exact_V_per_K", float("nan"))
+    if np.isfinite(exact) and exact != 0:
+        if not (np.isfinite(slope) and np.sign(slope) == np.sign(exact) and abs(slope / exact - 1.0) <= tol["dv_mid_dT_rel"]):
+            failed.append(f"dv_mid/dT off by more than {100 * tol['dv_mid_dT_rel']:g} % (or wrong sign)")
+    return failed
+
+
 def format_truth_figures(figures: dict) -> str:
-    """One line: ``max |dP(1)| = ..., tau_c error = ... %, dv_mid/dT = ... uV/K (exact ...)``."""
+    """One line: ``max |dP(1)| = ..., tau_c error = ... %, dv_mid/dT = ... uV/K (exact ...): pass`` (or ``FAIL (...)``)."""
+    failed = truth_failures(figures)
+    verdict = "pass" if not failed else f"FAIL ({'; '.join(failed)})"
     return (
         f"max |dP(1)| = {figures['max_abs_dp_one']:.4f}, max tau_c error = {100 * figures['max_rel_tau_error']:.1f} %, "
-        f"dv_mid/dT = {1e6 * figures['dv_mid_dT_V_per_K']:+.1f} uV/K (exact {1e6 * figures['dv_mid_dT_exact_V_per_K']:+.1f} uV/K)"
+        f"dv_mid/dT = {1e6 * figures['dv_mid_dT_V_per_K']:+.1f} uV/K (exact {1e6 * figures['dv_mid_dT_exact_V_per_K']:+.1f} uV/K): "
+        f"{verdict}"
     )

@@ -49,11 +49,22 @@ def test_every_kind_the_toolkit_writes_validates(validator, tmp_path, pbit_doc):
     p = np.exp(theta) / np.exp(theta).sum(axis=1, keepdims=True)
     counts = np.array([rng.multinomial(500, row) for row in p])
     cat = categorical_cell_from_fit(fit_categorical_softmax_ml(v, counts), temperature_range_K=300.0)
+    # the flexible softmax (a power of the control in every log-probability) too
+    flexible = categorical_cell_from_fit(fit_categorical_softmax_ml(v, counts, degree=2), temperature_range_K=300.0)
+    assert "control_powers" in flexible.to_document()["parameters"]
+    broken = flexible.to_document()
+    del broken["parameters"]["control_center_V"]
+    with pytest.raises(DataError, match="parameters.control_center_V': required with parameters.control_powers"):
+        cell_from_document(broken)
+    broken = flexible.to_document()
+    broken["parameter_stderr"]["control_powers"] = []
+    with pytest.raises(DataError, match="parameter_stderr.control_powers"):
+        cell_from_document(broken)
     bias = np.linspace(-0.1, 0.1, 9)
     samples = [np.where(rng.random(400) < 1 / (1 + np.exp(-b / 0.03)), rng.normal(0.8, 0.05, 400),
                         rng.normal(0.1, 0.05, 400)) for b in bias]
     mix = continuous_cell_from_fit(fit_continuous_mixture_ml(bias, samples), temperature_range_K=[290.0, 310.0])
-    documents += [cat.to_document(), mix.to_document()]
+    documents += [cat.to_document(), flexible.to_document(), mix.to_document()]
     for document in documents:
         validator.validate(json.loads(dumps_cell(cell_from_document(document))))
         assert document["schema_version"] == SCHEMA_VERSION

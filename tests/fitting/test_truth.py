@@ -137,3 +137,18 @@ def test_monostable_points_without_times_count_for_p_one_only(exact):
     assert cell.form == "two_rate" and cell.validity["v_bias_V"] == [0.05, 0.17]
     figures = pbit_truth_figures(cell, rows[:, 1], rows[:, 0], rows[:, 2], rows[:, 3])
     assert figures["max_abs_dp_one"] <= 0.01 and figures["max_rel_tau_error"] <= 0.10, figures
+
+
+def test_the_summary_line_says_pass_or_fail():
+    from noisecircuits.validation.truth import format_truth_figures, truth_failures
+
+    good = {"max_abs_dp_one": 0.004, "max_rel_tau_error": 0.05, "dv_mid_dT_V_per_K": 97e-6,
+            "dv_mid_dT_exact_V_per_K": 95e-6}
+    assert truth_failures(good) == [] and format_truth_figures(good).endswith(": pass")
+    # the demo's cell before its sweep was fixed: every figure misses
+    bad = {**good, "max_abs_dp_one": 0.0236, "max_rel_tau_error": 0.556, "dv_mid_dT_V_per_K": 141.8e-6}
+    assert len(truth_failures(bad)) == 3 and "FAIL (|dP(1)| > 0.01; tau_c error > 10 %" in format_truth_figures(bad)
+    assert truth_failures({**good, "dv_mid_dT_V_per_K": -95e-6}) and truth_failures({**good, "max_abs_dp_one": 0.0101})
+    # a figure that cannot be computed (one temperature, no tau law) is not a failure
+    assert truth_failures({**good, "max_rel_tau_error": float("nan"), "dv_mid_dT_V_per_K": float("nan"),
+                           "dv_mid_dT_exact_V_per_K": float("nan")}) == []
