@@ -63,11 +63,11 @@ def pbit_copies_netlist_text(design, card, *, v_biases, temperature: float, nois
                              seed: int, starts, sample_step: float, max_step: float) -> str:
     """One ngspice deck holding several independent copies of the p-bit, one per entry of ``v_biases``.
 
-    Copy ``k`` is the deck of :func:`pbit_netlist_text` with every state node, device and bias
-    source renamed ``<name>_k``; the supply and v_ref sources are shared (ideal sources, so
-    the copies do not load each other). Each copy has its own shot-noise sources, all drawn
-    from the deck's one ``seed`` stream, so the copies are independent; all sources have the
-    same noise step, so the copies share ngspice's time grid and noise breakpoints.
+    Copy ``k`` is the deck of :func:`pbit_netlist_text` with every node (but ground), device
+    and source renamed ``<name>_k``: the copies share no element. Each copy has its own
+    shot-noise sources (ngspice gives every ``trrandom`` source its own stream, seeded from the
+    deck's ``seed``), so the copies are independent; all sources have the same noise step, so
+    the copies share ngspice's time grid and noise breakpoints.
 
     Parameters
     ----------
@@ -127,19 +127,18 @@ def _deck(design, card, biases, starts, *, temperature, noise_step, duration, se
         lines.append(f"* {len(biases)} independent copies; copy k has nodes and devices suffixed _k.")
     lines += [_include_line(card), f".options temp={f(celsius(temperature))} seed={int(seed)} interp"]
     body, ics, saved = [], [], []
-    first = True
     for v_bias, start, suffix in zip(biases, starts, suffixes):
         netlist = design.netlist(v_bias, temperature)
         names = list(netlist.state_names)
-        own = set(names) | {"v_bias"}
+        # every copy has its own sources: a supply shared by K copies carries the sum of K noisy
+        # currents, whose convergence test (relative to a small sum of large terms) stalled ngspice
+        own = set(names) | {n for n in netlist.fixed_names if n != "0"} if len(biases) > 1 else set(names) | {"v_bias"}
 
         def node(n, own=own, suffix=suffix):
             return n + suffix if n in own else n
 
-        # the supply and v_ref sources once (with the first copy), each copy's own bias source
         body += [f"V{node(n)} {node(n)} 0 {f(v)}" for n, v in zip(netlist.fixed_names, netlist.fixed_voltages)
-                 if n != "0" and (n in own or first)]
-        first = False
+                 if n != "0"]
         devices = []
         for dev in design.devices():
             p = dev.params

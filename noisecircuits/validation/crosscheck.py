@@ -54,7 +54,6 @@ from noisecircuits.spice.pbit import (
     readout_statistics,
     render_pbit,
     start_point,
-    uniform_samples,
 )
 from noisecircuits.spice.benches import held_noise_variance_ratio
 from noisecircuits.spice.units import round_significant
@@ -265,14 +264,14 @@ def _log_tau_change(pbit, tau_ref):
 def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases=None, *, seed=0,
                correlation_times: float = 100.0, workers: int = 2, keep=None, timeout: float = 1800.0,
                probabilities=_DEFAULT_PROBABILITIES, show_progress=None, light: bool = False,
-               copies_per_deck: int | None = None) -> pd.DataFrame:
+               copies_per_deck: int | None = 1) -> pd.DataFrame:
     """P(1) and correlation time of the p-bit: ngspice transient noise vs the SDE model.
 
-    The checked circuit is the reference design (:func:`check_pbit_design`). The bias points
-    of one temperature run as independent copies of the cell in a few ngspice decks
+    The checked circuit is the reference design (:func:`check_pbit_design`). Each bias point
+    runs as its own ngspice deck, ``workers`` decks at a time; with ``copies_per_deck`` > 1 the
+    points of one temperature run instead as independent copies of the cell in fewer decks
     (:func:`noisecircuits.spice.pbit.render_pbit_copies`: one time grid, each copy with its own
-    noise sources), ``workers`` decks at a time; docs/spice.md "Cost of the check" gives what
-    this saves against one run per point.
+    noise sources). docs/spice.md "Cost of the check" gives what each saves.
 
     Parameters
     ----------
@@ -301,10 +300,9 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
         is quiet [-].
     light : bool
         Check the lighter check design (:func:`check_pbit_design`) instead of the reference design [-].
-    copies_per_deck : int, optional
-        Most bias points per ngspice deck; 1 runs each point alone (one deck per point, the
-        plain single-copy run); default: a temperature's points split evenly over ``workers``
-        decks [-].
+    copies_per_deck : int or None
+        Most bias points per ngspice deck: 1 (default) runs each point alone; None splits a
+        temperature's points evenly over ``workers`` decks [-].
 
     Returns
     -------

@@ -24,7 +24,7 @@ from noisecircuits.spice.pbit import (
 from noisecircuits.spice.units import round_significant
 
 _STEPS = dict(temperature=300.0, noise_step=1e-8, duration=1e-6, seed=1, sample_step=5e-9, max_step=4.99e-9)
-_NODES = ("out", "outb", "v_bias")
+_NODES = ("out", "outb", "v_bias", "vdd", "v_ref")
 _DEVICES = ("MPa", "MNa", "MPb", "MNb", "MNbias", "MNref")
 
 
@@ -34,7 +34,7 @@ def _rename(line, k):
         word = m.group(0)
         if word in _NODES:
             return f"{word}_{k}"
-        for head in ("Cout", "Coutb", "Bito_out", "Bito_outb", "Vv_bias"):
+        for head in ("Cout", "Coutb", "Bito_out", "Bito_outb", "Vv_bias", "Vvdd", "Vv_ref"):
             if word == head:
                 return f"{word}_{k}"
         for dev in _DEVICES:
@@ -63,8 +63,7 @@ def test_each_copy_is_the_single_deck_renamed():
     for k, (vb, start) in enumerate(zip(biases, starts)):
         single = _body(pbit_netlist_text(design, card, v_bias=vb, start=start, **_STEPS))
         renamed = [_rename(ln, k) for ln in single]
-        # the supply and v_ref sources are shared, written once
-        expected += [ln for ln in renamed if k == 0 or not ln.startswith(("Vvdd ", "Vv_ref "))]
+        expected += renamed
     assert sorted(body) == sorted(expected)
     # every copy has its own six noise streams and its own Itô corrections
     assert len(re.findall(r"trrandom", multi)) == 6 * len(biases)
