@@ -96,3 +96,16 @@ def test_check_pbit_shows_progress_on_stderr_and_is_quiet_with_json(capsys):
     code, out, err = _run(capsys, argv + ["--json"])
     assert code == 0 and err == ""
     assert json.loads(out)["design"] == "pbit"
+
+
+def test_check_pbit_time_estimate_follows_the_reference_design(capsys):
+    # 7 biases x 100 tau_c at 280 and 300 K: ~(540 + 226) relaxation times per tau_c x 0.012 s,
+    # on 2 workers ~54 min, refused under a 10 min limit before any ngspice run; at 320 K with
+    # 1 tau_c per point the same rule gives ~5 s
+    from noisecircuits.commands.spice import CHECK_PBIT_SECONDS_PER_RELAXATION_TIME, _relaxation_times_per_correlation_time
+
+    code, out, err = _run(capsys, ["spice", "check", "pbit", "--temperatures", "280,300", "--max-time", "600"])
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "--max-time" in err and "min" in err
+    seconds = 7 * 1 * _relaxation_times_per_correlation_time(320.0) * CHECK_PBIT_SECONDS_PER_RELAXATION_TIME / 2
+    assert 2 < seconds < 10
