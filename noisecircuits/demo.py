@@ -391,8 +391,9 @@ def spice_check(out_dir, seed: int = 0, temperature: float = 300.0, probabilitie
         return None
     from noisecircuits.validation.crosscheck import check_pbit
 
+    # the light check design: the reference design's check costs ~5x more (docs/spice.md "Cost of the check")
     rows = check_pbit("generic", [temperature], probabilities=probabilities, seed=seed,
-                      correlation_times=correlation_times, workers=2)
+                      correlation_times=correlation_times, workers=2, light=True)
     document = {"card": "generic", "correlation_times": correlation_times, "rows": rows.to_dict("records")}
     write_json(Path(out_dir) / SPICE_CHECK, document, SPICE_NULL_REASONS)
     return rows

@@ -39,9 +39,13 @@ KTC_POINTS_PER_SECOND = 1e5
 CORRELATION_TIMES_RANGE = (1.0, 1e6)
 #: Wall time of one ngspice I-V sweep at one temperature [s] (conservative).
 IV_SECONDS_PER_TEMPERATURE = 1.0
-#: Wall time of one check point per correlation time of SPICE transient, one worker [s]
+#: Wall time of one categorical or continuous check point per correlation time of SPICE transient, one worker [s]
 #: (measured with the N_T = timescale/20 default: 6 points of 100 correlation times, 2 workers, 156 s).
 CHECK_SECONDS_PER_CORRELATION_TIME = 0.5
+#: Wall time of the p-bit check per fastest relaxation time of simulated p-bit time, per bias
+#: point, one worker [s] (docs/spice.md "Cost of the check": about 100 ngspice time points per
+#: relaxation time at N_T = timescale/20; measured on the reference design at 300 K).
+CHECK_PBIT_SECONDS_PER_RELAXATION_TIME = 0.012
 #: Bias points per temperature of the p-bit check without ``--biases`` [-].
 CHECK_DEFAULT_BIASES = 7
 _TEMPERATURE_HELP = f"[K], each in [{TEMPERATURE_RANGE[0]:g}, {TEMPERATURE_RANGE[1]:g}]"
@@ -174,10 +178,14 @@ def _check(args) -> dict:
         raise ParameterError("--biases applies to the pbit check only")
     from noisecircuits.budget import check_budget
 
-    points = len(temps) * (len(args.biases) if args.biases is not None else CHECK_DEFAULT_BIASES)
-    check_budget(f"spice check {args.design}",
-                 seconds=points * args.correlation_times * CHECK_SECONDS_PER_CORRELATION_TIME / args.workers,
-                 budget=budget_from_args(args), options="--temperatures/--biases/--correlation-times")
+    per_temperature = len(args.biases) if args.biases is not None else CHECK_DEFAULT_BIASES
+    if args.design == "pbit":
+        seconds = sum(per_temperature * args.correlation_times * _relaxation_times_per_correlation_time(t)
+                      for t in temps) * CHECK_PBIT_SECONDS_PER_RELAXATION_TIME / args.workers
+    else:
+        seconds = len(temps) * per_temperature * args.correlation_times * CHECK_SECONDS_PER_CORRELATION_TIME / args.workers
+    check_budget(f"spice check {args.design}", seconds=seconds, budget=budget_from_args(args),
+                 options="--temperatures/--biases/--correlation-times")
     _prepare_keep(args)
     start = time.perf_counter()
     if args.design == "pbit":
@@ -193,6 +201,15 @@ def _check(args) -> dict:
     points = frame.to_dict(orient="records")
     return {"design": args.design, "card": args.card, "all_agree": bool(all(_agrees(p) for p in points)),
             "points": points}
+
+
+def _relaxation_times_per_correlation_time(temperature: float) -> float:
+    """tau_c / fastest relaxation time of the reference p-bit at its v_mid (uncalibrated devices; the
+    generic card's calibrated ones give 1.0-1.5x more at 320-280 K) [-]."""
+    from noisecircuits.circuits.pbit import PBit
+
+    model = PBit(None, None, temperature)
+    return model.correlation_time_exact() / model.timescale
 
 
 def _agrees(point: dict) -> bool:

@@ -17,7 +17,7 @@ from noisecircuits.constants import ELEMENTARY_CHARGE, celsius, thermal_voltage
 from noisecircuits.spice.render import _include_line, ito_correction_lines, mos_lines
 from noisecircuits.spice.units import format_value
 
-__all__ = ["pbit_netlist_text", "REFERENCE_NETLIST"]
+__all__ = ["pbit_netlist_text", "pbit_copies_netlist_text", "REFERENCE_NETLIST"]
 
 #: golden deck of the shipped p-bit, in spice_models/
 REFERENCE_NETLIST = "pbit_reference.cir"
@@ -55,43 +55,118 @@ def pbit_netlist_text(design, card, *, v_bias: float, temperature: float, noise_
     str
         The deck; ``wrdata`` writes V(out), V(outb) to ``out.dat``.
     """
+    return _deck(design, card, (float(v_bias),), (start,), temperature=temperature, noise_step=noise_step,
+                 duration=duration, seed=seed, sample_step=sample_step, max_step=max_step)
+
+
+def pbit_copies_netlist_text(design, card, *, v_biases, temperature: float, noise_step: float, duration: float,
+                             seed: int, starts, sample_step: float, max_step: float) -> str:
+    """One ngspice deck holding several independent copies of the p-bit, one per entry of ``v_biases``.
+
+    Copy ``k`` is the deck of :func:`pbit_netlist_text` with every node (but ground), device
+    and source renamed ``<name>_k``: the copies share no element. Each copy has its own
+    shot-noise sources (ngspice gives every ``trrandom`` source its own stream, seeded from the
+    deck's ``seed``), so the copies are independent; all sources have the same noise step, so
+    the copies share ngspice's time grid and noise breakpoints.
+
+    Parameters
+    ----------
+    design : PBitDesign
+        Sizes, voltages and the device list [-].
+    card : Card
+        Model cards [-].
+    v_biases : sequence of float
+        Gate voltage of each copy's MNbias (repeat a value for several copies at one bias) [V].
+    temperature : float
+        [K].
+    noise_step : float
+        Noise hold time N_T, at most 6 significant digits [s].
+    duration : float
+        Simulated time [s].
+    seed : int
+        ngspice seed [-].
+    starts : sequence of (float, float)
+        Initial V(out), V(outb) of each copy [V].
+    sample_step : float
+        Output step [s].
+    max_step : float
+        ngspice maximum time step [s].
+
+    Returns
+    -------
+    str
+        The deck; ``wrdata`` writes, on one time column, each copy's read-out
+        V(out_k) − V(outb_k) to ``out.dat``.
+    """
+    from noisecircuits.errors import ParameterError
+
+    biases = [float(v) for v in v_biases]
+    starts = list(starts)
+    if not biases or len(starts) != len(biases):
+        raise ParameterError(f"a multi-copy p-bit deck needs one start point per bias; got {len(biases)} biases "
+                             f"and {len(starts)} start points")
+    return _deck(design, card, biases, starts, temperature=temperature, noise_step=noise_step, duration=duration,
+                 seed=seed, sample_step=sample_step, max_step=max_step, suffixes=[f"_{k}" for k in range(len(biases))])
+
+
+def _deck(design, card, biases, starts, *, temperature, noise_step, duration, seed, sample_step, max_step,
+          suffixes=("",)) -> str:
     from noisecircuits.errors import ParameterError
     from noisecircuits.spice.units import round_significant
 
     if round_significant(noise_step, 6) != float(noise_step):
         raise ParameterError(f"noise_step must have at most 6 significant digits, got {noise_step!r}")
-    netlist = design.netlist(v_bias, temperature)
     noise = {"noise_step": noise_step, "shot_scale": ELEMENTARY_CHARGE / noise_step,
              "inverse_two_ut": 1.0 / (2.0 * thermal_voltage(temperature))}
     f = format_value
     lines = [
         "* noisecircuits p-bit, generated from PBitDesign.devices(): two cross-coupled inverters",
         "* tilted by MNbias against MNref; state 1 <=> v(out) > v(outb).",
-        _include_line(card),
-        f".options temp={f(celsius(temperature))} seed={int(seed)} interp",
     ]
-    for name, value in zip(netlist.fixed_names, netlist.fixed_voltages):
-        if name != "0":
-            lines.append(f"V{name} {name} 0 {f(value)}")
-    devices = []
-    for dev in design.devices():
-        p = dev.params
-        lines += mos_lines(card, p.polarity, dev.name, dev.drain, dev.gate, dev.source, dev.bulk, p.width, p.length,
-                           noise=True, noise_values=noise)
-        devices.append((p.polarity, dev.name, dev.drain, dev.gate, dev.source))
-    capacitances = {}
-    names = list(netlist.state_names)
-    for name, c in zip(names, netlist.capacitances):
-        lines.append(f"C{name} {name} 0 {f(float(c))}")
-        capacitances.setdefault(float(c), []).append(name)
-    for c, nodes in capacitances.items():
-        lines += ito_correction_lines(devices, nodes, c, noise)
+    if len(biases) > 1:
+        lines.append(f"* {len(biases)} independent copies; copy k has nodes and devices suffixed _k.")
+    lines += [_include_line(card), f".options temp={f(celsius(temperature))} seed={int(seed)} interp"]
+    body, ics, saved = [], [], []
+    for v_bias, start, suffix in zip(biases, starts, suffixes):
+        netlist = design.netlist(v_bias, temperature)
+        names = list(netlist.state_names)
+        # every copy has its own sources: a supply shared by K copies carries the sum of K noisy
+        # currents, whose convergence test (relative to a small sum of large terms) stalled ngspice
+        own = set(names) | {n for n in netlist.fixed_names if n != "0"} if len(biases) > 1 else set(names) | {"v_bias"}
+
+        def node(n, own=own, suffix=suffix):
+            return n + suffix if n in own else n
+
+        body += [f"V{node(n)} {node(n)} 0 {f(v)}" for n, v in zip(netlist.fixed_names, netlist.fixed_voltages)
+                 if n != "0"]
+        devices = []
+        for dev in design.devices():
+            p = dev.params
+            d, g, s, b = (node(t) for t in (dev.drain, dev.gate, dev.source, dev.bulk))
+            body += mos_lines(card, p.polarity, dev.name + suffix, d, g, s, b, p.width, p.length, noise=True,
+                              noise_values=noise)
+            devices.append((p.polarity, dev.name + suffix, d, g, s))
+        capacitances = {}
+        for name, c in zip(names, netlist.capacitances):
+            body.append(f"C{node(name)} {node(name)} 0 {f(float(c))}")
+            capacitances.setdefault(float(c), []).append(node(name))
+        for c, nodes in capacitances.items():
+            body += ito_correction_lines(devices, nodes, c, noise)
+        ics += [f"v({node(n)})={f(float(v))}" for n, v in zip(names, start)]
+        saved.append([node(n) for n in names])
+    lines += body
+    if len(biases) == 1:
+        out = " ".join(f"v({n})" for n in saved[0])
+        control = [f"wrdata out.dat {out}"]
+    else:
+        out = " ".join(f"v({a})-v({b})" for a, b in saved)
+        control = ["set wr_singlescale", f"wrdata out.dat {out}"]
     lines += [
-        ".ic " + " ".join(f"v({n})={f(float(v))}" for n, v in zip(names, start)),
-        ".save " + " ".join(f"v({n})" for n in names),
+        ".ic " + " ".join(ics),
+        ".save " + " ".join(f"v({n})" for group in saved for n in group),
         ".control",
         f"tran {f(sample_step)} {f(duration)} 0 {f(max_step)} uic",
-        "wrdata out.dat " + " ".join(f"v({n})" for n in names),
+        *control,
         "quit 0",
         ".endc",
         ".end",

@@ -29,6 +29,9 @@ __all__ = [
     "pbit_spice_values",
     "pbit_netlist",
     "render_pbit",
+    "render_pbit_copies",
+    "copy_columns",
+    "copies_readouts",
     "start_point",
     "readout_statistics",
     "uniform_samples",
@@ -147,6 +150,70 @@ def render_pbit(design, deck, v_bias: float, temperature: float, noise_step: flo
                              duration=duration, seed=int(seed), start=start,
                              sample_step=noise_step / SAMPLES_PER_NOISE_STEP,
                              max_step=noise_step * MAX_STEP_PER_NOISE_STEP)
+
+
+def render_pbit_copies(design, deck, v_biases, temperature: float, noise_step: float, duration: float, seed: int,
+                       starts) -> str:
+    """Several independent copies of the p-bit in one deck
+    (:func:`noisecircuits.spice.generate.pbit_copies_netlist_text`), with this engine's output
+    and maximum steps (as :func:`render_pbit`).
+
+    The copies share ngspice's time grid, so one run simulates ``len(v_biases)`` × ``duration``
+    of p-bit time; each copy's read-out is a column of ``out.dat``
+    (:func:`copies_readouts`).
+
+    Parameters
+    ----------
+    design : PBitDesign
+        The design [-].
+    deck : Card
+        Model cards [-].
+    v_biases : sequence of float
+        Bias of each copy [V].
+    temperature : float
+        [K].
+    noise_step : float
+        [s].
+    duration : float
+        [s].
+    seed : int
+        ngspice seed [-].
+    starts : sequence of (float, float)
+        Initial V(out), V(outb) of each copy [V].
+    """
+    from noisecircuits.spice.generate import pbit_copies_netlist_text
+
+    return pbit_copies_netlist_text(design, deck, v_biases=v_biases, temperature=temperature, noise_step=noise_step,
+                                    duration=duration, seed=int(seed), starts=starts,
+                                    sample_step=noise_step / SAMPLES_PER_NOISE_STEP,
+                                    max_step=noise_step * MAX_STEP_PER_NOISE_STEP)
+
+
+def copy_columns(n_copies: int) -> list[str]:
+    """Names of the read-out columns of a deck of ``n_copies`` copies (:func:`render_pbit_copies`) [-]."""
+    return [f"readout_{k}_V" for k in range(int(n_copies))]
+
+
+def copies_readouts(frame, n_copies: int, noise_step: float) -> np.ndarray:
+    """The read-outs V(out_k) − V(outb_k) of a multi-copy run, checked to lie on the output grid.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        ``run_netlist(..., copy_columns(n_copies)).data`` [SI].
+    n_copies : int
+        Copies in the deck [-].
+    noise_step : float
+        The deck's noise step N_T [s].
+
+    Returns
+    -------
+    ndarray, shape (n_copies, n_samples)
+        Read-outs sampled every N_T / :data:`SAMPLES_PER_NOISE_STEP`, the initial point dropped [V].
+    """
+    frame = frame[frame["x"].to_numpy() > 0]
+    uniform_samples(frame["x"].to_numpy(), noise_step / SAMPLES_PER_NOISE_STEP)
+    return frame[copy_columns(n_copies)].to_numpy().T.copy()
 
 
 def pbit_netlist(design, v_bias: float, temperature: float, *, duration: float, seed, noise_step=None,

@@ -68,7 +68,8 @@ def find_ngspice() -> str:
 
 
 def read_wrdata(path, columns) -> pd.DataFrame:
-    """Read an ngspice ``wrdata`` file (scale, value pairs per vector) into a DataFrame.
+    """Read an ngspice ``wrdata`` file (scale, value pairs per vector, or one scale column then the
+    vectors as written with ``set wr_singlescale``) into a DataFrame.
 
     Parameters
     ----------
@@ -87,12 +88,16 @@ def read_wrdata(path, columns) -> pd.DataFrame:
         raw = np.loadtxt(path, ndmin=2)
     except (OSError, ValueError) as exc:
         raise SpiceError(f"cannot read ngspice output {path}: {exc}") from None
-    if raw.shape[1] != 2 * len(columns):
+    if raw.shape[1] == 2 * len(columns):
+        values = raw[:, 1::2]
+    elif raw.shape[1] == 1 + len(columns):  # written with ``set wr_singlescale``
+        values = raw[:, 1:]
+    else:
         raise SpiceError(f"ngspice output {path} has {raw.shape[1]} columns, expected {2 * len(columns)} "
-                         f"(scale and value for {', '.join(columns)})")
+                         f"(scale and value for {', '.join(columns)}) or {1 + len(columns)} (one scale)")
     frame = {"x": raw[:, 0]}
     for i, name in enumerate(columns):
-        frame[name] = raw[:, 2 * i + 1]
+        frame[name] = values[:, i]
     return pd.DataFrame(frame)
 
 

@@ -54,7 +54,6 @@ from noisecircuits.spice.pbit import (
     readout_statistics,
     render_pbit,
     start_point,
-    uniform_samples,
 )
 from noisecircuits.spice.benches import held_noise_variance_ratio
 from noisecircuits.spice.units import round_significant
@@ -75,11 +74,11 @@ __all__ = [
     "check_categorical",
 ]
 
-#: Supply of the p-bit check design [V]: below the SDE default (80 mV) so that the
+#: Supply of the light p-bit check design [V]: below the reference design's 80 mV so that the
 #: correlation time is ~57 (300 K) and ~36 (320 K) fastest relaxation times (effective
-#: barrier 0.9 and 0.5 kT), about 8x cheaper per independent sample than at 80 mV.
+#: barrier 0.9 and 0.5 kT) instead of ~280 and ~115, about 5x cheaper per independent sample.
 CHECK_SUPPLY_VOLTAGE = 0.075
-#: Gate voltage of MNref in the check design [V]: above the SDE default (0.1 V) so that
+#: Gate voltage of MNref in the light check design [V]: above the SDE default (0.1 V) so that
 #: P(1) spans 0.1-0.9 with the calibrated devices (with 0.1 V, MNref alone holds P(1)
 #: above 0.10 at 300 K and 0.15 at 320 K however low v_bias goes; with 0.13 V the floor is
 #: 0.009 and 0.026).
@@ -96,13 +95,17 @@ _MIN_CATEGORICAL_SAMPLES = 5000
 _DEFAULT_PROBABILITIES = (0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9)
 
 
-def check_pbit_design(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, *, workers: int = 2):
-    """The p-bit check design: the SDE reference topology and sizes, devices calibrated from ``card``.
+def check_pbit_design(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, *, workers: int = 2,
+                      light: bool = False):
+    """The checked p-bit: the reference design with its devices calibrated from ``card``.
 
-    Geometry, node capacitance and reference ratio are those of
-    :meth:`noisecircuits.circuits.pbit.PBitDesign.default`; the supply is
-    :data:`CHECK_SUPPLY_VOLTAGE` and v_ref :data:`CHECK_V_REF`; each device type (latch nmos and pmos, bias nmos) is
-    calibrated at ``temperatures`` by :func:`noisecircuits.validation.calibration.calibrate_card`.
+    Geometry, node capacitance, reference ratio, supply and v_ref are those of
+    :meth:`noisecircuits.circuits.pbit.PBitDesign.default` (the design ``simulate``, ``sweep``
+    and the fit use; its ngspice deck is ``spice_models/pbit_reference.cir``); each device type
+    (latch nmos and pmos, bias nmos) is calibrated at ``temperatures`` by
+    :func:`noisecircuits.validation.calibration.calibrate_card`. With ``light`` the supply is
+    :data:`CHECK_SUPPLY_VOLTAGE` and v_ref :data:`CHECK_V_REF` instead: a shallower latch whose
+    correlation time is about 5× shorter at 300 K (a cheaper check, not the shipped circuit).
 
     Parameters
     ----------
@@ -112,6 +115,8 @@ def check_pbit_design(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES,
         Calibration temperatures (the check temperatures) [K].
     workers : int
         Concurrent ngspice runs [-].
+    light : bool
+        The lighter check design instead of the reference design's voltages [-].
 
     Returns
     -------
@@ -129,8 +134,9 @@ def check_pbit_design(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES,
         temps = sorted(set(float(t) for t in temperatures))
         cals[name] = calibrate_card(cal_card, dev.polarity, dev.width, dev.length, temps,
                                     t_ref=temps[0], workers=workers)
-    design = replace(base, supply_voltage=CHECK_SUPPLY_VOLTAGE, v_ref=CHECK_V_REF, nmos=cals["nmos"].params, pmos=cals["pmos"].params,
-                     bias_nmos=cals["bias_nmos"].params)
+    design = replace(base, nmos=cals["nmos"].params, pmos=cals["pmos"].params, bias_nmos=cals["bias_nmos"].params)
+    if light:
+        design = replace(design, supply_voltage=CHECK_SUPPLY_VOLTAGE, v_ref=CHECK_V_REF)
     return design, cals
 
 
@@ -257,8 +263,15 @@ def _log_tau_change(pbit, tau_ref):
 
 def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases=None, *, seed=0,
                correlation_times: float = 100.0, workers: int = 2, keep=None, timeout: float = 1800.0,
-               probabilities=_DEFAULT_PROBABILITIES, show_progress=None) -> pd.DataFrame:
+               probabilities=_DEFAULT_PROBABILITIES, show_progress=None, light: bool = False,
+               copies_per_deck: int | None = 1) -> pd.DataFrame:
     """P(1) and correlation time of the p-bit: ngspice transient noise vs the SDE model.
+
+    The checked circuit is the reference design (:func:`check_pbit_design`). Each bias point
+    runs as its own ngspice deck, ``workers`` decks at a time; with ``copies_per_deck`` > 1 the
+    points of one temperature run instead as independent copies of the cell in fewer decks
+    (:func:`noisecircuits.spice.pbit.render_pbit_copies`: one time grid, each copy with its own
+    noise sources). docs/spice.md "Cost of the check" gives what each saves.
 
     Parameters
     ----------
@@ -270,7 +283,7 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
         Gate voltages of MNbias, the same at every temperature; default: the biases where
         the SDE gives ``probabilities`` at each temperature [V].
     seed : int, SeedSequence or Generator
-        Seed; each point gets its own spawned ngspice seed [-].
+        Seed; each deck gets its own spawned ngspice seed [-].
     correlation_times : float
         SPICE duration per point, in SDE correlation times at v_mid [-].
     workers : int
@@ -285,6 +298,11 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
         Progress on stderr (:mod:`noisecircuits.progress`): a stage line, a bar over the
         ngspice runs and a summary line; ``None`` draws the bar only on a terminal, ``False``
         is quiet [-].
+    light : bool
+        Check the lighter check design (:func:`check_pbit_design`) instead of the reference design [-].
+    copies_per_deck : int or None
+        Most bias points per ngspice deck: 1 (default) runs each point alone; None splits a
+        temperature's points evenly over ``workers`` decks [-].
 
     Returns
     -------
@@ -293,12 +311,14 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
         p_one_spice_stderr, p_one_sde`` (Itô, the value compared; also as ``p_one_sde_ito``), ``p_one_sde_stratonovich``,
         ``p_one_budget`` (model mismatch), ``p_one_tolerance``, ``p_one_agrees``,
         ``tau_spice_s, tau_spice_stderr_s, tau_sde_s, tau_log_budget, tau_tolerance_s,
-        tau_agrees`` (None where not checkable), ``n_switches_spice, duration_s, noise_step_s, seed`` [SI].
+        tau_agrees`` (None where not checkable), ``n_switches_spice, duration_s, noise_step_s, seed``
+        (of the point's deck), ``deck, copies_in_deck`` [SI].
     """
     import sys
 
     from noisecircuits.circuits.pbit import PBit, v_mid
     from noisecircuits.progress import progress
+    from noisecircuits.spice.pbit import copies_readouts, copy_columns, render_pbit_copies
     from noisecircuits.spice.runner import run_netlists
     from noisecircuits.spice.seeds import spice_seeds
 
@@ -307,61 +327,76 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
     if not temps:
         raise ParameterError("temperatures must list at least one temperature [K]")
     positive("correlation_times", correlation_times)
-    positive_int("workers", workers)
+    workers = positive_int("workers", workers)
+    if copies_per_deck is not None:
+        copies_per_deck = positive_int("copies_per_deck", copies_per_deck)
     if show_progress is not False:
         sys.stderr.write(f"spice check pbit: calibrating the {card} card's three device types at "
                          f"{', '.join(f'{t:g}' for t in temps)} K in ngspice\n")
-    design, cals = check_pbit_design(card, temps, workers=workers)
-    points = []
+    design, cals = check_pbit_design(card, temps, workers=workers, light=light)
+    groups = []  # one per deck: (temperature, noise step, duration, [(bias, model), ...])
     for t in temps:
         vbs = list(biases) if biases is not None else pbit_biases(design, t, probabilities)
         mid_model = PBit(design, v_mid(design, t), t)
         tau_mid = mid_model.correlation_time_exact()
         noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * mid_model.timescale, 3)
-        for vb in vbs:
-            points.append((t, float(vb), noise_step, correlation_times * tau_mid))
-    seeds = spice_seeds(seed, len(points))
-    jobs, models = [], []
-    for k, ((t, vb, nt, dur), s) in enumerate(zip(points, seeds)):
-        model = PBit(design, vb, t)
-        start = start_point(model, design)
-        models.append(model)
-        netlist = render_pbit(design, deck, vb, t, nt, dur, s, start)
-        jobs.append((f"pbit_{k:02d}", netlist, ["v_out_V", "v_outb_V"]))
-    with progress(len(jobs), "spice check pbit", unit="run", enabled=show_progress,
+        per_deck = copies_per_deck or max(1, math.ceil(len(vbs) / workers))
+        points = [(float(vb), PBit(design, float(vb), t)) for vb in vbs]
+        for k in range(0, len(points), per_deck):
+            groups.append((t, noise_step, correlation_times * tau_mid, points[k:k + per_deck]))
+    seeds = spice_seeds(seed, len(groups))
+    jobs = []
+    for k, ((t, nt, dur, points), s) in enumerate(zip(groups, seeds)):
+        vbs = [vb for vb, _ in points]
+        starts = [start_point(model, design) for _, model in points]
+        if len(points) == 1:
+            jobs.append((f"pbit_{k:02d}", render_pbit(design, deck, vbs[0], t, nt, dur, s, starts[0]),
+                         ["v_out_V", "v_outb_V"]))
+        else:
+            jobs.append((f"pbit_{k:02d}", render_pbit_copies(design, deck, vbs, t, nt, dur, s, starts),
+                         copy_columns(len(points))))
+    with progress(len(jobs), "spice check pbit", unit="deck", enabled=show_progress,
                   summary=show_progress is not False) as bar:
         runs = run_netlists(jobs, workers=workers, keep=keep, timeout=timeout, on_done=bar.update)
     rows = []
-    for (t, vb, nt, dur), s, model, run in zip(points, seeds, models, runs):
-        frame = run.data
-        sample = nt / SAMPLES_PER_NOISE_STEP
-        frame = frame[frame["x"].to_numpy() > 0]
-        uniform_samples(frame["x"].to_numpy(), sample)
-        readout = (frame["v_out_V"] - frame["v_outb_V"]).to_numpy()
-        if model.bistable:
-            wells, tau_sde = model.wells, model.correlation_time_exact()
+    for k, ((t, nt, dur, points), s, run) in enumerate(zip(groups, seeds, runs)):
+        if len(points) == 1:
+            frame = run.data.assign(readout_0_V=run.data["v_out_V"] - run.data["v_outb_V"])
         else:
-            wells, tau_sde = None, math.nan
-        p_sp, p_se, tau_sp, tau_se, n_sw = readout_statistics(readout, sample, wells)
-        p_ito = model.p_one_exact()
-        p_str = stratonovich_p_one(model)
-        budget_p, budget_lt = _sensitivity_budget(design, vb, t, cals, p_ito, tau_sde)
-        tol_p = STATISTICAL_SIGMAS * p_se + budget_p
-        tol_tau = STATISTICAL_SIGMAS * tau_se + tau_sde * (math.exp(budget_lt) - 1) if math.isfinite(tau_sde) else math.nan
-        rows.append({
-            "temperature_K": t, "v_bias_V": vb,
-            "p_one_spice": p_sp, "p_one_spice_stderr": p_se, "p_one_sde": p_ito, "p_one_sde_ito": p_ito,
-            "p_one_sde_stratonovich": p_str,
-            "p_one_budget": budget_p, "p_one_tolerance": tol_p, "p_one_agrees": bool(abs(p_sp - p_ito) <= tol_p),
-            "tau_spice_s": tau_sp, "tau_spice_stderr_s": tau_se, "tau_sde_s": tau_sde, "tau_log_budget": budget_lt,
-            "tau_tolerance_s": tol_tau,
-            # None: not checked (latch not bistable at this bias, or no completed dwells in SPICE)
-            "tau_agrees": bool(abs(tau_sp - tau_sde) <= tol_tau) if math.isfinite(tol_tau) and math.isfinite(tau_sp)
-            else None,
-            "n_switches_spice": int(n_sw), "duration_s": dur, "noise_step_s": nt, "seed": int(s),
-        })
+            frame = run.data
+        readouts = copies_readouts(frame, len(points), nt)
+        for (vb, model), readout in zip(points, readouts):
+            rows.append(_pbit_row(design, cals, model, t, vb, readout, nt, dur, s)
+                        | {"deck": k, "copies_in_deck": len(points)})
     use("bsim4", "ekv", "sarpeshkar1993", "wongzakai1965")
     return pd.DataFrame(rows)
+
+
+def _pbit_row(design, cals, model, t, vb, readout, nt, dur, s) -> dict:
+    """One check row: SPICE statistics of ``readout`` against the exact SDE values and the tolerance."""
+    sample = nt / SAMPLES_PER_NOISE_STEP
+    if model.bistable:
+        wells, tau_sde = model.wells, model.correlation_time_exact()
+    else:
+        wells, tau_sde = None, math.nan
+    p_sp, p_se, tau_sp, tau_se, n_sw = readout_statistics(readout, sample, wells)
+    p_ito = model.p_one_exact()
+    p_str = stratonovich_p_one(model)
+    budget_p, budget_lt = _sensitivity_budget(design, vb, t, cals, p_ito, tau_sde)
+    tol_p = STATISTICAL_SIGMAS * p_se + budget_p
+    tol_tau = STATISTICAL_SIGMAS * tau_se + tau_sde * (math.exp(budget_lt) - 1) if math.isfinite(tau_sde) else math.nan
+    return {
+        "temperature_K": t, "v_bias_V": vb,
+        "p_one_spice": p_sp, "p_one_spice_stderr": p_se, "p_one_sde": p_ito, "p_one_sde_ito": p_ito,
+        "p_one_sde_stratonovich": p_str,
+        "p_one_budget": budget_p, "p_one_tolerance": tol_p, "p_one_agrees": bool(abs(p_sp - p_ito) <= tol_p),
+        "tau_spice_s": tau_sp, "tau_spice_stderr_s": tau_se, "tau_sde_s": tau_sde, "tau_log_budget": budget_lt,
+        "tau_tolerance_s": tol_tau,
+        # None: not checked (latch not bistable at this bias, or no completed dwells in SPICE)
+        "tau_agrees": bool(abs(tau_sp - tau_sde) <= tol_tau) if math.isfinite(tol_tau) and math.isfinite(tau_sp)
+        else None,
+        "n_switches_spice": int(n_sw), "duration_s": dur, "noise_step_s": nt, "seed": int(s),
+    }
 
 
 def _calibrated(card_name, device, temperature, workers):
@@ -389,7 +424,7 @@ def check_continuous(card: str = "generic", temperature: float = 300.0, *, v_mod
                      timeout: float = 1800.0) -> pd.DataFrame:
     r"""Mixture weight, means and widths of the continuous cell: ngspice vs the SDE model.
 
-    The p-bit is the check design of :func:`check_pbit_design` at its v_mid; the pass devices
+    The p-bit is the light check design of :func:`check_pbit_design` at its v_mid; the pass devices
     are the default design's, calibrated from the card. SDE values: the weight is the
     Stratonovich Fokker–Planck P(1); means and standard deviations of V(y) per mode are the
     model's (Itô) component moments. Budgets: weight as for the p-bit; means
@@ -412,7 +447,7 @@ def check_continuous(card: str = "generic", temperature: float = 300.0, *, v_mod
 
     deck, cal_card = check_card(card)
     t = in_range("temperature", temperature, *TEMPERATURE_RANGE, "K")
-    pdesign, cals = check_pbit_design(card, (t,), workers=workers)
+    pdesign, cals = check_pbit_design(card, (t,), workers=workers, light=True)
     base = ContinuousDesign.default()
     cal_pass = _calibrated(cal_card, base.pass_nmos, t, workers)
     design = replace(base, pbit=pdesign, pass_nmos=cal_pass.params)

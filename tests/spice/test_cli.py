@@ -72,7 +72,7 @@ def test_missing_ngspice_cli(capsys, monkeypatch, tmp_path):
 
 def test_check_pbit_json_contract(capsys, tmp_path):
     code, out, _ = _run(capsys, ["spice", "check", "pbit", "--temperatures", "320", "--biases", "0.159",
-                                 "--correlation-times", "20", "--seed", "4", "--keep", str(tmp_path), "--json"])
+                                 "--correlation-times", "8", "--seed", "4", "--keep", str(tmp_path), "--json"])
     assert code == 0
     result = json.loads(out)
     (point,) = result["points"]
@@ -85,14 +85,27 @@ def test_check_pbit_json_contract(capsys, tmp_path):
 
 
 def test_check_pbit_shows_progress_on_stderr_and_is_quiet_with_json(capsys):
-    argv = ["spice", "check", "pbit", "--temperatures", "300", "--biases", "0.12", "--correlation-times", "5",
+    argv = ["spice", "check", "pbit", "--temperatures", "300", "--biases", "0.12", "--correlation-times", "2",
             "--seed", "1"]
     code, out, err = _run(capsys, argv)
     assert code == 0
     lines = err.splitlines()
     # a stage line before the ngspice calibration and the run counter's summary line at the end
     assert lines[0].startswith("spice check pbit: calibrating the generic card's three device types at 300 K")
-    assert lines[-1].startswith("spice check pbit: 1/1 runs in ")
+    assert lines[-1].startswith("spice check pbit: 1/1 decks in ")
     code, out, err = _run(capsys, argv + ["--json"])
     assert code == 0 and err == ""
     assert json.loads(out)["design"] == "pbit"
+
+
+def test_check_pbit_time_estimate_follows_the_reference_design(capsys):
+    # 7 biases x 100 tau_c at 280 and 300 K: ~(540 + 226) relaxation times per tau_c x 0.012 s,
+    # on 2 workers ~54 min, refused under a 10 min limit before any ngspice run; at 320 K with
+    # 1 tau_c per point the same rule gives ~5 s
+    from noisecircuits.commands.spice import CHECK_PBIT_SECONDS_PER_RELAXATION_TIME, _relaxation_times_per_correlation_time
+
+    code, out, err = _run(capsys, ["spice", "check", "pbit", "--temperatures", "280,300", "--max-time", "600"])
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "--max-time" in err and "min" in err
+    seconds = 7 * 1 * _relaxation_times_per_correlation_time(320.0) * CHECK_PBIT_SECONDS_PER_RELAXATION_TIME / 2
+    assert 2 < seconds < 10

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from noisecircuits.circuits.pbit import PBit, v_mid
+from noisecircuits.circuits.pbit import PBit, PBitDesign, v_mid
 from noisecircuits.validation.crosscheck import (
     STATISTICAL_SIGMAS,
     check_categorical,
@@ -60,10 +60,26 @@ def test_checks_reject_cards_without_capacitance_free_variant():
         check_pbit("sky130", (300.0,))
 
 
+def test_check_design_is_the_reference_design(design_320):
+    from dataclasses import replace
+
+    design, _ = design_320
+    reference = PBitDesign.default()
+    # only the EKV parameters are calibrated: sizes, voltages and capacitance are the shipped design's
+    assert replace(design, nmos=reference.nmos, pmos=reference.pmos, bias_nmos=reference.bias_nmos) == reference
+    for name in ("nmos", "pmos", "bias_nmos"):
+        assert (getattr(design, name).width, getattr(design, name).length) == (
+            getattr(reference, name).width, getattr(reference, name).length)
+
+
 @pytest.mark.slow
 def test_pbit_agreement_two_temperatures():
-    frame = check_pbit("generic", (300.0, 320.0), probabilities=(0.2, 0.5, 0.8), correlation_times=100, seed=1)
+    # the light check design; the three biases of a temperature as copies in one deck (the same
+    # ngspice work as three single-copy decks, docs/spice.md "Cost of the check")
+    frame = check_pbit("generic", (300.0, 320.0), probabilities=(0.2, 0.5, 0.8), correlation_times=100, seed=1,
+                       light=True, workers=1, copies_per_deck=3)
     assert len(frame) == 6
+    assert (frame["copies_in_deck"] == 3).all() and frame["deck"].nunique() == 2
     assert frame["p_one_agrees"].all(), frame.to_string()
     compared = frame[frame["tau_agrees"].notna()]
     # the correlation time is compared wherever the SDE latch is bistable (5 of 6 points here)
