@@ -75,9 +75,9 @@ def test_check_design_is_the_reference_design(design_320):
 @pytest.mark.slow
 def test_pbit_agreement_two_temperatures():
     # the light check design; the three biases of a temperature as copies in one deck (the same
-    # ngspice work as three single-copy decks, docs/spice.md "Cost of the check")
+    # ngspice work as three single-copy decks, docs/spice.md "Cost of the check"); the two decks run at once
     frame = check_pbit("generic", (300.0, 320.0), probabilities=(0.2, 0.5, 0.8), correlation_times=100, seed=1,
-                       light=True, workers=1, copies_per_deck=3)
+                       light=True, workers=2, copies_per_deck=3)
     assert len(frame) == 6
     assert (frame["copies_in_deck"] == 3).all() and frame["deck"].nunique() == 2
     assert frame["p_one_agrees"].all(), frame.to_string()
