@@ -82,7 +82,7 @@ def _add_run_options(parser, samples_option: str) -> None:
                         help="time between updates of one cell [s] (with --cell; 0: every read is fresh)")
     parser.add_argument("--bias-network", choices=("inverse", "linear"), default="inverse",
                         help="local field to cell bias (with --cell): inverse = lookup table through the cell's own "
-                             "law at --design-temperature, so a matched chip samples sigma(2 beta I); linear = "
+                             "law at the design temperature, so a matched chip samples sigma(2 beta I); linear = "
                              "v_mid + gain I with the slope matched at I = 0 (docs/gibbs.md)")
     parser.add_argument("--design-temperature", type=positive_float, default=None,
                         help="temperature the bias network is calibrated at [K], 200-450 (with --cell; default "
