@@ -594,9 +594,9 @@ def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=No
                 f"{d['kl_finite_sample_bias_nats']:.4f}), beta_eff = {d['beta_eff_energy']:.3f}")
         if "energy_shift_from_ideal" in d:
             shift, se = d["energy_shift_from_ideal"], d["energy_shift_from_ideal_stderr"]
-            verdict = "agrees with ideal" if d["agrees_with_ideal"] else "DIFFERS from ideal"
-            line += (f"; E/N - ideal = {shift:+.4f} +- {se:.4f} ({shift / se if se else math.nan:+.1f} SE): "
-                     f"{verdict} within {GIBBS_AGREEMENT_SE:g} SE")
+            verdict = (f"agrees with ideal within {GIBBS_AGREEMENT_SE:g} SE" if d["agrees_with_ideal"]
+                       else f"differs from ideal by more than {GIBBS_AGREEMENT_SE:g} SE")
+            line += f"; E/N - ideal = {shift:+.4f} +- {se:.4f} ({shift / se if se else math.nan:+.1f} SE): {verdict}"
         stream.write(line + "\n")
     cells = chip.lattice_size**2
     stream.write(f"\nChip energy ({chip.describe()})\n")
