@@ -26,7 +26,9 @@ POWER, WIDTH, DRIFT = 0.6, 0.02, -1.5e-3  # [-], [V], [V/K]
 class SkewedCell:
     """P(1) = sigma((v - c(T))/w)^POWER with c(T) = 0.3 V + DRIFT (T - 300 K): monotone, not symmetric."""
 
-    mismatch = {"v_mid_sigma_V": 0.0, "v_width_rel_sigma": 0.0}
+    @property
+    def mismatch(self):
+        return {"v_mid_sigma_V": 0.0, "v_width_rel_sigma": 0.0}
 
     @staticmethod
     def _centre(temperature):
