@@ -40,7 +40,7 @@ import numpy as np
 
 __all__ = ["DEMO_TEMPERATURES", "DEMO_MIN_SWITCHES", "MAX_DURATION_TAU", "check_duration_tau", "bias_span",
            "common_window", "point_duration", "simulate_transfer", "exact_transfer", "summarize", "write_outputs",
-           "spice_check", "fit_deviation", "gibbs_with_cell", "write_gibbs", "estimate_cost", "run_demo"]
+           "spice_check", "fit_deviation", "GIBBS_AGREEMENT_SE", "gibbs_with_cell", "write_gibbs", "estimate_cost", "run_demo"]
 
 #: Temperatures of the demonstration [K].
 DEMO_TEMPERATURES = (280.0, 300.0, 320.0)
@@ -48,6 +48,8 @@ DEMO_TEMPERATURES = (280.0, 300.0, 320.0)
 #: stored sample of two node voltages per relaxation time) must stay within the simulator's 2e7
 #: stored values per path [-].
 MAX_DURATION_TAU = 15000.0
+#: Standard errors within which the cell's Gibbs energy must match the ideal run's at the design temperature [-].
+GIBBS_AGREEMENT_SE = 4.0
 #: P(1) at the middle temperature at the two ends of the common bias window [-].
 WINDOW_P_ONE = (0.1, 0.9)
 #: Fewest switching events a point's duration aims at: the mean dwells, hence tau_c, of a tail
@@ -438,19 +440,22 @@ def fit_deviation(cell, design, temperatures=DEMO_TEMPERATURES, n_points: int = 
 
 
 def gibbs_with_cell(cell, temperatures=(300.0, 320.0), size: int = 3, beta: float = 0.3, sweeps: int = 20000,
-                    seed: int = 0) -> dict:
+                    seed: int = 0, bias_network: str = "inverse") -> dict:
     """Sample an enumerable periodic Ising lattice ideally and through the calibrated cell.
 
-    The bias network (offset v_mid, gain 2β·v_width) is tuned at the first temperature; the
-    chip is then run at each temperature with that same network, so the table shows what a
-    temperature drift does to the sampled law.
+    The bias network is calibrated at the first temperature (the design temperature): by
+    default the lookup-table network v(I) = P^-1(σ(2βI); T_design) through the cell's own law
+    (:mod:`noisecircuits.gibbs.hardware`), or the linear one (offset v_mid, gain 2β·v_width).
+    The chip is then run at each temperature with that same network, so the table shows what a
+    temperature drift does to the sampled law; at the design temperature the inverse network
+    must agree with ideal sampling.
 
     Parameters
     ----------
     cell : PBitCellModel
         The calibrated cell [-].
     temperatures : sequence of float
-        Chip temperatures; the first is the one the bias network is tuned for [K].
+        Chip temperatures; the first is the one the bias network is calibrated at [K].
     size : int
         Lattice side; size² ≤ 20 so the exact law is enumerable [-].
     beta : float
@@ -459,22 +464,30 @@ def gibbs_with_cell(cell, temperatures=(300.0, 320.0), size: int = 3, beta: floa
         Recorded sweeps per chain [-].
     seed : int
         Root seed [-].
+    bias_network : str
+        ``"inverse"`` or ``"linear"`` [-].
 
     Returns
     -------
     dict
         ``{label: distortion}`` with ``kl_divergence_nats``, ``kl_finite_sample_bias_nats``,
-        ``beta_eff_energy``, ``energy_per_spin`` and ``energy_per_spin_stderr``.
+        ``beta_eff_energy``, ``energy_per_spin`` and ``energy_per_spin_stderr``; the cell runs
+        also ``energy_shift_from_ideal``, its ``energy_shift_from_ideal_stderr`` and
+        ``agrees_with_ideal`` (shift within :data:`GIBBS_AGREEMENT_SE` combined standard errors).
     """
     from noisecircuits._seeding import seed_sequence
     from noisecircuits.gibbs import HardwareMode, distortion_report, ising_lattice, sample_ising
 
     model = ising_lattice(size, beta=beta)
     tuned = float(temperatures[0])
-    offset, gain = float(cell.v_mid(tuned)), 2.0 * beta * float(cell.v_width(tuned))
     modes = {"ideal": None}
     for temperature in temperatures:
-        modes[f"cell {temperature:g} K"] = HardwareMode(cell, temperature=float(temperature), gain=gain, offset=offset)
+        if bias_network == "linear":
+            mode = HardwareMode(cell, temperature=float(temperature), gain=2.0 * beta * float(cell.v_width(tuned)),
+                                offset=float(cell.v_mid(tuned)))
+        else:
+            mode = HardwareMode(cell, temperature=float(temperature), bias_network=bias_network, design_temperature=tuned)
+        modes[f"cell {temperature:g} K"] = mode
     seeds = seed_sequence(seed).spawn(len(modes))
     result = {}
     for (label, hardware), child in zip(modes.items(), seeds):
@@ -482,13 +495,21 @@ def gibbs_with_cell(cell, temperatures=(300.0, 320.0), size: int = 3, beta: floa
         energy = run.energy()
         result[label] = {**distortion_report(run), "energy_per_spin": float(energy.mean) / model.n_nodes,
                          "energy_per_spin_stderr": float(energy.stderr) / model.n_nodes}
+    ideal = result["ideal"]
+    for label, run in result.items():
+        if label != "ideal":
+            shift = run["energy_per_spin"] - ideal["energy_per_spin"]
+            stderr = math.hypot(run["energy_per_spin_stderr"], ideal["energy_per_spin_stderr"])
+            run.update({"energy_shift_from_ideal": shift, "energy_shift_from_ideal_stderr": stderr,
+                        "agrees_with_ideal": bool(abs(shift) <= GIBBS_AGREEMENT_SE * stderr)})
     return result
 
 
-def write_gibbs(out, gibbs: dict, tuned_temperature: float = 300.0, size: int = 3, beta: float = 0.3):
+def write_gibbs(out, gibbs: dict, tuned_temperature: float = 300.0, size: int = 3, beta: float = 0.3,
+                bias_network: str = "inverse"):
     """Write :func:`gibbs_with_cell` output as ``DIR/gibbs.json`` (read by the report).
 
-    Layout: ``{"model", "beta", "tuned_temperature_K", "runs": {label: distortion}}``; each run
+    Layout: ``{"model", "beta", "tuned_temperature_K", "bias_network", "runs": {label: distortion}}``; each run
     labelled ``cell <T> K`` also carries its chip ``temperature_K``.
 
     Parameters
@@ -503,6 +524,8 @@ def write_gibbs(out, gibbs: dict, tuned_temperature: float = 300.0, size: int = 
         Lattice side [-].
     beta : float
         Inverse temperature of the model [1/J].
+    bias_network : str
+        The network of :func:`gibbs_with_cell` [-].
     """
     from noisecircuits.pipeline import write_json
     from noisecircuits.sweeps.layout import GIBBS
@@ -513,7 +536,7 @@ def write_gibbs(out, gibbs: dict, tuned_temperature: float = 300.0, size: int = 
         if label.startswith("cell ") and label.endswith(" K"):
             runs[label]["temperature_K"] = float(label[5:-2])
     document = {"model": f"{size}x{size} periodic Ising lattice, exact law by enumeration", "beta": beta,
-                "tuned_temperature_K": tuned_temperature, "runs": runs}
+                "tuned_temperature_K": tuned_temperature, "bias_network": bias_network, "runs": runs}
     return write_json(Path(out) / GIBBS, document)
 
 
@@ -564,12 +587,18 @@ def print_final_summary(cell, spice_rows, gibbs, energy, deviation=None, chip=No
             stream.write(f"{row.temperature_K:6.0f} {row.v_bias_V * 1e3:11.2f} {row.p_one_spice:9.3f} "
                          f"{row.p_one_spice_stderr:6.3f} {row.p_one_sde:7.3f} {str(row.p_one_agrees):>7} "
                          f"{row.tau_spice_s * 1e6:14.3f} {row.tau_sde_s * 1e6:12.3f} {str(row.tau_agrees):>7}\n")
-    stream.write("\nGibbs sampling of a 3x3 periodic Ising lattice (beta J = 0.3; bias network tuned at 300 K), "
-                 "exact law by enumeration\n")
+    stream.write("\nGibbs sampling of a 3x3 periodic Ising lattice (beta J = 0.3; lookup-table bias network through "
+                 "the cell's law, calibrated at 300 K), exact law by enumeration\n")
     for name, d in gibbs.items():
-        stream.write(f"  {name:10s}: E/N = {d['energy_per_spin']:.4f} +- {d['energy_per_spin_stderr']:.4f}, "
-                     f"KL = {d['kl_divergence_nats']:.4f} nats (finite-sample level "
-                     f"{d['kl_finite_sample_bias_nats']:.4f}), beta_eff = {d['beta_eff_energy']:.3f}\n")
+        line = (f"  {name:10s}: E/N = {d['energy_per_spin']:.4f} +- {d['energy_per_spin_stderr']:.4f}, "
+                f"KL = {d['kl_divergence_nats']:.4f} nats (finite-sample level "
+                f"{d['kl_finite_sample_bias_nats']:.4f}), beta_eff = {d['beta_eff_energy']:.3f}")
+        if "energy_shift_from_ideal" in d:
+            shift, se = d["energy_shift_from_ideal"], d["energy_shift_from_ideal_stderr"]
+            verdict = (f"agrees with ideal within {GIBBS_AGREEMENT_SE:g} SE" if d["agrees_with_ideal"]
+                       else f"differs from ideal by more than {GIBBS_AGREEMENT_SE:g} SE")
+            line += f"; E/N - ideal = {shift:+.4f} +- {se:.4f} ({shift / se if se else math.nan:+.1f} SE): {verdict}"
+        stream.write(line + "\n")
     cells = chip.lattice_size**2
     stream.write(f"\nChip energy ({chip.describe()})\n")
     labels = (

@@ -119,6 +119,10 @@ def test_demo_writes_strict_json_and_names_each_energy(tmp_path, capsys):
     # the Gibbs results reach the report, with their data file
     gibbs = _strict_load(out / "gibbs.json")
     assert set(gibbs["runs"]) == {"ideal", "cell 300 K", "cell 320 K"}
+    # the lookup-table network calibrated at 300 K: the matched chip samples the ideal law whatever
+    # the (here short-sweep) cell's fit, and the summary says so
+    assert gibbs["bias_network"] == "inverse" and gibbs["runs"]["cell 300 K"]["agrees_with_ideal"] is True
+    assert "agrees with ideal within 4 SE" in text.split("cell 300 K", 1)[1].splitlines()[0]
     report = (out / "report.html").read_text()
     assert "<h2>Gibbs sampling through the cell</h2>" in report and (out / "report_gibbs.csv").exists()
 

@@ -80,6 +80,13 @@ def _add_run_options(parser, samples_option: str) -> None:
                         help="chip temperature [K], 200-450 (with --cell)")
     parser.add_argument("--update-interval", type=non_negative_float, default=0.0,
                         help="time between updates of one cell [s] (with --cell; 0: every read is fresh)")
+    parser.add_argument("--bias-network", choices=("inverse", "linear"), default="inverse",
+                        help="local field to cell bias (with --cell): inverse = lookup table through the cell's own "
+                             "law at the design temperature, so a matched chip samples sigma(2 beta I); linear = "
+                             "v_mid + gain I with the slope matched at I = 0 (docs/gibbs.md)")
+    parser.add_argument("--design-temperature", type=positive_float, default=None,
+                        help="temperature the bias network is calibrated at [K], 200-450 (with --cell; default "
+                             "--temperature)")
     parser.add_argument("--mismatch", action="store_true", help="draw per-cell mismatch from the cell's statistics")
     parser.add_argument("--chip-seed", type=non_negative_int, default=0,
                         help="seed of the mismatch draw (the chip)")
@@ -96,12 +103,16 @@ def _hardware(args):
     low, high = TEMPERATURE_RANGE
     if not low <= args.temperature <= high:
         raise ParameterError(f"--temperature must be in [{low:g}, {high:g}] K, got {args.temperature:g}")
+    if args.design_temperature is not None and not low <= args.design_temperature <= high:
+        raise ParameterError(f"--design-temperature must be in [{low:g}, {high:g}] K, got {args.design_temperature:g}")
     return HardwareMode(
         load_cell_file(args.cell),
         temperature=args.temperature,
         update_interval=args.update_interval,
         mismatch=args.mismatch,
         mismatch_seed=args.chip_seed,
+        bias_network=args.bias_network,
+        design_temperature=args.design_temperature,
     )
 
 
@@ -237,6 +248,7 @@ def run_ising2d(args) -> dict:
         **_summary_fields("abs_magnetization", magnet),
     }
     if hardware is not None:
+        out["bias_network"] = hardware.describe_network()
         out.update(_lattice_distortion(run, model, args, initial, observables, (pair, magnet)))
     return out
 
@@ -295,6 +307,7 @@ def run_model(args) -> dict:
         out["state_probabilities"] = run.state_frequencies()
     if hardware is None:
         return out
+    out["bias_network"] = hardware.describe_network()
     if model.n_nodes <= HISTOGRAM_MAX_SPINS:
         report = distortion_report(run)
         out["beta_eff"] = report.get("beta_eff_energy", report.get("beta_eff_pseudolikelihood"))

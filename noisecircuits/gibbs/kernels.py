@@ -46,7 +46,7 @@ FieldTable = namedtuple(
     "FieldTable", "enabled signed neighbours couplings tile_degree int_biases field_unit offset thresholds"
 )
 #: Calibrated-cell path (``enabled`` false: ideal heat bath); see :class:`~noisecircuits.gibbs.hardware.KernelTables`.
-HardwareTables = namedtuple("HardwareTables", "enabled offset_x gain_x x0 dx p_one keep")
+HardwareTables = namedtuple("HardwareTables", "enabled offset_x gain_x x0 dx p_one keep network field0 dfield")
 #: Which sweeps to run: chain keys, first global sweep, number of sweeps.
 SweepRange = namedtuple("SweepRange", "keys sweep0 n_sweeps")
 #: Observer outputs: per-sweep energy and magnetisation (0 columns: not recorded), sums, scratch, histogram.
@@ -127,7 +127,8 @@ def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
     discrete, tile_degree, field_unit, table_offset, thresholds = (
         table.enabled, table.tile_degree, table.field_unit, table.offset, table.thresholds
     )
-    hardware, offset_x, gain_x, table_x0, table_dx, p_table, keep_table = hardware_tables
+    hardware, offset_x, gain_x, table_x0, table_dx, p_table, keep_table, network, field0, dfield = hardware_tables
+    inverse = network.shape[0] > 0
     keys, sweep0, n_sweeps = sweeps
     energies, magnetisations, spin_sums, tile_energy, tile_mag, histogram = records
     n_chains = spins.shape[0]
@@ -194,7 +195,8 @@ def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
                             field += weights[e] * row[indices[e]]
                         u = uniform(key, base)
                         if hardware:
-                            x = offset_x[i] + gain_x[i] * field
+                            control = _table(network, field0, dfield, field) if inverse else field
+                            x = offset_x[i] + gain_x[i] * control
                             keep = _table(keep_table, table_x0, table_dx, x)
                             if keep > 0.0 and uniform(key, base + np.uint64(1)) < keep:
                                 new = old

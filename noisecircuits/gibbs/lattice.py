@@ -254,10 +254,10 @@ def update_thresholds(model, hardware=None) -> np.ndarray | None:
     if hardware is None:
         p_up = special.expit(2.0 * float(model.beta) * local)
         return threshold_table(np.stack([p_up, p_up]))
-    tables = hardware.tables(model.n_nodes, model.beta)
+    tables = hardware.tables(model.n_nodes, model.beta, field_bound=abs(field) + 4.0 * abs(coupling))
     if np.ptp(tables.offset_x) != 0 or np.ptp(tables.gain_x) != 0:
         return None
-    x = tables.offset_x[0] + tables.gain_x[0] * local
+    x = tables.control(local[:, None])[:, 0]
     grid = tables.x0 + tables.dx * np.arange(tables.p_one.size)
     p_fresh = np.interp(x, grid, tables.p_one)
     keep = np.interp(x, grid, tables.keep)

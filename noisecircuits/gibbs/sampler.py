@@ -424,11 +424,13 @@ def sample_ising(
         table = kernels.FieldTable(True, signed is not None, neighbours if signed is None else signed, couplings,
                                    tile_degree, int_biases.astype(np.int32), unit, offset, thresholds)
     if hardware is not None:
-        tables = hardware.tables(n, model.beta)
+        from noisecircuits.gibbs.hardware import largest_field
+
+        tables = hardware.tables(n, model.beta, field_bound=largest_field(model))
         hw = kernels.HardwareTables(True, tables.offset_x[order], tables.gain_x[order], tables.x0, tables.dx,
-                                    tables.p_one, tables.keep)
+                                    tables.p_one, tables.keep, tables.network, tables.field0, tables.dfield)
     else:
-        hw = kernels.HardwareTables(False, dummy_f, dummy_f, 0.0, 1.0, dummy_f, dummy_f)
+        hw = kernels.HardwareTables(False, dummy_f, dummy_f, 0.0, 1.0, dummy_f, dummy_f, np.zeros(0), 0.0, 1.0)
     graph = kernels.IsingGraph(indptr, indices, weights, biases, float(model.beta), order, tile_ptr, block_tiles)
 
     energies = np.zeros((chains, sweeps))

@@ -114,7 +114,9 @@ def test_the_demo_summary_figures_agree(exact):
     figures = compare_with_exact_pbit(cell, n_bias=6, n_temperature=3)
     assert figures["n_points"] == 18
     assert figures["max_abs_dp_one"] <= 0.01 and figures["max_rel_tau_error"] <= 0.10
-    assert figures["dv_mid_dT_exact_V_per_K"] == pytest.approx(exact["dv_mid_dT"], rel=1e-9)
+    # the fixture's v_mid is on the design's 61-point grid, the truth reference's on 121 points
+    # (TRUTH_GRID_POINTS): their slopes differ by 2e-5 relative
+    assert figures["dv_mid_dT_exact_V_per_K"] == pytest.approx(exact["dv_mid_dT"], rel=1e-4)
     line = format_truth_figures(figures)
     assert line.startswith("max |dP(1)| = 0.00") and "uV/K (exact +95." in line
 

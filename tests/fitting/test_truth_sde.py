@@ -36,8 +36,9 @@ def test_cell_fitted_to_an_sde_sweep_reproduces_the_exact_pbit():
     assert cell.form == "two_rate"
     figures = compare_with_exact_pbit(cell, design, n_bias=21)
     # the fitted curve's standard error is about 0.006 * sqrt(3 coefficients per rate / 6 points)
-    # = 0.004, so 0.01 is 2.3 of them (measured 0.0045); per-point tau_c errors are 2-3 % and
-    # the SDE's dwell-based tau_c lies 1-2 % below the exact mean first-passage one at 320 K, so
-    # 10 % is more than 3 standard errors of the fitted law (measured 3.9 %)
+    # = 0.004, so 0.01 is 2.3 of them (measured 0.0045); per-point tau_c errors are 2-3 % (the
+    # SDE's dwell times and the exact first-passage times are the same quantity, on the truth
+    # grid to 0.3 %: tests/circuits/test_pbit_dwell.py), so 10 % is more than 3 standard errors
+    # of the fitted law
     assert figures["max_abs_dp_one"] <= 0.01, figures
     assert figures["max_rel_tau_error"] <= 0.10, figures

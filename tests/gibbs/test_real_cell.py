@@ -130,3 +130,28 @@ def test_cli_cell_reports_beta_eff_and_distortion(cell_file, model_file, capsys)
     # beta_eff from the exact mean energy: the sampled energy's 4 SE map to a few % in beta
     assert result["beta_eff"] == pytest.approx(0.8, rel=0.05)
     assert result["distortion"]["kl_divergence_nats"] < 10 * result["distortion"]["kl_finite_sample_bias_nats"]
+
+
+def test_cli_bias_network_matched_and_drifted(cell_file, model_file, capsys):
+    # a probit cell (v_mid drifts -1 mV/K, width 35 mV) behind the default lookup-table network
+    path = cell_file(form="probit")
+    argv = ["gibbs", "model", str(model_file), "--samples", "20000", "--burn-in", "50", "--cell", str(path),
+            "--temperature", "300", "--json"]  # fmt: skip
+    assert main(argv) == 0
+    matched = json.loads(capsys.readouterr().out)
+    assert matched["bias_network"] == {"kind": "inverse", "design_temperature_K": 300.0}
+    # the matched chip samples the exact law: KL within 1.5 of its finite-sample level (its scatter)
+    assert matched["distortion"]["kl_divergence_nats"] < 1.5 * matched["distortion"]["kl_finite_sample_bias_nats"]
+    assert main([*argv[:-1], "--design-temperature", "280", "--json"]) == 0
+    drifted = json.loads(capsys.readouterr().out)
+    assert drifted["bias_network"] == {"kind": "inverse", "design_temperature_K": 280.0}
+    # 20 K of drift moves v_mid 20 mV (0.6 width): far past the finite-sample level
+    assert drifted["distortion"]["kl_divergence_nats"] > 5 * drifted["distortion"]["kl_finite_sample_bias_nats"]
+    assert main([*argv, "--bias-network", "linear"]) == 0
+    assert json.loads(capsys.readouterr().out)["bias_network"]["kind"] == "linear"
+
+
+def test_cli_bias_network_bad_design_temperature(cell_file, model_file, run_cli_limited):
+    result = run_cli_limited("gibbs", "model", str(model_file), "--cell", str(cell_file()), "--design-temperature", "500")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()] and "--design-temperature" in result.stderr
