@@ -1,0 +1,133 @@
+"""PTAT supply, latch threshold shift and the weak-inversion flag of the design layer."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+
+import pytest
+
+from noisecircuits.circuits.pbit import PBit, PBitDesign
+from noisecircuits.constants import thermal_voltage
+from noisecircuits.design import PBitGeometry, build_design, evaluate, process_named
+from noisecircuits.design.document import design_document, load_design
+from noisecircuits.design.evaluate import WeakInversionWarning, check_weak_inversion
+from noisecircuits.errors import DataError, ParameterError
+from noisecircuits.physics.mosfet import drain_current
+
+GENERIC = process_named("generic")
+# min-size latch, 6 um tilt devices (bistable over 280-340 K at this supply, explored by hand)
+BASE = dict(supply_voltage=0.0625, latch_width=0.15e-6, latch_length=0.15e-6, bias_length=6e-6, bias_width=0.15e-6)
+
+
+def test_ptat_supply_scales_with_temperature_and_reaches_the_netlist():
+    design = build_design(PBitGeometry(**BASE, supply_tracking="ptat", supply_reference_temperature=300.0), GENERIC)
+    fixed = build_design(PBitGeometry(**BASE), GENERIC)
+    for t in (280.0, 300.0, 340.0):
+        assert design.supply_voltage_at(t) == pytest.approx(0.0625 * t / 300.0, rel=1e-15)
+        assert fixed.supply_voltage_at(t) == 0.0625
+        bit = PBit(design, 0.12, t, 41)
+        assert bit.netlist.voltage_of("vdd", (0.0, 0.0)) == pytest.approx(0.0625 * t / 300.0, rel=1e-15)
+        assert bit.supply_voltage == design.supply_voltage_at(t)
+    # the grid spans the temperature's supply: its top is V_dd(T) + 7 sqrt(kT/C)
+    bit = PBit(design, 0.12, 340.0, 41)
+    assert bit.grid[-1] - bit.grid[0] == pytest.approx(
+        design.supply_voltage_at(340.0) + 14 * math.sqrt(1.380649e-23 * 340.0 / design.node_capacitance), rel=1e-12)
+
+
+def test_supply_tracking_is_checked():
+    with pytest.raises(ParameterError, match="supply_tracking"):
+        PBitDesign(supply_tracking="ctat")
+    # a PTAT supply that would leave the allowed V_dd range at some temperature is named
+    design = PBitDesign(supply_voltage=0.45, supply_tracking="ptat", supply_reference_temperature=300.0)
+    with pytest.raises(ParameterError, match="supply_voltage at 400 K"):
+        design.supply_voltage_at(400.0)
+
+
+def test_threshold_shift_multiplies_weak_inversion_currents_by_the_closed_form():
+    shift = 0.1
+    plain = build_design(PBitGeometry(**BASE), GENERIC)
+    low = build_design(PBitGeometry(**BASE, threshold_shift=shift), GENERIC)
+    assert low.nmos.threshold_voltage == pytest.approx(GENERIC.nmos_threshold - shift)
+    assert low.pmos.threshold_voltage == pytest.approx(GENERIC.pmos_threshold - shift)
+    assert low.bias_nmos == plain.bias_nmos  # the tilt devices keep the standard flavour
+    t = 300.0
+    u_t = thermal_voltage(t)
+    for name, vg, vs, vd in (("nmos", 0.02, 0.0, 0.06), ("pmos", 0.0425, 0.0625, 0.0)):
+        a, b = getattr(plain, name), getattr(low, name)
+        ratio = drain_current(b, vg, vs, vd, t) / drain_current(a, vg, vs, vd, t)
+        n = a.slope_factor_at(t)
+        # EKV ln^2(1 + e^x) = e^(2x)(1 - e^x + ...): x = (V_P - V_S)/(2U_T) of the shifted
+        # device bounds the departure of the ratio from the weak-inversion closed form
+        v_gs = abs(vg - vs)
+        x = ((v_gs - b.threshold_at(t)) / n) / (2 * u_t)
+        assert ratio == pytest.approx(math.exp(shift / (n * u_t)), rel=math.exp(x))
+        assert math.exp(x) < 0.05  # so the check is sharp
+
+
+def test_threshold_shift_is_bounded_by_the_card():
+    g = PBitGeometry(**BASE, threshold_shift=GENERIC.max_threshold_shift + 0.01)
+    with pytest.raises(ParameterError, match="threshold_shift"):
+        g.check_sizes(GENERIC)
+
+
+def test_design_file_carries_supply_tracking_and_shift(tmp_path):
+    g = PBitGeometry(**BASE, threshold_shift=0.05, supply_tracking="ptat", supply_reference_temperature=310.0)
+    path = tmp_path / "d.json"
+    doc = design_document(g, "generic")
+    path.write_text(json.dumps(doc))
+    design = load_design(path)
+    assert design.supply_tracking == "ptat" and design.supply_reference_temperature == 310.0
+    assert design.nmos.threshold_voltage == pytest.approx(0.30)
+    # a file without the optional fields is the fixed-supply standard-threshold design
+    for key in ("threshold_shift_V", "supply_tracking", "supply_reference_temperature_K"):
+        del doc["geometry"][key]
+    path.write_text(json.dumps(doc))
+    old = load_design(path)
+    assert old.supply_tracking == "fixed" and old.nmos.threshold_voltage == GENERIC.nmos_threshold
+    doc["geometry"]["supply_tracking"] = "ctat"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(DataError, match="supply_tracking must be one of fixed, ptat"):
+        load_design(path)
+
+
+def test_ptat_keeps_the_barrier_in_kT_closer_over_the_range_than_a_fixed_supply():
+    # V_dd/U_T is constant under PTAT, so the barrier varies less across 280-340 K
+    spread = {}
+    for tracking in ("fixed", "ptat"):
+        g = PBitGeometry(**{**BASE, "supply_voltage": 0.0665}, supply_tracking=tracking)
+        design = build_design(g, GENERIC)
+        barriers = [evaluate(design, GENERIC, t, (t, t)).barrier_kT for t in (280.0, 340.0)]
+        spread[tracking] = abs(barriers[0] - barriers[1])
+    assert spread["ptat"] < 0.5 * spread["fixed"]
+
+
+def test_weak_inversion_is_flagged_not_silently_accepted():
+    metrics = evaluate(build_design(PBitGeometry(**BASE), GENERIC), GENERIC, 300.0, (300.0, 300.0))
+    assert check_weak_inversion(metrics)  # IC ~ 1e-3 here
+    with pytest.warns(WeakInversionWarning, match="inversion coefficient 0.3 > 0.1"):
+        assert not check_weak_inversion(replace(metrics, max_inversion_coefficient=0.3))
+
+
+@pytest.mark.filterwarnings("default::noisecircuits.design.evaluate.WeakInversionWarning")
+def test_cli_flags_an_optimum_outside_weak_inversion(monkeypatch, tmp_path, capsys):
+    """The command writes the design but says so on stderr and in the JSON (weak_inversion false)."""
+    from noisecircuits import cli
+    from noisecircuits.design import optimise
+
+    geometry = PBitGeometry(**BASE, supply_tracking="ptat")
+    design = build_design(geometry, GENERIC)
+    metrics = replace(evaluate(design, GENERIC, 300.0, (300.0, 300.0)), max_inversion_coefficient=0.25)
+    result = optimise.DesignResult(geometry, design, metrics, ("correlation_time",), {}, 1)
+    monkeypatch.setattr(optimise, "optimise_pbit", lambda *a, **k: result)
+    out = tmp_path / "d.json"
+    status = cli.main(["design", "pbit", "--target-tau", "1e-4", "--max-inversion-coefficient", "0.3",
+                       "--out", str(out), "--json"])
+    captured = capsys.readouterr()
+    assert status == 0
+    report = json.loads(captured.out)
+    assert report["weak_inversion"] is False and report["max_inversion_coefficient"] == 0.25
+    flagged = [line for line in captured.err.splitlines() if "weak inversion" in line]
+    assert len(flagged) == 1 and "inversion coefficient 0.25 > 0.1" in flagged[0]
+    assert out.exists()
