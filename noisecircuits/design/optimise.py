@@ -122,10 +122,12 @@ def _binding_message(problem: DesignProblem, evaluator: _Evaluator, u) -> str:
                 f"binding constraint: {name} ({constraint.description})")
     value = constraint.value(m, problem)
     bound = constraint.lower if side == "lower" else constraint.upper
+    others = sorted({other for (other, _side), slack in zip(names, slacks, strict=True) if slack < 0 and other != name})
+    also = f"; also violated there: {', '.join(others)}" if others else ""
     return (f"no feasible design for {target} at {problem.temperature:g} K over "
             f"{problem.temperature_range[0]:g}:{problem.temperature_range[1]:g} K; binding constraint: {name} "
             f"({constraint.description}): best {value:.3g} {constraint.unit} against the {side} bound "
-            f"{bound:.3g} {constraint.unit}")
+            f"{bound:.3g} {constraint.unit}{also}")
 
 
 def _sensitivities(problem: DesignProblem, evaluator: _Evaluator, u, active) -> dict:

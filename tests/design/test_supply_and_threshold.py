@@ -131,3 +131,51 @@ def test_cli_flags_an_optimum_outside_weak_inversion(monkeypatch, tmp_path, caps
     flagged = [line for line in captured.err.splitlines() if "weak inversion" in line]
     assert len(flagged) == 1 and "inversion coefficient 0.25 > 0.1" in flagged[0]
     assert out.exists()
+
+
+@pytest.fixture
+def ptat_file(tmp_path):
+    path = tmp_path / "ptat.json"
+    path.write_text(json.dumps(design_document(PBitGeometry(**BASE, supply_tracking="ptat"), "generic")))
+    return path
+
+
+def test_simulate_and_sweep_run_a_ptat_design_at_its_supply_of_that_temperature(run_cli_limited, ptat_file, tmp_path):
+    design = load_design(ptat_file)
+    fixed = replace(design, supply_tracking="fixed")
+    t = 330.0
+    done = run_cli_limited("simulate", "pbit", "--design", ptat_file, "--temperature", t, "--v-bias", "0.124",
+                           "--duration", "2e-5", "--seed", "1", "--json", timeout=300)
+    assert done.returncode == 0, done.stderr
+    power = json.loads(done.stdout)["supply_power_W"]
+    exact = PBit(design, 0.124, t).supply_power()
+    # the exact stationary power at V_dd(330 K) = 1.1 V_dd(300 K), not at the fixed supply (11 % apart)
+    assert power == pytest.approx(exact, rel=1e-9)
+    other = PBit(fixed, 0.124, t).supply_power()
+    assert abs(other / exact - 1) > 0.1
+    out = tmp_path / "sweep"
+    done = run_cli_limited("sweep", "pbit", "--design", ptat_file, "--temperatures", t, "--biases", "0.124",
+                           "--duration", "2e-5", "--workers", "1", "--out", out, "--csv", "--json", timeout=300)
+    assert done.returncode == 0, done.stderr
+    import pandas as pd
+
+    row = pd.read_csv(out / "results.csv").iloc[0]
+    # power averaged over the SDE trace: within a few per cent of the stationary power (as in
+    # test_cli_design), and nearer to it than to the fixed-supply value
+    assert row["supply_power_W"] == pytest.approx(exact, rel=0.05)
+    assert abs(row["supply_power_W"] - exact) < 0.5 * abs(row["supply_power_W"] - other)
+
+
+def test_search_takes_the_threshold_shift_and_the_supply_choice():
+    from noisecircuits.design.space import DEFAULT_SUPPLY_TRACKING, DesignProblem
+
+    problem = DesignProblem(GENERIC, 1e-6, temperature=310.0, temperature_range=(280.0, 340.0))
+    names = [v.name for v in problem.variables]
+    assert "threshold_shift" in names and "v_ref" in names
+    shift = problem.variables[names.index("threshold_shift")]
+    assert (shift.low, shift.high) == (0.0, GENERIC.max_threshold_shift)
+    g = problem.geometry([0.5] * len(names))
+    # the searched V_dd is the PTAT supply at the target temperature
+    assert g.supply_tracking == DEFAULT_SUPPLY_TRACKING == "ptat" and g.supply_reference_temperature == 310.0
+    with pytest.raises(ParameterError, match="--supply must be one of fixed, ptat"):
+        DesignProblem(GENERIC, 1e-6, supply_tracking="bandgap")
