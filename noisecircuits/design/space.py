@@ -36,6 +36,9 @@ MAX_OFFSET_SIGMA = 0.1
 MAX_INVERSION_COEFFICIENT = WEAK_INVERSION_LIMIT
 #: Relative band around the target correlation time accepted by the optimiser [-].
 TAU_TOLERANCE = 0.05
+#: Box of V_dd at the target temperature: near 60 mV the card's fF latches lose bistability, and
+#: from 75 mV they carry over 10 kT (tau_c of ms and more); measured in docs/design.md [V].
+SUPPLY_BOX = (0.058, 0.08)
 #: Box of the tilt reference voltage v_ref: it sets the tilt devices' current, which must keep
 #: pace with a faster latch (the offset spread grows as I_latch/I_bias); IC = 0.1 of a standard
 #: device is near V_T0 - 2nU_T = 0.28 V [V].
@@ -170,7 +173,7 @@ def default_variables(process: Process) -> tuple[Variable, ...]:
     shift = (Variable("threshold_shift", 0.0, process.max_threshold_shift, log=False),) \
         if process.max_threshold_shift > 0 else ()
     return (
-        Variable("supply_voltage", 0.055, 0.12, log=False),
+        Variable("supply_voltage", *SUPPLY_BOX, log=False),
         Variable("latch_width", process.min_width, min(4e-6, process.max_width)),
         Variable("latch_length", process.min_length, min(4e-6, process.max_length)),
         Variable("bias_width", process.min_width, min(2e-6, process.max_width)),
