@@ -2,7 +2,8 @@
 
 :func:`optimise_pbit` searches the unit cube of a :class:`~noisecircuits.design.space.DesignProblem`'s
 variables with :func:`scipy.optimize.differential_evolution` (feasibility-first handling of
-the constraints), then polishes the best point with COBYLA (also when the global search ends
+the constraints, with the target band widened to a factor 1.5 so that the population can find
+the region), then polishes the best point with COBYLA (also when the global search ends
 just outside the feasible set: only then is a target refused), evaluating every candidate with
 the exact Fokker–Planck figures of :func:`~noisecircuits.design.evaluate.evaluate`. The
 optimum is re-evaluated on the finer grid with v_mid solved exactly; when that moves τ_c off
@@ -36,6 +37,8 @@ _INFEASIBLE_OBJECTIVE = 1e3
 #: Normalised violation still counted as feasible: COBYLA ends on its constraints to within
 #: about 1e-8 of their scale [-].
 FEASIBILITY_TOLERANCE = 1e-6
+#: Target band of the global phase: tau_c within this factor of the target [-].
+GLOBAL_TAU_FACTOR = 1.5
 
 
 class DesignInfeasibleError(ParameterError):
@@ -194,8 +197,13 @@ def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 8, gen
         if progress_bar is not None:
             progress_bar.update()
 
+    # global phase on a wider target band (tau_c within a factor 1.5): tau_c moves by e per mV of
+    # V_dd, so the final 5 % band is a sliver a population rarely lands in; the polish below
+    # then meets the final band from there (the figures are shared, only the band differs)
+    wide = _Evaluator(_widened(problem))
+    wide.cache = evaluator.cache
     search = differential_evolution(
-        evaluator.objective, [(0.0, 1.0)] * d, constraints=NonlinearConstraint(evaluator.slacks, 0.0, np.inf),
+        wide.objective, [(0.0, 1.0)] * d, constraints=NonlinearConstraint(wide.slacks, 0.0, np.inf),
         seed=seed, popsize=population, maxiter=generations, tol=1e-3, polish=False, init="sobol", callback=callback,
     )
     best = np.clip(search.x, 0.0, 1.0)
@@ -223,6 +231,14 @@ def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 8, gen
     design = build_design(geometry, problem.process)
     return DesignResult(geometry=geometry, design=design, metrics=final, active_constraints=active,
                         sensitivities=sensitivities, evaluations=len(evaluator.cache))
+
+
+def _widened(problem: DesignProblem) -> DesignProblem:
+    """The problem with the target band widened to a factor GLOBAL_TAU_FACTOR (global phase)."""
+    if not any(c.name == "correlation_time" for c in problem.constraints):
+        return problem
+    band = math.log(GLOBAL_TAU_FACTOR)
+    return problem.with_bound("correlation_time", lower=-band, upper=band)
 
 
 def _polish(evaluator: _Evaluator, start):
