@@ -55,6 +55,8 @@ __all__ = [
 
 #: Bias voltages the p-bit accepts [V].
 V_BIAS_RANGE = (-0.2, 0.6)
+#: How the supply follows temperature (:meth:`PBitDesign.supply_voltage_at`) [-].
+SUPPLY_TRACKING = ("fixed", "ptat")
 #: Grid points per axis of the Fokker–Planck solution (convergence: docs/circuits.md).
 FP_GRID_POINTS = 61
 
@@ -97,6 +99,11 @@ class PBitDesign:
         Gate voltage of MNref, in [-0.2, 0.6] [V].
     ref_width_ratio : float
         Width of MNref over width of MNbias, in [0.05, 20] [-].
+    supply_tracking : str
+        ``"fixed"``: V_dd is ``supply_voltage`` at every temperature; ``"ptat"``: the supply
+        is proportional to absolute temperature, V_dd(T) = ``supply_voltage`` · T / T_0 [-].
+    supply_reference_temperature : float
+        T_0 at which a ``"ptat"`` supply equals ``supply_voltage``, in [200, 450] [K].
     """
 
     supply_voltage: float = 0.08
@@ -106,6 +113,8 @@ class PBitDesign:
     bias_nmos: object = field(default_factory=_bias_nmos)
     v_ref: float = 0.1
     ref_width_ratio: float = 2.0
+    supply_tracking: str = "fixed"
+    supply_reference_temperature: float = 300.0
 
     def __post_init__(self):
         from noisecircuits.physics.mosfet import MosfetParams
@@ -118,6 +127,11 @@ class PBitDesign:
         object.__setattr__(
             self, "ref_width_ratio", _validate.in_range("ref_width_ratio", self.ref_width_ratio, 0.05, 20.0)
         )
+        if self.supply_tracking not in SUPPLY_TRACKING:
+            raise ParameterError(f"supply_tracking must be one of {', '.join(SUPPLY_TRACKING)}, "
+                                 f"got {self.supply_tracking!r}")
+        object.__setattr__(self, "supply_reference_temperature",
+                           _validate.temperature("supply_reference_temperature", self.supply_reference_temperature))
         for name, polarity in (("nmos", "nmos"), ("pmos", "pmos"), ("bias_nmos", "nmos")):
             dev = getattr(self, name)
             if not isinstance(dev, MosfetParams) or dev.polarity != polarity:
@@ -133,6 +147,13 @@ class PBitDesign:
         (figures in docs/circuits.md).
         """
         return cls()
+
+    def supply_voltage_at(self, temperature: float) -> float:
+        """V_dd at ``temperature`` [K]: ``supply_voltage``, scaled by T/T_0 for a ``"ptat"`` supply [V]."""
+        if self.supply_tracking == "fixed":
+            return self.supply_voltage
+        v = self.supply_voltage * float(temperature) / self.supply_reference_temperature
+        return _validate.in_range(f"supply_voltage at {float(temperature):g} K", v, 0.02, 0.5, "V")
 
     @property
     def ref_nmos(self):
@@ -155,7 +176,7 @@ class PBitDesign:
     def netlist(self, v_bias: float, temperature: float) -> Netlist:
         """The node equations at ``v_bias`` [V] and ``temperature`` [K]."""
         c = self.node_capacitance
-        fixed = [("0", 0.0), ("vdd", self.supply_voltage), ("v_bias", v_bias), ("v_ref", self.v_ref)]
+        fixed = [("0", 0.0), ("vdd", self.supply_voltage_at(temperature)), ("v_bias", v_bias), ("v_ref", self.v_ref)]
         return Netlist([("out", c), ("outb", c)], fixed, self.devices(), temperature)
 
 
@@ -190,6 +211,8 @@ class PBit:
         if v_bias is None:
             v_bias = v_mid(self.design, self.temperature, grid_points=self.grid_points)
         self.v_bias = _validate.in_range("v_bias", v_bias, *V_BIAS_RANGE, "V")
+        #: V_dd at this temperature (:meth:`PBitDesign.supply_voltage_at`) [V].
+        self.supply_voltage = self.design.supply_voltage_at(self.temperature)
         self.netlist = self.design.netlist(self.v_bias, self.temperature)
         self.state_names = ("v_out_V", "v_outb_V")
 
@@ -208,7 +231,7 @@ class PBit:
             outside the bistable bias range: ``"stable"`` only. Values are arrays
             ``(V_out, V_outb)`` [V].
         """
-        return _latch_fixed_points(self.netlist, self.design.supply_voltage)
+        return _latch_fixed_points(self.netlist, self.supply_voltage)
 
     @property
     def bistable(self) -> bool:
@@ -275,7 +298,7 @@ class PBit:
     def grid(self) -> np.ndarray:
         """Grid axis shared by both node voltages [V]: V_dd ± 7 sqrt(kT/C) margins."""
         margin = 7.0 * math.sqrt(BOLTZMANN * self.temperature / self.design.node_capacitance)
-        return np.linspace(-margin, self.design.supply_voltage + margin, self.grid_points)
+        return np.linspace(-margin, self.supply_voltage + margin, self.grid_points)
 
     def _fp_terms(self, x, y):
         """(drift, diffusion) on the grid points (x, y), memoised for the last grid."""
@@ -341,10 +364,10 @@ class PBit:
             Supply power [W].
         """
         if states is not None:
-            return float(self.design.supply_voltage * np.mean(self.supply_current(np.asarray(states, dtype=float))))
+            return float(self.supply_voltage * np.mean(self.supply_current(np.asarray(states, dtype=float))))
         x, y = np.meshgrid(self.grid, self.grid, indexing="ij")
         current = self.supply_current(np.stack([x, y], axis=-1))
-        return float(self.design.supply_voltage * (self.stationary_density * current).sum())
+        return float(self.supply_voltage * (self.stationary_density * current).sum())
 
     def effective_barrier(self) -> float:
         """ln(p_well / p_saddle) of the stationary density, averaged over both wells [kT]."""

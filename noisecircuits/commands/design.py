@@ -1,11 +1,17 @@
 """``noisecircuits design pbit``: the cheapest p-bit that decorrelates in a target time.
 
 ``noisecircuits design pbit --target-tau S [--temperature K] [--temperature-range LO:HI]
-[--card generic] [--max-energy J] [--seed N] [--verify] --out FILE --json`` searches the drawn
-sizes and the supply of the p-bit (docs/design.md) with the exact Fokker–Planck figures, writes
-the design file and prints ``correlation_time_s``, ``energy_per_sample_J``, ``supply_power_W``,
+[--card generic] [--max-energy J] [--supply ptat|fixed] [--max-inversion-coefficient IC]
+[--seed N] [--verify] --out FILE --json`` searches the drawn sizes, the latch threshold shift and
+the supply of the p-bit (docs/design.md) with the exact Fokker–Planck figures, writes the design
+file and prints ``correlation_time_s``, ``energy_per_sample_J``, ``supply_power_W``,
 ``barrier_kT``, ``v_mid_V``, ``active_constraints`` and ``design`` (the file's content). An
 infeasible target gives one line naming the binding constraint, exit 2, and no file.
+
+Weak inversion: by default every device must have IC <= 0.1 at the optimum (a constraint, so a
+design outside it is refused). ``--max-inversion-coefficient`` relaxes that bound; an optimum
+above 0.1 is then written but flagged: ``weak_inversion`` is false in the JSON and one warning
+line goes to stderr (the shot-noise model 2q(I_f + I_r) is a weak-inversion result).
 """
 
 from __future__ import annotations
@@ -90,8 +96,14 @@ def _run(args) -> dict:
     _validate.temperature("--temperature-range", low)
     _validate.temperature("--temperature-range", high)
     check_output_path("--out", args.out)
+    from noisecircuits.design.evaluate import check_weak_inversion
+    from noisecircuits.design.space import DEFAULT_SUPPLY_TRACKING
+
     problem = DesignProblem(process, args.target_tau, temperature=temperature, temperature_range=(low, high),
-                            max_energy=args.max_energy)
+                            max_energy=args.max_energy,
+                            supply_tracking=args.supply or DEFAULT_SUPPLY_TRACKING)
+    if args.max_inversion_coefficient is not None:
+        problem = problem.with_bound("weak_inversion", upper=args.max_inversion_coefficient)
     evaluations = args.population * len(problem.variables) * (args.generations + 1) + _POLISH_EVALUATIONS
     check_budget("design pbit", memory_bytes=2e8, seconds=evaluations * _SECONDS_PER_EVALUATION,
                  budget=budget_from_args(args), options="the search")
@@ -109,6 +121,7 @@ def _run(args) -> dict:
                           active_constraints=result.active_constraints, sensitivities=result.sensitivities)
     with output_errors("--out", args.out):
         atomic_write_text(args.out, json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    weak = check_weak_inversion(m)  # a warning line on stderr when it is left
     out = {
         "correlation_time_s": m.correlation_time_s,
         "energy_per_sample_J": m.energy_per_sample_J,
@@ -116,6 +129,10 @@ def _run(args) -> dict:
         "supply_power_W": m.supply_power_W,
         "barrier_kT": m.barrier_kT,
         "v_mid_V": m.v_bias_V,
+        "max_inversion_coefficient": m.max_inversion_coefficient,
+        "weak_inversion": weak,
+        "supply_tracking": result.geometry.supply_tracking,
+        "threshold_shift_V": result.geometry.threshold_shift,
         "active_constraints": list(result.active_constraints),
         "sensitivities": result.sensitivities,
         "design": doc,
@@ -143,6 +160,11 @@ def register(subparsers) -> None:
     pbit.add_argument("--card", default="generic", help="process card of the drawn sizes (generic)")
     pbit.add_argument("--max-energy", type=positive_float, default=None, metavar="J",
                       help="energy budget per sample [J]; without --target-tau: the fastest cell under it")
+    pbit.add_argument("--supply", default=None, metavar="ptat|fixed",
+                      help="supply over temperature: ptat (V_dd proportional to T, equal to the searched "
+                           "V_dd at --temperature; the default) or fixed")
+    pbit.add_argument("--max-inversion-coefficient", type=positive_float, default=None, metavar="IC",
+                      help="relax the weak-inversion bound (default 0.1); an optimum above 0.1 is flagged")
     pbit.add_argument("--seed", type=non_negative_int, default=0, help="seed of the global search")
     pbit.add_argument("--population", type=positive_int, default=_POPULATION,
                       help="search effort: differential-evolution population per variable")

@@ -5,7 +5,9 @@ Layout (format ``noisecircuits-pbit-design``, version 1)::
     {"format": "noisecircuits-pbit-design", "version": 1, "card": "generic",
      "geometry": {"supply_voltage_V": ..., "latch_width_m": ..., "latch_length_m": ...,
                   "bias_width_m": ..., "bias_length_m": ..., "extra_capacitance_F": ...,
-                  "v_ref_V": ..., "ref_width_ratio": ...},
+                  "v_ref_V": ..., "ref_width_ratio": ...,
+                  "threshold_shift_V": ..., "supply_tracking": "fixed" | "ptat",
+                  "supply_reference_temperature_K": ...},
      "circuit": {...},   # derived: node capacitance and current factors (informational)
      "figures": {...},   # exact figures of merit at the target temperature
      "target": {...}, "active_constraints": [...], "sensitivities": {...}}
@@ -13,7 +15,9 @@ Layout (format ``noisecircuits-pbit-design``, version 1)::
 Only ``card`` and ``geometry`` define the circuit: :func:`design_from_document` rebuilds it
 from them with :func:`~noisecircuits.design.geometry.build_design`, so the derived sections
 can never disagree with what runs. Unknown keys, non-finite numbers and sizes outside the
-card's range are refused with one line naming the field.
+card's range are refused with one line naming the field. The last three geometry fields are
+optional (default: no threshold shift, a fixed supply, 300 K), so files written before they
+existed still describe the same circuit.
 """
 
 from __future__ import annotations
@@ -41,7 +45,13 @@ _GEOMETRY_KEYS = {
     "extra_capacitance_F": "extra_capacitance",
     "v_ref_V": "v_ref",
     "ref_width_ratio": "ref_width_ratio",
+    "threshold_shift_V": "threshold_shift",
+    "supply_reference_temperature_K": "supply_reference_temperature",
 }
+#: Optional geometry keys and their values when absent.
+_OPTIONAL_KEYS = {"threshold_shift_V": 0.0, "supply_tracking": "fixed", "supply_reference_temperature_K": 300.0}
+#: The one text-valued geometry key, the field it fills and its allowed values.
+_TRACKING_KEY = "supply_tracking"
 _TOP_KEYS = {"format", "version", "card", "geometry", "circuit", "figures", "target", "active_constraints",
              "sensitivities"}
 _MAX_BYTES = 1 << 20
@@ -49,7 +59,9 @@ _MAX_BYTES = 1 << 20
 
 def geometry_document(geometry: PBitGeometry) -> dict:
     """The ``geometry`` section of a design document (SI units in the key names)."""
-    return {key: float(getattr(geometry, name)) for key, name in _GEOMETRY_KEYS.items()}
+    out = {key: float(getattr(geometry, name)) for key, name in _GEOMETRY_KEYS.items()}
+    out[_TRACKING_KEY] = geometry.supply_tracking
+    return out
 
 
 def design_document(geometry: PBitGeometry, card: str, *, figures=None, target=None, active_constraints=(),
@@ -135,13 +147,21 @@ def check_design_document(doc, where: str = "design") -> dict:
     geometry = doc.get("geometry")
     if not isinstance(geometry, dict):
         raise DataError(f"{where}: field 'geometry' must be an object")
-    unknown = set(geometry) - set(_GEOMETRY_KEYS)
-    missing = set(_GEOMETRY_KEYS) - set(geometry)
+    allowed = [*_GEOMETRY_KEYS, _TRACKING_KEY]
+    unknown = set(geometry) - set(allowed)
+    missing = set(_GEOMETRY_KEYS) - set(geometry) - set(_OPTIONAL_KEYS)
     if unknown or missing:
         field = sorted(unknown or missing)[0]
         raise DataError(f"{where}: geometry field {field!r} is {'unknown' if unknown else 'missing'}; "
-                        f"fields: {', '.join(_GEOMETRY_KEYS)}")
+                        f"fields: {', '.join(allowed)}")
+    from noisecircuits.circuits.pbit import SUPPLY_TRACKING
+
+    if geometry.get(_TRACKING_KEY, "fixed") not in SUPPLY_TRACKING:
+        raise DataError(f"{where}: geometry.{_TRACKING_KEY} must be one of {', '.join(SUPPLY_TRACKING)}, "
+                        f"got {geometry[_TRACKING_KEY]!r}")
     for key, value in geometry.items():
+        if key == _TRACKING_KEY:
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise DataError(f"{where}: geometry.{key} must be a finite number, got {value!r}")
     return doc
@@ -157,7 +177,9 @@ def design_from_document(doc, where: str = "design"):
     doc = check_design_document(doc, where)
     process = process_named(doc["card"])
     try:
-        geometry = PBitGeometry(**{name: float(doc["geometry"][key]) for key, name in _GEOMETRY_KEYS.items()})
+        values = {**_OPTIONAL_KEYS, **doc["geometry"]}
+        geometry = PBitGeometry(**{name: float(values[key]) for key, name in _GEOMETRY_KEYS.items()},
+                                supply_tracking=values[_TRACKING_KEY])
         geometry.check_sizes(process)
         return build_design(geometry, process)
     except NoisecircuitsError as exc:

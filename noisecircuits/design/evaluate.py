@@ -35,7 +35,39 @@ from noisecircuits.constants import thermal_voltage
 from noisecircuits.errors import ParameterError, SimulationError
 from noisecircuits.physics.sampling import energy_per_sample
 
-__all__ = ["DesignMetrics", "evaluate", "SEARCH_GRID_POINTS", "FINAL_GRID_POINTS"]
+__all__ = ["DesignMetrics", "evaluate", "SEARCH_GRID_POINTS", "FINAL_GRID_POINTS", "WeakInversionWarning",
+           "check_weak_inversion", "WEAK_INVERSION_LIMIT"]
+
+#: Largest inversion coefficient at which the shot-noise model S_I = 2q(I_f + I_r) is taken as
+#: valid: it is the weak-inversion channel noise. A saturated device's noise is about
+#: 4kT(n/2)g_m, and the toolkit's EKV interpolation gives g_m nU_T/I_D = (1 - e^(-sqrt IC))/sqrt IC:
+#: 0.86 at IC = 0.1, so 2qI_D overstates the noise by about 15 % there, and more above [-].
+WEAK_INVERSION_LIMIT = 0.1
+
+
+class WeakInversionWarning(UserWarning):
+    """A design's devices leave weak inversion (IC > 0.1): its noise model overstates the channel noise."""
+
+
+def check_weak_inversion(metrics, limit: float = WEAK_INVERSION_LIMIT) -> bool:
+    """True if every device is in weak inversion; else warn (:class:`WeakInversionWarning`) and return False.
+
+    Parameters
+    ----------
+    metrics : DesignMetrics
+        Figures of the design [-].
+    limit : float
+        Largest accepted inversion coefficient [-].
+    """
+    import warnings
+
+    ic = metrics.max_inversion_coefficient
+    if math.isfinite(ic) and ic <= limit:
+        return True
+    warnings.warn(f"the design leaves weak inversion: largest inversion coefficient {ic:.3g} > {limit:g}, where "
+                  f"the shot noise 2q(I_f + I_r) overstates the channel noise (docs/design.md)",
+                  WeakInversionWarning, stacklevel=2)
+    return False
 
 #: Fokker–Planck grid points per axis while searching (τ_c within 1.5 % of the final grid).
 SEARCH_GRID_POINTS = 41

@@ -12,6 +12,12 @@ sum of
 * the drain junctions on the node, :math:`C_j W L_d + C_{jsw}(W + 2 L_d)` each;
 * an explicit capacitor, if any.
 
+The latch devices' threshold magnitude is the card's standard one lowered by
+``threshold_shift`` (at most the card's low-V_T flavour); in weak inversion this multiplies
+their currents by :math:`e^{\Delta V_T/(n U_T)}` at fixed terminal voltages, and the tilt
+devices keep the standard threshold. The supply is fixed or PTAT (``supply_tracking``): a PTAT
+supply equals ``supply_voltage`` at ``supply_reference_temperature`` and scales with T.
+
 Node ``outb`` is the same with MNbias in place of MNref. The model has one capacitance for
 both nodes; the larger (``out``, since MNref is the wider tilt device) is used, which is
 conservative for the energy and the correlation time. Overlaps to the other latch node (a
@@ -56,6 +62,13 @@ class PBitGeometry:
         Gate voltage of MNref [V].
     ref_width_ratio : float
         W(MNref) / W(MNbias) [-].
+    threshold_shift : float
+        Lowering of the four latch devices' threshold magnitude below the card's standard one,
+        in [0, card's ``max_threshold_shift``] [V].
+    supply_tracking : str
+        ``"fixed"`` or ``"ptat"`` (:meth:`~noisecircuits.circuits.pbit.PBitDesign.supply_voltage_at`) [-].
+    supply_reference_temperature : float
+        Temperature at which a PTAT supply equals ``supply_voltage`` [K].
     """
 
     supply_voltage: float
@@ -66,6 +79,9 @@ class PBitGeometry:
     bias_width: float = BIAS_WIDTH
     v_ref: float = V_REF
     ref_width_ratio: float = REF_WIDTH_RATIO
+    threshold_shift: float = 0.0
+    supply_tracking: str = "fixed"
+    supply_reference_temperature: float = 300.0
 
     def __post_init__(self):
         _validate.positive("supply_voltage", self.supply_voltage, "V")
@@ -73,6 +89,7 @@ class PBitGeometry:
             _validate.positive(name, getattr(self, name), "m")
         _validate.non_negative("extra_capacitance", self.extra_capacitance, "F")
         _validate.positive("ref_width_ratio", self.ref_width_ratio)
+        _validate.non_negative("threshold_shift", self.threshold_shift, "V")
 
     def check_sizes(self, process: Process) -> None:
         """Refuse widths and lengths outside the card's drawable range (one line naming the size)."""
@@ -81,6 +98,7 @@ class PBitGeometry:
                                 ("bias_width", process.min_width, process.max_width),
                                 ("bias_length", process.min_length, process.max_length)):
             _validate.in_range(name, getattr(self, name), low, high, "m")
+        _validate.in_range("threshold_shift", self.threshold_shift, 0.0, process.max_threshold_shift, "V")
 
 
 def _junction(process: Process, width: float) -> float:
@@ -131,9 +149,10 @@ def build_design(geometry: PBitGeometry, process: Process):
     from noisecircuits.physics.mosfet import MosfetParams
 
     w, length = geometry.latch_width, geometry.latch_length
-    nmos = MosfetParams("nmos", width=w, length=length, threshold_voltage=process.nmos_threshold,
+    shift = geometry.threshold_shift
+    nmos = MosfetParams("nmos", width=w, length=length, threshold_voltage=process.nmos_threshold - shift,
                         slope_factor=process.nmos_slope_factor, current_factor=process.nmos_mobility_cox * w / length)
-    pmos = MosfetParams("pmos", width=w, length=length, threshold_voltage=process.pmos_threshold,
+    pmos = MosfetParams("pmos", width=w, length=length, threshold_voltage=process.pmos_threshold - shift,
                         slope_factor=process.pmos_slope_factor, current_factor=process.pmos_mobility_cox * w / length)
     bw, bl = geometry.bias_width, geometry.bias_length
     bias = MosfetParams("nmos", width=bw, length=bl, threshold_voltage=process.nmos_threshold,
@@ -147,4 +166,6 @@ def build_design(geometry: PBitGeometry, process: Process):
         bias_nmos=bias,
         v_ref=geometry.v_ref,
         ref_width_ratio=geometry.ref_width_ratio,
+        supply_tracking=geometry.supply_tracking,
+        supply_reference_temperature=geometry.supply_reference_temperature,
     )

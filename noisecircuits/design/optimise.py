@@ -2,7 +2,9 @@
 
 :func:`optimise_pbit` searches the unit cube of a :class:`~noisecircuits.design.space.DesignProblem`'s
 variables with :func:`scipy.optimize.differential_evolution` (feasibility-first handling of
-the constraints), then polishes the best point with COBYLA, evaluating every candidate with
+the constraints, with the target band widened to a factor 1.5 so that the population can find
+the region), then polishes the best point with COBYLA (also when the global search ends
+just outside the feasible set: only then is a target refused), evaluating every candidate with
 the exact Fokker–Planck figures of :func:`~noisecircuits.design.evaluate.evaluate`. The
 optimum is re-evaluated on the finer grid with v_mid solved exactly; when that moves τ_c off
 the target (the two grids differ by a few per cent, more at high barriers), the polish is
@@ -32,6 +34,11 @@ __all__ = ["DesignResult", "DesignInfeasibleError", "optimise_pbit", "ACTIVE_SLA
 #: A constraint whose normalised slack is below this at the optimum is reported active [-].
 ACTIVE_SLACK = 0.05
 _INFEASIBLE_OBJECTIVE = 1e3
+#: Normalised violation still counted as feasible: COBYLA ends on its constraints to within
+#: about 1e-8 of their scale [-].
+FEASIBILITY_TOLERANCE = 1e-6
+#: Target band of the global phase: tau_c within this factor of the target [-].
+GLOBAL_TAU_FACTOR = 1.5
 
 
 class DesignInfeasibleError(ParameterError):
@@ -122,10 +129,12 @@ def _binding_message(problem: DesignProblem, evaluator: _Evaluator, u) -> str:
                 f"binding constraint: {name} ({constraint.description})")
     value = constraint.value(m, problem)
     bound = constraint.lower if side == "lower" else constraint.upper
+    others = sorted({other for (other, _side), slack in zip(names, slacks, strict=True) if slack < 0 and other != name})
+    also = f"; also violated there: {', '.join(others)}" if others else ""
     return (f"no feasible design for {target} at {problem.temperature:g} K over "
             f"{problem.temperature_range[0]:g}:{problem.temperature_range[1]:g} K; binding constraint: {name} "
             f"({constraint.description}): best {value:.3g} {constraint.unit} against the {side} bound "
-            f"{bound:.3g} {constraint.unit}")
+            f"{bound:.3g} {constraint.unit}{also}")
 
 
 def _sensitivities(problem: DesignProblem, evaluator: _Evaluator, u, active) -> dict:
@@ -188,14 +197,21 @@ def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 8, gen
         if progress_bar is not None:
             progress_bar.update()
 
+    # global phase on a wider target band (tau_c within a factor 1.5): tau_c moves by e per mV of
+    # V_dd, so the final 5 % band is a sliver a population rarely lands in; the polish below
+    # then meets the final band from there (the figures are shared, only the band differs)
+    wide = _Evaluator(_widened(problem))
+    wide.cache = evaluator.cache
     search = differential_evolution(
-        evaluator.objective, [(0.0, 1.0)] * d, constraints=NonlinearConstraint(evaluator.slacks, 0.0, np.inf),
+        wide.objective, [(0.0, 1.0)] * d, constraints=NonlinearConstraint(wide.slacks, 0.0, np.inf),
         seed=seed, popsize=population, maxiter=generations, tol=1e-3, polish=False, init="sobol", callback=callback,
     )
     best = np.clip(search.x, 0.0, 1.0)
-    if np.min(evaluator.slacks(best)) < -1e-9:
-        raise DesignInfeasibleError(_binding_message(problem, evaluator, best))
+    # the band around the target is thin: a global search often ends just outside the feasible
+    # set, and the local polish (which accepts an infeasible start) is tried before refusing
     best = _polish(evaluator, best)
+    if np.min(evaluator.slacks(best)) < -FEASIBILITY_TOLERANCE:
+        raise DesignInfeasibleError(_binding_message(problem, evaluator, best))
     final = _final(problem, best)
     if problem.target_tau is not None and final.bistable:
         # the search grid's tau_c differs from the final grid's by a few per cent (more at high
@@ -204,7 +220,7 @@ def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 8, gen
         if abs(math.log(final.correlation_time_s / problem.target_tau)) > 0.5 * math.log1p(TAU_TOLERANCE):
             aimed = _Evaluator(replace(problem, target_tau=problem.target_tau / ratio))
             candidate = _polish(aimed, best)
-            if np.min(aimed.slacks(candidate)) >= -1e-9:
+            if np.min(aimed.slacks(candidate)) >= -FEASIBILITY_TOLERANCE:
                 evaluator, best = aimed, candidate
                 final = _final(problem, best)
     slacks = evaluator.slacks(best)
@@ -215,6 +231,14 @@ def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 8, gen
     design = build_design(geometry, problem.process)
     return DesignResult(geometry=geometry, design=design, metrics=final, active_constraints=active,
                         sensitivities=sensitivities, evaluations=len(evaluator.cache))
+
+
+def _widened(problem: DesignProblem) -> DesignProblem:
+    """The problem with the target band widened to a factor GLOBAL_TAU_FACTOR (global phase)."""
+    if not any(c.name == "correlation_time" for c in problem.constraints):
+        return problem
+    band = math.log(GLOBAL_TAU_FACTOR)
+    return problem.with_bound("correlation_time", lower=-band, upper=band)
 
 
 def _polish(evaluator: _Evaluator, start):
@@ -228,9 +252,9 @@ def _polish(evaluator: _Evaluator, start):
                         constraints=[{"type": "ineq", "fun": evaluator.slacks}, *box],
                         options={"maxiter": 120, "rhobeg": 0.02})
     candidate = np.clip(polished.x, 0.0, 1.0)
-    if np.min(evaluator.slacks(candidate)) < -1e-9:
+    if np.min(evaluator.slacks(candidate)) < -FEASIBILITY_TOLERANCE:
         return start
-    if np.min(evaluator.slacks(start)) < -1e-9 or evaluator.objective(candidate) < evaluator.objective(start):
+    if np.min(evaluator.slacks(start)) < -FEASIBILITY_TOLERANCE or evaluator.objective(candidate) < evaluator.objective(start):
         return candidate
     return start
 

@@ -5,7 +5,9 @@ and L through the per-area and per-length values here (:mod:`noisecircuits.desig
 
 ``generic`` states round values typical of a 130-180 nm bulk CMOS process; they are the
 toolkit's own stated values, not a foundry's, and are the ones the reference p-bit's current
-factors were chosen from (β = µC_ox W/L with µ_n C_ox = 200 µA/V², µ_p C_ox = 80 µA/V²).
+factors were chosen from (β = µC_ox W/L with µ_n C_ox = 200 µA/V², µ_p C_ox = 80 µA/V²). Like
+processes of that node it states a low-threshold device flavour beside the standard one
+(|V_T0| = 0.20 V against 0.35 V), which bounds the latch's threshold shift.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ class Process:
         Smallest drawn width and length [m].
     max_width, max_length : float
         Largest width and length the design tool considers [m].
+    max_threshold_shift : float
+        Largest lowering of the latch devices' threshold magnitude the card offers: its standard
+        threshold minus that of its low-V_T flavour (docs/design.md) [V].
     """
 
     name: str
@@ -69,6 +74,7 @@ class Process:
     min_length: float
     max_width: float
     max_length: float
+    max_threshold_shift: float = 0.0
 
     def __post_init__(self):
         for field_name in ("nmos_mobility_cox", "pmos_mobility_cox", "oxide_capacitance", "overlap_capacitance",
@@ -77,6 +83,8 @@ class Process:
             _validate.positive(field_name, getattr(self, field_name))
         if self.min_width >= self.max_width or self.min_length >= self.max_length:
             raise ParameterError(f"process {self.name!r}: minimum sizes must be below the maximum sizes")
+        _validate.in_range("max_threshold_shift", self.max_threshold_shift, 0.0,
+                           min(self.nmos_threshold, self.pmos_threshold), "V")
 
 
 #: Relative permittivity of SiO2 [-].
@@ -102,6 +110,9 @@ PROCESSES = {
         min_length=0.15e-6,
         max_width=10e-6,
         max_length=20e-6,
+        # low-V_T flavour at 0.20 V (standard 0.35 V); intermediate shifts by a body bias of the
+        # latch wells (reverse from the flavour, or forward from the standard device)
+        max_threshold_shift=0.15,
     ),
 }
 

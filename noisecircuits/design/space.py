@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from noisecircuits import _validate
+from noisecircuits.design.evaluate import WEAK_INVERSION_LIMIT
 from noisecircuits.design.geometry import PBitGeometry
 from noisecircuits.design.process import Process
 from noisecircuits.errors import ParameterError
@@ -31,10 +32,21 @@ TRANSFER_WIDTH_BAND = (0.5e-3, 50e-3)
 #: Default largest first-order sigma of v_mid under mismatch (a per-cell trim range of +-3 sigma
 #: must fit the control range) [V].
 MAX_OFFSET_SIGMA = 0.1
-#: Largest inversion coefficient accepted as weak inversion [-].
-MAX_INVERSION_COEFFICIENT = 0.1
+#: Largest inversion coefficient accepted as weak inversion [-] (where 2qI holds: evaluate.py).
+MAX_INVERSION_COEFFICIENT = WEAK_INVERSION_LIMIT
 #: Relative band around the target correlation time accepted by the optimiser [-].
 TAU_TOLERANCE = 0.05
+#: Box of V_dd at the target temperature: near 60 mV the card's fF latches lose bistability, and
+#: from 75 mV they carry over 10 kT (tau_c of ms and more); measured in docs/design.md [V].
+SUPPLY_BOX = (0.058, 0.08)
+#: Box of the tilt reference voltage v_ref: it sets the tilt devices' current, which must keep
+#: pace with a faster latch (the offset spread grows as I_latch/I_bias); IC = 0.1 of a standard
+#: device is near V_T0 - 2nU_T = 0.28 V [V].
+V_REF_BOX = (0.05, 0.3)
+#: Supply tracking of the search unless stated (measured choice: docs/design.md) [-].
+DEFAULT_SUPPLY_TRACKING = "ptat"
+#: Geometry fields a variable may be (all but the supply-tracking choice and its reference).
+NUMERIC_FIELDS = frozenset(PBitGeometry.__dataclass_fields__) - {"supply_tracking", "supply_reference_temperature"}
 
 
 @dataclass(frozen=True)
@@ -57,9 +69,8 @@ class Variable:
     log: bool = True
 
     def __post_init__(self):
-        if self.name not in PBitGeometry.__dataclass_fields__:
-            raise ParameterError(f"design variable must be one of {sorted(PBitGeometry.__dataclass_fields__)}, "
-                                 f"got {self.name!r}")
+        if self.name not in NUMERIC_FIELDS:
+            raise ParameterError(f"design variable must be one of {sorted(NUMERIC_FIELDS)}, got {self.name!r}")
         _validate.finite(f"{self.name} low", self.low)
         _validate.finite(f"{self.name} high", self.high)
         if not self.low < self.high or (self.log and self.low <= 0):
@@ -157,14 +168,19 @@ def default_constraints(target_tau: float | None, max_energy: float | None) -> t
 
 
 def default_variables(process: Process) -> tuple[Variable, ...]:
-    """Supply voltage, latch W and L, tilt-device W and L, explicit capacitor; boxes inside the card."""
+    """Supply voltage, latch W and L, tilt-device W and L, explicit capacitor, tilt reference voltage,
+    latch threshold shift (where the card offers one); boxes inside the card."""
+    shift = (Variable("threshold_shift", 0.0, process.max_threshold_shift, log=False),) \
+        if process.max_threshold_shift > 0 else ()
     return (
-        Variable("supply_voltage", 0.055, 0.12, log=False),
+        Variable("supply_voltage", *SUPPLY_BOX, log=False),
         Variable("latch_width", process.min_width, min(4e-6, process.max_width)),
         Variable("latch_length", process.min_length, min(4e-6, process.max_length)),
         Variable("bias_width", process.min_width, min(2e-6, process.max_width)),
         Variable("bias_length", max(0.5e-6, process.min_length), min(20e-6, process.max_length)),
         Variable("extra_capacitance", 0.0, 2e-15, log=False),
+        Variable("v_ref", *V_REF_BOX, log=False),
+        *shift,
     )
 
 
@@ -192,6 +208,8 @@ class DesignProblem:
         Constraints on the exact figures [-].
     fixed : dict
         Geometry fields that are not searched (e.g. ``v_ref``) [field units].
+    supply_tracking : str
+        ``"fixed"`` or ``"ptat"``; a PTAT supply takes ``supply_voltage`` at ``temperature`` [-].
     """
 
     process: Process
@@ -203,8 +221,13 @@ class DesignProblem:
     variables: tuple = ()
     constraints: tuple = ()
     fixed: dict = field(default_factory=dict)
+    supply_tracking: str = DEFAULT_SUPPLY_TRACKING
 
     def __post_init__(self):
+        from noisecircuits.circuits.pbit import SUPPLY_TRACKING
+
+        if self.supply_tracking not in SUPPLY_TRACKING:
+            raise ParameterError(f"--supply must be one of {', '.join(SUPPLY_TRACKING)}, got {self.supply_tracking!r}")
         if self.target_tau is None and self.max_energy is None:
             raise ParameterError("give --target-tau S, --max-energy J or both")
         if self.target_tau is not None:
@@ -223,7 +246,8 @@ class DesignProblem:
 
     def geometry(self, unit_point) -> PBitGeometry:
         """Geometry at a point of the unit cube of the variables."""
-        values = dict(self.fixed)
+        values = {"supply_tracking": self.supply_tracking, "supply_reference_temperature": self.temperature,
+                  **self.fixed}
         values.update({v.name: v.from_unit(u) for v, u in zip(self.variables, unit_point, strict=True)})
         defaults = {"supply_voltage": 0.08, "latch_width": 1e-6, "latch_length": 1e-6, "bias_length": 20e-6}
         return PBitGeometry(**{**defaults, **values})
