@@ -97,7 +97,7 @@ def pbit_spice_values(design, v_bias, temperature, noise_step, duration, seed, s
     return {
         "temperature_celsius": celsius(temperature),
         "seed": int(seed),
-        "v_dd": design.supply_voltage,
+        "v_dd": design.supply_voltage_at(temperature),
         "v_bias": float(v_bias),
         "v_ref": design.v_ref,
         "width_p": design.pmos.width,
