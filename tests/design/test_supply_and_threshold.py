@@ -206,3 +206,14 @@ def test_a_microsecond_design_exists_with_ptat_supply_and_low_threshold_latch():
     slow = replace(result.geometry, threshold_shift=0.0, v_ref=result.geometry.v_ref - 0.15)
     slow_m = evaluate(build_design(slow, GENERIC), GENERIC, 300.0, (300.0, 300.0))
     assert slow_m.correlation_time_s > 20 * m.correlation_time_s
+
+
+def test_spice_engine_refuses_a_design_whose_threshold_shift_it_cannot_apply(run_cli_limited, tmp_path):
+    shifted = tmp_path / "shifted.json"
+    shifted.write_text(json.dumps(design_document(PBitGeometry(**BASE, threshold_shift=0.1), "generic")))
+    out = tmp_path / "sweep"
+    done = run_cli_limited("sweep", "pbit", "--design", shifted, "--engine", "spice", "--temperatures", "300",
+                           "--biases", "0.124", "--out", out)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "threshold_shift_V = 0.1 V" in done.stderr
+    assert not out.exists()
