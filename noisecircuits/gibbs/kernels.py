@@ -107,6 +107,28 @@ def _gather_levels(levels, row, table, lo, hi, width):
         _gather_fixed(levels, row, neighbours, couplings, signed, int_biases, lo, hi, width)
 
 
+@njit(cache=True, inline="always")
+def _threshold_updates(levels, bits, row, key, sweep_base, original, table, negated, lo, hi):
+    """Heat-bath updates of nodes lo..hi from their gathered integer ``levels``: 53 random bits
+    per node (their own loop, where the hash vectorises), compared with the threshold table;
+    keeps the negated copy of the row current. Returns the integer sums of (change x level)
+    and of the changes (no floating-point add chain through the loop)."""
+    thresholds, table_offset = table.thresholds, table.offset
+    for i in range(lo, hi):
+        bits[i - lo] = bits53(key, (sweep_base + np.uint64(original[i])) * _DRAWS)
+    d_levels = 0
+    d_mag = 0
+    for i in range(lo, hi):
+        level = levels[i - lo]
+        new = np.int8(1) if bits[i - lo] < thresholds[level + table_offset] else np.int8(-1)
+        change = np.int64(new - row[i])
+        row[i] = new
+        row[i + negated] = -new
+        d_levels += change * level
+        d_mag += change
+    return d_levels, d_mag
+
+
 def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
     """Ising heat-bath sweeps on a graph numbered block by block.
 
@@ -124,9 +146,7 @@ def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
     tracked through each update's change (dE = -(s_new - s_old) I), summed per tile.
     """
     indptr, indices, weights, biases, beta, original, tile_ptr, block_tiles = graph
-    discrete, tile_degree, field_unit, table_offset, thresholds = (
-        table.enabled, table.tile_degree, table.field_unit, table.offset, table.thresholds
-    )
+    discrete, tile_degree, field_unit = table.enabled, table.tile_degree, table.field_unit
     hardware, offset_x, gain_x, table_x0, table_dx, p_table, keep_table, network, field0, dfield = hardware_tables
     inverse = network.shape[0] > 0
     keys, sweep0, n_sweeps = sweeps
@@ -168,20 +188,9 @@ def _ising_sweeps(spins, graph, table, hardware_tables, sweeps, records):
                 if discrete:
                     levels = np.empty(hi - lo, dtype=np.int32)
                     _gather_levels(levels, row, table, lo, hi, tile_degree[tile])
-                    # random bits in their own loop: the hash vectorises there
                     bits = np.empty(hi - lo, dtype=np.int64)
-                    for i in range(lo, hi):
-                        bits[i - lo] = bits53(key, (sweep_base + np.uint64(original[i])) * _DRAWS)
-                    # integer sums: no floating-point add chain through the loop
-                    d_levels = 0
-                    for i in range(lo, hi):
-                        level = levels[i - lo]
-                        new = np.int8(1) if bits[i - lo] < thresholds[level + table_offset] else np.int8(-1)
-                        change = np.int64(new - row[i])
-                        row[i] = new
-                        row[i + negated] = -new
-                        d_levels += change * level
-                        d_mag += change
+                    d_levels, d_mag = _threshold_updates(levels, bits, row, key, sweep_base, original, table,
+                                                         negated, lo, hi)
                     if observe:
                         d_energy = -(d_levels * field_unit)
                         for i in range(lo, hi):
@@ -245,7 +254,7 @@ def _ising_sweeps_per_chain(spins, graph, table, sweeps, records, workers, team)
     is the chain's energy and magnetisation. The histogram needs ``workers == 1``.
     """
     indptr, indices, weights, biases, _, original, tile_ptr, block_tiles = graph
-    tile_degree, field_unit, table_offset, thresholds = table.tile_degree, table.field_unit, table.offset, table.thresholds
+    tile_degree, field_unit = table.tile_degree, table.field_unit
     keys, sweep0, n_sweeps = sweeps
     energies, magnetisations, spin_sums, _, _, histogram = records
     n_chains = spins.shape[0]
@@ -289,16 +298,10 @@ def _ising_sweeps_per_chain(spins, graph, table, sweeps, records, workers, team)
                 for tile in range(block_tiles[b], block_tiles[b + 1]):
                     width = max(width, tile_degree[tile])
                 _gather_levels(levels, row, table, lo, hi, width)
-                for i in range(lo, hi):
-                    bits[i - lo] = bits53(key, (sweep_base + np.uint64(original[i])) * _DRAWS)
-                for i in range(lo, hi):
-                    level = levels[i - lo]
-                    new = np.int8(1) if bits[i - lo] < thresholds[level + table_offset] else np.int8(-1)
-                    change = np.int64(new - row[i])
-                    row[i] = new
-                    row[i + negated] = -new
-                    d_levels += change * level
-                    mag += change
+                block_levels, block_mag = _threshold_updates(levels, bits, row, key, sweep_base, original, table,
+                                                             negated, lo, hi)
+                d_levels += block_levels
+                mag += block_mag
                 if observe:
                     for i in range(lo, hi):
                         spin_sums[c, i] += row[i]
