@@ -8,7 +8,7 @@ Run ``noisecircuits demo --out DIR`` (``make demo``; :mod:`noisecircuits.command
    extrapolated into corners no temperature visited;
 2. :func:`simulate_transfer` — SDE transfer curve on that grid; each point's duration follows
    its exact P(1) and τ_c (:func:`point_duration`): the P(1) standard error of a v_mid point of
-   ``duration_tau`` correlation times at every bias, and at least :data:`DEMO_MIN_SWITCHES`
+   ``duration_tau`` correlation times at every bias, and at least :func:`min_switches`
    switching events;
 3. :func:`exact_transfer` — the Fokker–Planck curve on a fine grid, for the lines;
 4. :func:`summarize` — per temperature: v_mid, 10–90 % width, τ_c, power, and one cell's
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DEMO_TEMPERATURES", "DEMO_MIN_SWITCHES", "MAX_DURATION_TAU", "check_duration_tau", "bias_span",
+__all__ = ["DEMO_TEMPERATURES", "DEMO_MIN_SWITCHES", "FLOOR_MIN_SWITCHES", "min_switches", "DEFAULT_DURATION_TAU", "MAX_DURATION_TAU", "check_duration_tau", "bias_span",
            "common_window", "point_duration", "simulate_transfer", "exact_transfer", "summarize", "write_outputs",
            "spice_check", "fit_deviation", "GIBBS_AGREEMENT_SE", "gibbs_with_cell", "write_gibbs", "estimate_cost", "run_demo"]
 
@@ -52,13 +52,21 @@ MAX_DURATION_TAU = 15000.0
 GIBBS_AGREEMENT_SE = 4.0
 #: P(1) at the middle temperature at the two ends of the common bias window [-].
 WINDOW_P_ONE = (0.1, 0.9)
-#: Fewest switching events a point's duration aims at: the mean dwells, hence tau_c, of a tail
-#: point to about sqrt(2/150 * (p^2 + (1-p)^2)), 11 % [-].
-DEMO_MIN_SWITCHES = 150
+#: Fewest switching events a point's duration aims at with the default ``duration_tau``: the
+#: mean dwells, hence tau_c, of a tail point to about sqrt(2/1000 * (p^2 + (1-p)^2)), 4.5 %, so
+#: that the fitted tau_c law meets the 10 % truth tolerance at the corners of the validity
+#: rectangle (docs/circuits.md, Demo). Shorter runs scale it down with ``duration_tau``, to no
+#: fewer than :data:`FLOOR_MIN_SWITCHES` [-].
+DEMO_MIN_SWITCHES = 1000
+#: Fewest switching events of a point whatever ``duration_tau`` (tail tau_c to about 11 %) [-].
+FLOOR_MIN_SWITCHES = 150
+#: Default ``duration_tau``: a P(1) standard error of 0.0058 per point, the precision at which
+#: the fitted cell meets the truth tolerances for every seed tried (docs/circuits.md, Demo) [-].
+DEFAULT_DURATION_TAU = 15000.0
 #: Wall time of the SDE transfer curve per bias per correlation time of ``duration_tau``, all three
-#: temperatures together [s] (measured: 9 biases x 5000 tau_c in 210 s on the loaded shared 2-core
-#: machine, about 130 s when it is quiet)
-_SECONDS_PER_BIAS_TAU = 0.005
+#: temperatures together [s] (measured: 9 biases x 15000 tau_c, tails raised to 1000 switching
+#: events, in 175 s on the loaded shared 2-core machine; 5000 tau_c in 90 s)
+_SECONDS_PER_BIAS_TAU = 0.002
 #: Wall time of everything else (ngspice check, fit and exports, Gibbs, chip energy, report) [s]
 _FIXED_SECONDS = 120.0
 #: Largest tau_c of the reference p-bit at v_mid in fastest relaxation times (280 K: 540), and the
@@ -142,7 +150,7 @@ def point_duration(model, duration_tau: float, tau_mid: float) -> float:
     A two-state trace of length T has Var P(1) = 2 τ_c p(1 - p) / T: the duration
     ``duration_tau`` · 4 p(1 - p) · τ_c gives every point the P(1) standard error of a v_mid point
     (p = 1/2) of ``duration_tau`` correlation times; it is raised to at least
-    :data:`DEMO_MIN_SWITCHES` expected switching events (rate 2 p(1 - p)/τ_c). A monostable
+    :func:`min_switches` expected switching events (rate 2 p(1 - p)/τ_c). A monostable
     point gets ``duration_tau`` · 4 p(1 - p) · ``tau_mid``.
 
     Parameters
@@ -159,10 +167,16 @@ def point_duration(model, duration_tau: float, tau_mid: float) -> float:
     if not model.bistable:
         return float(duration_tau) * 4.0 * spread * tau_mid
     tau = model.correlation_time_exact()
-    return max(float(duration_tau) * 4.0 * spread * tau, DEMO_MIN_SWITCHES * tau / (2.0 * spread))
+    return max(float(duration_tau) * 4.0 * spread * tau, min_switches(duration_tau) * tau / (2.0 * spread))
 
 
-def simulate_transfer(design, spans: dict, duration_tau: float = 5000.0, seed: int = 0):
+def min_switches(duration_tau: float) -> float:
+    """Fewest switching events of a point [-]: :data:`DEMO_MIN_SWITCHES` scaled by
+    ``duration_tau`` [-] / :data:`DEFAULT_DURATION_TAU`, at least :data:`FLOOR_MIN_SWITCHES`."""
+    return max(float(FLOOR_MIN_SWITCHES), DEMO_MIN_SWITCHES * float(duration_tau) / DEFAULT_DURATION_TAU)
+
+
+def simulate_transfer(design, spans: dict, duration_tau: float = DEFAULT_DURATION_TAU, seed: int = 0):
     """SDE transfer curve: per temperature, every bias of ``spans[T]`` for its :func:`point_duration`.
 
     Bias ``j`` of temperature ``i`` uses the root seed
@@ -646,7 +660,7 @@ def estimate_cost(n_biases: int, duration_tau: float) -> tuple[float, float]:
     return memory, seconds
 
 
-def run_demo(out, *, seed: int = 0, duration_tau: float = 5000.0, n_biases: int = 9, spice: bool = True,
+def run_demo(out, *, seed: int = 0, duration_tau: float = DEFAULT_DURATION_TAU, n_biases: int = 9, spice: bool = True,
              stream=None) -> dict:
     """Run the whole demonstration into ``out`` (module docstring) and print its summary.
 

@@ -142,7 +142,7 @@ def test_demo_refuses_extreme_input_up_front(run_cli_limited, tmp_path, args, op
 
 def test_the_demo_sweeps_one_bias_window_at_every_temperature():
     from noisecircuits.circuits.pbit import PBit, PBitDesign
-    from noisecircuits.demo import DEMO_MIN_SWITCHES, common_window, point_duration
+    from noisecircuits.demo import DEMO_MIN_SWITCHES, DEFAULT_DURATION_TAU, common_window, min_switches, point_duration
 
     design = PBitDesign.default()
     spans = common_window(design, (280.0, 300.0, 320.0), 5)
@@ -158,7 +158,12 @@ def test_the_demo_sweeps_one_bias_window_at_every_temperature():
         # two-state P(1) standard error sqrt(2 tau p (1 - p) / T): that of a p = 1/2 point of 5000 tau_c ...
         assert np.sqrt(2 * tau * p * (1 - p) / duration) <= np.sqrt(0.5 / 5000.0) * (1 + 1e-12)
         # ... and at least the stated number of expected switching events (rate 2 p (1 - p) / tau_c)
-        assert 2 * p * (1 - p) * duration / tau >= DEMO_MIN_SWITCHES * (1 - 1e-12)
+        assert 2 * p * (1 - p) * duration / tau >= min_switches(5000.0) * (1 - 1e-12)
+        # the default run gives a tail point the full number of switches, shorter runs proportionally fewer
+        tail = point_duration(model, DEFAULT_DURATION_TAU, tau)
+        assert 2 * p * (1 - p) * tail / tau >= DEMO_MIN_SWITCHES * (1 - 1e-12)
+    assert min_switches(DEFAULT_DURATION_TAU) == DEMO_MIN_SWITCHES and min_switches(5000.0) == pytest.approx(1000 / 3)
+    assert min_switches(100.0) == 150
 
 
 def test_demo_refuses_a_duration_whose_trace_would_not_fit(run_cli_limited, tmp_path):

@@ -24,9 +24,9 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--out", default="demo_output", help="output folder (default demo_output)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="root seed (default 0)")
-    parser.add_argument("--duration-tau", type=positive_float, default=5000.0,
+    parser.add_argument("--duration-tau", type=positive_float, default=15000.0,
                         help="simulated time of a P(1) = 1/2 point in its correlation times; every point gets the "
-                             "same P(1) standard error and at least 150 switching events (default 5000)")
+                             "same P(1) standard error and at least 1000 switching events (default 15000, the most; fewer switches, at least 150, for shorter runs)")
     parser.add_argument("--n-biases", type=positive_int, default=9,
                         help="biases, the same at every temperature (default 9)")
     parser.add_argument("--no-spice", action="store_true", help="skip the ngspice circuit-level check")
