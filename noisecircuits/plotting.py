@@ -29,6 +29,7 @@ __all__ = [
     "plot_mixture",
     "plot_gibbs_observable",
     "plot_energy_breakdown",
+    "plot_pareto_front",
 ]
 
 FIGURE_FORMATS = (".png", ".svg", ".pdf")
@@ -413,4 +414,46 @@ def plot_energy_breakdown(breakdown, baselines=None, *, unit_label="energy", ax=
     ax.set_xlabel(f"{unit_label} [J]")
     for yi, v in zip(y, values):
         ax.annotate(f"{v:.3g} J", (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=9)
+    return ax
+
+
+def plot_pareto_front(rows, *, ax=None):
+    """Energy per sample against correlation time of a design front (rows of ``design.pareto.front_rows``).
+
+    Feasible optima are drawn on both energy conventions (2Pτ_c and Pτ_c, in aJ, against τ_c in
+    µs): the front proper joined by lines, optima a faster and cheaper one dominates as hollow
+    markers; a target with no feasible design is marked by a dotted vertical line at the target,
+    labelled with its binding constraint.
+    """
+    ax = _axes(ax)
+    feasible = sorted((r for r in rows if r.get("feasible")), key=lambda r: r["correlation_time_s"])
+    missing = [r for r in rows if not r.get("feasible")]
+    if not feasible and not missing:
+        raise DataError("a front needs at least one row")
+    front = [r for r in feasible if not np.isfinite(r.get("dominated_by_target_s", np.nan))]
+    beaten = [r for r in feasible if np.isfinite(r.get("dominated_by_target_s", np.nan))]
+    for group, style, suffix in ((front, "-", ""), (beaten, "none", ", dominated")):
+        if not group:
+            continue
+        tau = np.array([r["correlation_time_s"] for r in group]) * 1e6
+        ax.plot(tau, np.array([r["energy_per_sample_J"] for r in group]) * 1e18, marker="o", linestyle=style,
+                color="tab:blue", fillstyle="full" if not suffix else "none",
+                label=f"2P\u03c4_c (per independent sample){suffix}")
+        ax.plot(tau, np.array([r["energy_per_tau_J"] for r in group]) * 1e18, marker="s",
+                linestyle="--" if not suffix else "none", color="tab:orange", fillstyle="full" if not suffix else "none",
+                label=f"P\u03c4_c{suffix}")
+    for r in missing:
+        x = r["target_tau_s"] * 1e6
+        ax.axvline(x, color="0.5", linestyle=":", linewidth=1.2)
+        reason = r.get("binding", "")
+        name = reason.split("binding constraint: ", 1)[-1].split(" ", 1)[0] if "binding constraint: " in reason else "infeasible"
+        ax.annotate(f"{r['target_tau_s']:.3g} s: {name}", (x, 0.02), xycoords=("data", "axes fraction"),
+                    rotation=90, fontsize=9, color="0.3", ha="right", va="bottom")
+    ax.set_xscale("log")
+    if feasible:
+        ax.set_yscale("log")
+        ax.legend(fontsize=9)
+    ax.set_xlabel("correlation time \u03c4_c [\u00b5s]")
+    ax.set_ylabel("energy per sample [aJ]")
+    ax.margins(0.1)
     return ax

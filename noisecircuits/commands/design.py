@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 
 from noisecircuits.commands._common import (
     add_budget_flags,
@@ -40,6 +41,8 @@ _SECONDS_PER_EVALUATION = 0.5
 _POPULATION = 8
 _GENERATIONS = 30
 _POLISH_EVALUATIONS = 250
+#: Default targets of ``design pareto``: 10 ns to 100 us, two per decade [s].
+_DEFAULT_TAUS_TEXT = "1e-8:1e-4:9"
 #: Paths and correlation times per path of the --verify ensemble [-].
 _VERIFY_PATHS = 4
 _VERIFY_TAUS_PER_PATH = 100.0
@@ -78,6 +81,93 @@ def _verify(design, figures, temperature, seed, budget) -> dict:
     p_ok = abs(p - figures.p_one) <= 4.0 * p_se
     return {"correlation_time_s": tau, "correlation_time_stderr_s": tau_se, "p_one": p, "p_one_stderr": p_se,
             "n_switches": stats["n_switches"], "agrees": bool(tau_ok and p_ok)}
+
+
+def _targets(text: str) -> tuple[float, ...]:
+    from noisecircuits.design.pareto import log_targets
+    from noisecircuits.errors import ParameterError
+
+    try:
+        if ":" in text:
+            low, high, count = text.split(":")
+            return log_targets(float(low), float(high), int(count))
+        values = tuple(float(v) for v in text.split(","))
+    except (ValueError, ParameterError) as error:
+        raise argparse.ArgumentTypeError(f"expected LO:HI:N (log-spaced) or S,S,... in seconds, got {text!r}"
+                                         + (f": {error}" if isinstance(error, ParameterError) else "")) from None
+    if len(values) < 1 or not all(math.isfinite(v) and v > 0 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive finite correlation times in seconds, got {text!r}")
+    return tuple(sorted(set(values)))
+
+
+def _run_pareto(args) -> dict:
+    from pathlib import Path
+
+    from noisecircuits import _validate
+    from noisecircuits._io import atomic_write_text
+    from noisecircuits.budget import check_budget
+    from noisecircuits.design.document import design_document
+    from noisecircuits.design.pareto import TARGET_RANGE, front_rows, pareto_front
+    from noisecircuits.design.process import process_named
+    from noisecircuits.design.space import DEFAULT_SUPPLY_TRACKING
+    from noisecircuits.plotting import plot_pareto_front, save_figure
+    from noisecircuits.progress import progress
+
+    from noisecircuits.design.space import default_variables
+
+    variables = len(default_variables(process_named(args.card)))
+    temperature = _validate.temperature("--temperature", args.temperature)
+    low, high = args.temperature_range
+    _validate.temperature("--temperature-range", low)
+    _validate.temperature("--temperature-range", high)
+    for tau in args.taus:
+        _validate.in_range("--taus", tau, *TARGET_RANGE, "s")
+    check_output_path("--out", args.out, directory=True)
+    per_target = args.population * variables * (args.generations + 1) + _POLISH_EVALUATIONS
+    rounds = math.ceil(len(args.taus) / args.workers)
+    check_budget("design pareto", memory_bytes=2e8 * min(args.workers, len(args.taus)),
+                 seconds=rounds * per_target * _SECONDS_PER_EVALUATION, budget=budget_from_args(args),
+                 options="--taus, --population or --generations (or add --workers)")
+    with progress(len(args.taus), "design pareto", unit="target", enabled=False if args.json else None) as bar:
+        points = pareto_front(args.card, args.taus, temperature=temperature, temperature_range=(low, high),
+                              supply_tracking=args.supply or DEFAULT_SUPPLY_TRACKING,
+                              bounds=None if args.max_inversion_coefficient is None else
+                              {"weak_inversion": (None, args.max_inversion_coefficient)}, seed=args.seed,
+                              population=args.population, generations=args.generations, workers=args.workers,
+                              progress_bar=bar)
+    if not any(p.feasible for p in points):
+        from noisecircuits.design.optimise import DesignInfeasibleError
+
+        raise DesignInfeasibleError(f"no target of the front has a feasible design; at {points[0].target_tau_s:g} s: "
+                                    f"{points[0].binding}")
+    rows = front_rows(points)
+    out = Path(args.out)
+    files = []
+    with output_errors("--out", out):
+        out.mkdir(parents=True, exist_ok=True)
+        for point in points:
+            if not point.feasible:
+                continue
+            r = point.result
+            target = {"target_tau_s": point.target_tau_s, "temperature_K": temperature,
+                      "temperature_range_K": [low, high], "max_energy_J": None}
+            doc = design_document(r.geometry, args.card, figures=r.metrics.as_dict(), target=target,
+                                  active_constraints=r.active_constraints, sensitivities=r.sensitivities)
+            path = out / f"design_tau_{point.target_tau_s:.3g}.json"
+            atomic_write_text(path, json.dumps(doc, indent=2, allow_nan=False) + "\n")
+            files.append(str(path))
+        import pandas as pd
+
+        csv = out / "pareto.csv"
+        atomic_write_text(csv, pd.DataFrame(rows).to_csv(index=False))
+        png = save_figure(plot_pareto_front(rows), out / "pareto.png", dpi=200)
+    for row in rows:
+        if not row["feasible"]:
+            sys.stderr.write(f"design pareto: {row['target_tau_s']:.3g} s: {row['binding']}\n")
+    return {"card": args.card, "temperature_K": temperature, "temperature_range_K": [low, high],
+            "front": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+                      for row in rows],
+            "pareto_csv": str(csv), "pareto_png": str(png), "design_files": files}
 
 
 def _run(args) -> dict:
@@ -176,3 +266,27 @@ def register(subparsers) -> None:
     add_budget_flags(pbit)
     add_json_flag(pbit)
     pbit.set_defaults(func=_run)
+
+    front = sub.add_parser("pareto", help="the cheapest p-bit at each of several target correlation times "
+                                          "(energy-speed front: CSV, PNG and one design file per target)")
+    front.add_argument("--taus", type=_targets, default=_DEFAULT_TAUS_TEXT, metavar="LO:HI:N|S,S,...",
+                       help=f"target correlation times at --temperature [s] (default {_DEFAULT_TAUS_TEXT})")
+    front.add_argument("--temperature", type=positive_float, default=ROOM_TEMPERATURE,
+                       help="temperature of the targets [K], 200-450")
+    front.add_argument("--temperature-range", type=_temperature_range, default=(280.0, 340.0), metavar="LO:HI",
+                       help="range over which the constraints hold [K]")
+    front.add_argument("--card", default="generic", help="process card of the drawn sizes (generic)")
+    front.add_argument("--supply", default=None, metavar="ptat|fixed", help="supply over temperature (default ptat)")
+    front.add_argument("--max-inversion-coefficient", type=positive_float, default=None, metavar="IC",
+                       help="relax the weak-inversion bound (default 0.1)")
+    front.add_argument("--seed", type=non_negative_int, default=0, help="seed of each target's global search")
+    front.add_argument("--population", type=positive_int, default=_POPULATION,
+                       help="search effort per target: differential-evolution population per variable")
+    front.add_argument("--generations", type=positive_int, default=_GENERATIONS,
+                       help="search effort per target: largest number of generations")
+    front.add_argument("--workers", type=positive_int, default=1, help="processes to spread the targets over")
+    front.add_argument("--out", required=True, metavar="DIR",
+                       help="directory for pareto.csv, pareto.png and design_tau_<S>.json (one per feasible target)")
+    add_budget_flags(front)
+    add_json_flag(front)
+    front.set_defaults(func=_run_pareto)
