@@ -145,10 +145,10 @@ def check_pbit_design(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES,
 
 
 #: Node capacitance of the reference design over the capacitance its own devices add to each
-#: node on the full generic card (measured by extract_node_capacitance: 70 aF against 1.95 fF,
+#: node on the full generic card (measured by extract_node_capacitance at 300 K: 70 aF against 6.7 fF,
 #: 1 um x 1 um latch devices); the full card cannot represent the reference design.
 _REFERENCE_REFUSAL = ("the reference design's 70 aF node capacitance is below its own 1 um devices' capacitance "
-                      "(about 2 fF on the full card), so a deck with the card's device capacitances cannot represent "
+                      "(6.7 fF on the full generic card), so a deck with the card's device capacitances cannot represent "
                       "it; {why}check a design from the design tool instead (noisecircuits design pbit ... --out "
                       "design.json, then --design design.json)")
 
