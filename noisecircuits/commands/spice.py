@@ -95,6 +95,9 @@ def register(subparsers) -> None:
     check.add_argument("--correlation-times", type=positive_float, default=100.0,
                        help=f"SPICE duration per point in correlation times, in [{CORRELATION_TIMES_RANGE[0]:g}, "
                             f"{CORRELATION_TIMES_RANGE[1]:g}]")
+    check.add_argument("--design", dest="design_file", default=None, metavar="FILE",
+                       help="pbit only: a design file (noisecircuits design pbit ... --out FILE), checked on the full "
+                            "card with its device capacitances (node capacitance extracted from ngspice)")
     check.add_argument("--workers", type=positive_int, default=2, help="concurrent ngspice runs")
     check.add_argument("--seed", type=non_negative_int, default=0, help="noise seed")
     check.add_argument("--keep", default=None, help="keep netlists and ngspice output in this directory")
@@ -176,11 +179,21 @@ def _check(args) -> dict:
     _validate.in_range("--correlation-times", args.correlation_times, *CORRELATION_TIMES_RANGE)
     if args.design != "pbit" and args.biases is not None:
         raise ParameterError("--biases applies to the pbit check only")
+    design_file = getattr(args, "design_file", None)
+    if design_file is not None and args.design != "pbit":
+        raise ParameterError("--design applies to the pbit check only")
+    if design_file is None and args.card == "sky130" and args.design == "pbit":
+        raise ParameterError(crosscheck._REFERENCE_REFUSAL.format(
+            why="the sky130 card has no capacitance-free variant, and "))
+    if design_file is not None:
+        from noisecircuits.design.document import read_design_document
+
+        read_design_document(design_file)  # one clear line for a bad file, before any ngspice run
     from noisecircuits.budget import check_budget
 
     per_temperature = len(args.biases) if args.biases is not None else CHECK_DEFAULT_BIASES
     if args.design == "pbit":
-        seconds = sum(per_temperature * args.correlation_times * _relaxation_times_per_correlation_time(t)
+        seconds = sum(per_temperature * args.correlation_times * _relaxation_times_per_correlation_time(t, design_file)
                       for t in temps) * CHECK_PBIT_SECONDS_PER_RELAXATION_TIME / args.workers
     else:
         seconds = len(temps) * per_temperature * args.correlation_times * CHECK_SECONDS_PER_CORRELATION_TIME / args.workers
@@ -191,7 +204,7 @@ def _check(args) -> dict:
     if args.design == "pbit":
         frame = crosscheck.check_pbit(args.card, temps, args.biases, seed=args.seed,
                                       correlation_times=args.correlation_times, workers=args.workers, keep=args.keep,
-                                      show_progress=False if args.json else None)
+                                      show_progress=False if args.json else None, design=design_file)
     else:
         func = crosscheck.check_categorical if args.design == "categorical" else crosscheck.check_continuous
         frame = func(args.card, temps[0], seed=args.seed, correlation_times=args.correlation_times,
@@ -199,17 +212,30 @@ def _check(args) -> dict:
         if not args.json:  # the p-bit check reports through its own progress line
             sys.stderr.write(f"spice check {args.design}: {len(frame)} points in {time.perf_counter() - start:.1f} s\n")
     points = frame.to_dict(orient="records")
-    return {"design": args.design, "card": args.card, "all_agree": bool(all(_agrees(p) for p in points)),
-            "points": points}
+    out = {"design": args.design, "card": args.card, "all_agree": bool(all(_agrees(p) for p in points)),
+           "points": points}
+    if design_file is not None:
+        out["design_file"] = str(design_file)
+    return out
 
 
-def _relaxation_times_per_correlation_time(temperature: float) -> float:
-    """tau_c / fastest relaxation time of the reference p-bit at its v_mid (uncalibrated devices; the
-    generic card's calibrated ones give 1.0-1.5x more at 320-280 K) [-]."""
+def _relaxation_times_per_correlation_time(temperature: float, design_file=None) -> float:
+    """tau_c / fastest relaxation time of the reference p-bit (or of the design file's circuit as the
+    design tool builds it) at its v_mid (uncalibrated devices; the generic card's calibrated ones give
+    1.0-1.5x more at 320-280 K for the reference design) [-]; 1 where the latch is not bistable there."""
     from noisecircuits.circuits.pbit import PBit
+    from noisecircuits.errors import SimulationError
 
-    model = PBit(None, None, temperature)
-    return model.correlation_time_exact() / model.timescale
+    design = None
+    if design_file is not None:
+        from noisecircuits.design.document import load_design
+
+        design = load_design(design_file)
+    model = PBit(design, None, temperature)
+    try:
+        return model.correlation_time_exact() / model.timescale
+    except SimulationError:
+        return 1.0
 
 
 def _agrees(point: dict) -> bool:

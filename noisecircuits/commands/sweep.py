@@ -89,11 +89,6 @@ def run(args) -> dict:
             raise ParameterError(f"--design applies to the pbit kind, got kind {args.kind!r}")
         document = read_design_document(args.design)
         load_design(args.design)  # refuses a non-physical design before anything is written
-        shift = float(document["geometry"].get("threshold_shift_V", 0.0))
-        if args.engine == "spice" and shift != 0.0:
-            raise ParameterError(f"--engine spice runs the card's standard devices and cannot yet apply the latch "
-                                 f"threshold shift of {args.design} (threshold_shift_V = {shift:g} V); "
-                                 f"use --engine sde or a design with threshold_shift_V = 0")
         options = {"design": defining_part(document)}
     spec = SweepSpec(
         options=options,

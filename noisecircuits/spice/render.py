@@ -121,7 +121,8 @@ def _include_line(card: Card) -> str:
 
 
 def mos_lines(card: Card, polarity: str, name: str, drain: str, gate: str, source: str, bulk: str,
-              width: float, length: float, *, noise: bool, noise_values: Mapping | None = None) -> list[str]:
+              width: float, length: float, *, noise: bool, noise_values: Mapping | None = None,
+              threshold_shift: float = 0.0) -> list[str]:
     r"""SPICE lines for one transistor, with an ammeter in series and, optionally, its shot noise.
 
     The drain current is read through the zero-volt source ``V<name>_i``. With ``noise``, a
@@ -151,6 +152,11 @@ def mos_lines(card: Card, polarity: str, name: str, drain: str, gate: str, sourc
     noise_values : mapping, optional
         ``noise_step`` [s], ``shot_scale`` = q/NT [C/s], ``inverse_two_ut`` = 1/(2 U_T) [1/V],
         already validated; required with ``noise`` [-].
+    threshold_shift : float
+        Lowering of the device's threshold magnitude, written as the BSIM4 instance parameter
+        ``delvto`` (which adds to the card's signed ``vth0``: measured in ngspice 39, a
+        positive ``delvto`` lowers an nmos current and raises a pmos current), so
+        ``delvto = -shift`` (nmos) or ``+shift`` (pmos); 0 writes no ``delvto`` [V].
     """
     for label, node in (("name", name), ("drain", drain), ("gate", gate), ("source", source), ("bulk", bulk)):
         if not _NODE.match(node):
@@ -160,9 +166,13 @@ def mos_lines(card: Card, polarity: str, name: str, drain: str, gate: str, sourc
     l_ = format_value(float(length) / card.geometry_scale)
     internal = f"{name}_d"
     prefix = "X" if card.subcircuit else "M"
+    shift = float(threshold_shift)
+    if not math.isfinite(shift):
+        raise ParameterError(f"threshold_shift of {name} must be finite, got {threshold_shift!r}")
+    delvto = f" delvto={format_value(-shift if polarity == 'nmos' else shift)}" if shift != 0.0 else ""
     lines = [
         f"V{name}_i {drain} {internal} 0",
-        f"{prefix}{name} {internal} {gate} {source} {bulk} {model} w={w} l={l_}",
+        f"{prefix}{name} {internal} {gate} {source} {bulk} {model} w={w} l={l_}{delvto}",
     ]
     if noise:
         if noise_values is None:

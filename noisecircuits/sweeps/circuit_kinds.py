@@ -77,8 +77,9 @@ def pbit_point(params: dict, seed: np.random.SeedSequence) -> dict:
 
     Engine ``sde``: the toolkit's SDE model. Engine ``spice``: the same netlist in ngspice
     with the generic BSIM4 card's capacitance-free variant and seeded shot-noise sources
-    (:func:`noisecircuits.spice.pbit.simulate_pbit_spice`); its supply power is the EKV
-    model's supply current at the ngspice node voltages.
+    (:func:`noisecircuits.spice.pbit.simulate_pbit_spice`; a design file's latch threshold
+    shift is applied as BSIM4 ``delvto``); its supply power is the EKV model's supply current
+    at the ngspice node voltages.
 
     Returns
     -------
@@ -135,7 +136,11 @@ def _pbit_spice_row(design, params, seed) -> dict:
     from noisecircuits.spice.pbit import simulate_pbit_spice
 
     duration = params["duration_s"] if params["duration_s"] is not None else PBIT_DEFAULT_DURATION
-    run = simulate_pbit_spice(design, params["v_bias_V"], params["temperature_K"], duration=duration, seed=seed)
+    document = (params.get("options") or {}).get("design")
+    # a design file's latch threshold shift reaches the deck as BSIM4 delvto on the latch devices
+    shift = float(document["geometry"].get("threshold_shift_V", 0.0)) if document is not None else 0.0
+    run = simulate_pbit_spice(design, params["v_bias_V"], params["temperature_K"], duration=duration, seed=seed,
+                              threshold_shift=shift)
     tau = float(run["correlation_time_s"])
     return {
         "p_one": run["p_one"],

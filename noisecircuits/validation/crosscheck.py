@@ -37,7 +37,7 @@ the device's current factor scaled by :math:`e^{\pm\epsilon_d}`.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -67,6 +67,8 @@ __all__ = [
     "CHECK_V_REF",
     "STATISTICAL_SIGMAS",
     "check_pbit_design",
+    "GeometryCheckDesign",
+    "check_pbit_geometry_design",
     "stratonovich_p_one",
     "pbit_biases",
     "check_pbit",
@@ -126,6 +128,8 @@ def check_pbit_design(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES,
     from noisecircuits.validation.calibration import calibrate_card
     from noisecircuits.circuits.pbit import PBitDesign
 
+    if card == "sky130":
+        raise ParameterError(_REFERENCE_REFUSAL.format(why="the sky130 card has no capacitance-free variant, and "))
     _, cal_card = check_card(card)
     base = PBitDesign.default()
     cals = {}
@@ -138,6 +142,119 @@ def check_pbit_design(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES,
     if light:
         design = replace(design, supply_voltage=CHECK_SUPPLY_VOLTAGE, v_ref=CHECK_V_REF)
     return design, cals
+
+
+#: Node capacitance of the reference design over the capacitance its own devices add to each
+#: node on the full generic card (measured by extract_node_capacitance at 300 K: 70 aF against 6.7 fF,
+#: 1 um x 1 um latch devices); the full card cannot represent the reference design.
+_REFERENCE_REFUSAL = ("the reference design's 70 aF node capacitance is below its own 1 um devices' capacitance "
+                      "(6.7 fF on the full generic card), so a deck with the card's device capacitances cannot represent "
+                      "it; {why}check a design from the design tool instead (noisecircuits design pbit ... --out "
+                      "design.json, then --design design.json)")
+
+
+@dataclass(frozen=True)
+class GeometryCheckDesign:
+    """A design-tool p-bit prepared for a geometry-consistent check (docs/spice.md).
+
+    Parameters
+    ----------
+    designs : dict
+        Temperature [K] → the checked :class:`~noisecircuits.circuits.pbit.PBitDesign`: the
+        document's sizes and voltages, devices calibrated from the card (latch thresholds
+        lowered by the shift), node capacitance extracted from ngspice at that temperature [-].
+    calibrations : dict
+        ``{"nmos": Calibration, "pmos": ..., "bias_nmos": ...}`` (unshifted devices) [-].
+    options : DeckOptions
+        The deck's threshold shift and explicit capacitor [-].
+    capacitances : dict
+        Temperature [K] → :func:`noisecircuits.spice.capacitance.extract_node_capacitance` [-].
+    capacitance_budgets : dict
+        Temperature [K] → relative capacitance uncertainty of the SDE side: the extraction's
+        spread over nodes and fixed points, plus the coupling between the nodes over the node
+        capacitance (the SDE has one diagonal capacitance; a differential mode sees C + C_m,
+        a common one C − C_m), plus the held-noise variance deficit [-].
+    design_tool_capacitance : float
+        The design tool's node capacitance estimate (design/geometry.py) [F].
+    """
+
+    designs: dict
+    calibrations: dict
+    options: object
+    capacitances: dict
+    capacitance_budgets: dict
+    design_tool_capacitance: float
+
+
+def _read_document(design):
+    from noisecircuits.design.document import check_design_document, read_design_document
+
+    if isinstance(design, dict):
+        return check_design_document(design, "design")
+    return read_design_document(design)
+
+
+def check_pbit_geometry_design(design, card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, *,
+                               workers: int = 2) -> GeometryCheckDesign:
+    """A design-tool design prepared for a check on the full ``card`` (device capacitances on).
+
+    Each device type is calibrated at its own W and L on ``card``
+    (:func:`noisecircuits.validation.calibration.calibrate_card`, at ``temperatures``); the
+    latch devices' EKV thresholds are then lowered by the document's ``threshold_shift_V``,
+    which the deck applies as BSIM4 ``delvto``. The deck carries only the document's explicit
+    capacitor; the SDE's node capacitance is extracted from ngspice at each temperature
+    (:func:`noisecircuits.spice.capacitance.extract_node_capacitance`, the latch held at its
+    fixed points at v_mid).
+
+    Parameters
+    ----------
+    design : dict or path-like
+        A design document (``noisecircuits design pbit ... --out FILE``) or its path [-].
+    card : str
+        "generic" or "sky130" [-].
+    temperatures : sequence of float
+        Check temperatures [K].
+    workers : int
+        Concurrent ngspice runs [-].
+
+    Returns
+    -------
+    GeometryCheckDesign
+    """
+    from noisecircuits.design.document import design_from_document
+    from noisecircuits.spice.capacitance import extract_node_capacitance
+    from noisecircuits.spice.generate import DeckOptions
+    from noisecircuits.validation.calibration import calibrate_card
+
+    deck, cal_card = check_card(card, full_capacitance=True)
+    document = _read_document(design)
+    tool = design_from_document(document)
+    geometry = document["geometry"]
+    options = DeckOptions(threshold_shift=float(geometry.get("threshold_shift_V", 0.0)),
+                          explicit_capacitance=float(geometry.get("extra_capacitance_F", 0.0)))
+    temps = sorted(set(float(t) for t in temperatures))
+    if not temps:
+        raise ParameterError("temperatures must list at least one temperature [K]")
+    devices = {"nmos": tool.nmos, "pmos": tool.pmos, "bias_nmos": tool.bias_nmos}
+    cals = {name: calibrate_card(cal_card, dev.polarity, dev.width, dev.length, temps, t_ref=temps[0],
+                                 workers=workers) for name, dev in devices.items()}
+    shift = options.threshold_shift
+
+    def shifted(params):
+        return replace(params, threshold_voltage=params.threshold_voltage - shift)
+
+    base = replace(tool, nmos=shifted(cals["nmos"].params), pmos=shifted(cals["pmos"].params),
+                   bias_nmos=cals["bias_nmos"].params)
+    designs, capacitances, budgets = {}, {}, {}
+    held = 1.0 - held_noise_variance_ratio(NOISE_STEP_PER_TIMESCALE)
+    for t in temps:
+        cap = extract_node_capacitance(base, deck, t, options=options)
+        c = cap["node_capacitance_F"]
+        designs[t] = replace(base, node_capacitance=c)
+        capacitances[t] = cap
+        budgets[t] = cap["spread"] + cap["coupling_F"] / c + held
+    return GeometryCheckDesign(designs=designs, calibrations=cals, options=options, capacitances=capacitances,
+                               capacitance_budgets=budgets, design_tool_capacitance=float(tool.node_capacitance))
 
 
 def _p_one_from_density(pi: np.ndarray) -> float:
@@ -222,14 +339,16 @@ def pbit_biases(design, temperature: float, probabilities=_DEFAULT_PROBABILITIES
     return out
 
 
-def _sensitivity_budget(design, v_bias, temperature, calibrations, p_ref, tau_ref):
+def _sensitivity_budget(design, v_bias, temperature, calibrations, p_ref, tau_ref,
+                        capacitance_budget=CAPACITANCE_BUDGET):
     """Model-mismatch budget of P(1) [-] and of ln tau [-] (module docstring).
 
     Perturbations, each by the calibration's largest weak-inversion error ε of the device
     type: latch nmos (MNa, MNb) current × e^{±ε_n}; latch pmos × e^{±ε_p}; MNbias against
     MNref (different gate voltages, so their errors need not cancel): ``ref_width_ratio`` ×
-    e^{±ε_b}; node capacitance × (1 + CAPACITANCE_BUDGET). The budget is the sum of the
-    largest changes.
+    e^{±ε_b}; node capacitance × (1 + ``capacitance_budget``) (and × (1 − it) for a
+    geometry-consistent design, whose extracted capacitance is uncertain both ways). The
+    budget is the sum of the largest changes.
     """
     from noisecircuits.circuits.pbit import PBit
 
@@ -241,7 +360,9 @@ def _sensitivity_budget(design, v_bias, temperature, calibrations, p_ref, tau_re
                          for sg in (1.0, -1.0)])
     eps_b = calibrations["bias_nmos"].max_abs_log_error
     variants.append([replace(design, ref_width_ratio=design.ref_width_ratio * math.exp(sg * eps_b)) for sg in (1.0, -1.0)])
-    variants.append([replace(design, node_capacitance=design.node_capacitance * (1 + CAPACITANCE_BUDGET))])
+    signs = (1.0,) if capacitance_budget == CAPACITANCE_BUDGET else (1.0, -1.0)
+    variants.append([replace(design, node_capacitance=design.node_capacitance * (1 + sg * capacitance_budget))
+                     for sg in signs])
     dp, dlt = 0.0, 0.0
     for group in variants:
         models = [PBit(d, v_bias, temperature) for d in group]
@@ -264,10 +385,14 @@ def _log_tau_change(pbit, tau_ref):
 def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases=None, *, seed=0,
                correlation_times: float = 100.0, workers: int = 2, keep=None, timeout: float = 1800.0,
                probabilities=_DEFAULT_PROBABILITIES, show_progress=None, light: bool = False,
-               copies_per_deck: int | None = 1) -> pd.DataFrame:
+               copies_per_deck: int | None = 1, design=None, full_capacitance: bool | None = None) -> pd.DataFrame:
     """P(1) and correlation time of the p-bit: ngspice transient noise vs the SDE model.
 
-    The checked circuit is the reference design (:func:`check_pbit_design`). Each bias point
+    The checked circuit is the reference design (:func:`check_pbit_design`), on the card's
+    capacitance-free variant with the SDE's node capacitor; or, with ``design``, a design
+    from the design tool, geometry-consistent: on the full card, with its explicit capacitor,
+    its latch threshold shift as ``delvto`` and the SDE node capacitance extracted from
+    ngspice (:func:`check_pbit_geometry_design`). Each bias point
     runs as its own ngspice deck, ``workers`` decks at a time; with ``copies_per_deck`` > 1 the
     points of one temperature run instead as independent copies of the cell in fewer decks
     (:func:`noisecircuits.spice.pbit.render_pbit_copies`: one time grid, each copy with its own
@@ -303,6 +428,11 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
     copies_per_deck : int or None
         Most bias points per ngspice deck: 1 (default) runs each point alone; None splits a
         temperature's points evenly over ``workers`` decks [-].
+    design : dict or path-like, optional
+        A design document to check instead of the reference design [-].
+    full_capacitance : bool or None
+        The deck's capacitance mode; None: full card for ``design``, capacitance-free for the
+        reference design (the only modes each can use; asking for the other is refused) [-].
 
     Returns
     -------
@@ -312,7 +442,9 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
         ``p_one_budget`` (model mismatch), ``p_one_tolerance``, ``p_one_agrees``,
         ``tau_spice_s, tau_spice_stderr_s, tau_sde_s, tau_log_budget, tau_tolerance_s,
         tau_agrees`` (None where not checkable), ``n_switches_spice, duration_s, noise_step_s, seed``
-        (of the point's deck), ``deck, copies_in_deck`` [SI].
+        (of the point's deck), ``deck, copies_in_deck``; with ``design`` also
+        ``node_capacitance_F`` (extracted), ``design_tool_capacitance_F``, ``capacitance_budget``,
+        ``threshold_shift_V`` [SI].
     """
     import sys
 
@@ -322,7 +454,15 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
     from noisecircuits.spice.runner import run_netlists
     from noisecircuits.spice.seeds import spice_seeds
 
-    deck, _ = check_card(card)
+    geometric = design is not None
+    if full_capacitance is not None and bool(full_capacitance) != geometric:
+        if geometric:
+            raise ParameterError("a design-tool design is checked with the card's device capacitances only "
+                                 "(its node capacitance comes from its devices); drop full_capacitance=False")
+        raise ParameterError(_REFERENCE_REFUSAL.format(why=""))
+    if not geometric and card == "sky130":
+        raise ParameterError(_REFERENCE_REFUSAL.format(why="the sky130 card has no capacitance-free variant, and "))
+    deck, _ = check_card(card, full_capacitance=geometric)
     temps = [in_range("temperature", t, *TEMPERATURE_RANGE, "K") for t in temperatures]
     if not temps:
         raise ParameterError("temperatures must list at least one temperature [K]")
@@ -333,9 +473,20 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
     if show_progress is not False:
         sys.stderr.write(f"spice check pbit: calibrating the {card} card's three device types at "
                          f"{', '.join(f'{t:g}' for t in temps)} K in ngspice\n")
-    design, cals = check_pbit_design(card, temps, workers=workers, light=light)
+    if geometric:
+        if light:
+            raise ParameterError("light applies to the reference design, not to a design file")
+        if show_progress is not False:
+            sys.stderr.write("spice check pbit: extracting the node capacitance from ngspice\n")
+        prepared = check_pbit_geometry_design(design, card, temps, workers=workers)
+        designs, cals, options = prepared.designs, prepared.calibrations, prepared.options
+        budgets = prepared.capacitance_budgets
+    else:
+        reference, cals = check_pbit_design(card, temps, workers=workers, light=light)
+        designs, options, budgets = {t: reference for t in temps}, None, {t: CAPACITANCE_BUDGET for t in temps}
     groups = []  # one per deck: (temperature, noise step, duration, [(bias, model), ...])
     for t in temps:
+        design = designs[t]
         vbs = list(biases) if biases is not None else pbit_biases(design, t, probabilities)
         mid_model = PBit(design, v_mid(design, t), t)
         tau_mid = mid_model.correlation_time_exact()
@@ -348,12 +499,13 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
     jobs = []
     for k, ((t, nt, dur, points), s) in enumerate(zip(groups, seeds)):
         vbs = [vb for vb, _ in points]
+        design = designs[t]
         starts = [start_point(model, design) for _, model in points]
         if len(points) == 1:
-            jobs.append((f"pbit_{k:02d}", render_pbit(design, deck, vbs[0], t, nt, dur, s, starts[0]),
+            jobs.append((f"pbit_{k:02d}", render_pbit(design, deck, vbs[0], t, nt, dur, s, starts[0], options),
                          ["v_out_V", "v_outb_V"]))
         else:
-            jobs.append((f"pbit_{k:02d}", render_pbit_copies(design, deck, vbs, t, nt, dur, s, starts),
+            jobs.append((f"pbit_{k:02d}", render_pbit_copies(design, deck, vbs, t, nt, dur, s, starts, options),
                          copy_columns(len(points))))
     with progress(len(jobs), "spice check pbit", unit="deck", enabled=show_progress,
                   summary=show_progress is not False) as bar:
@@ -366,13 +518,18 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
             frame = run.data
         readouts = copies_readouts(frame, len(points), nt)
         for (vb, model), readout in zip(points, readouts):
-            rows.append(_pbit_row(design, cals, model, t, vb, readout, nt, dur, s)
-                        | {"deck": k, "copies_in_deck": len(points)})
+            row = _pbit_row(designs[t], cals, model, t, vb, readout, nt, dur, s, budgets[t])
+            row |= {"deck": k, "copies_in_deck": len(points)}
+            if geometric:
+                row |= {"node_capacitance_F": designs[t].node_capacitance,
+                        "design_tool_capacitance_F": prepared.design_tool_capacitance,
+                        "capacitance_budget": budgets[t], "threshold_shift_V": options.threshold_shift}
+            rows.append(row)
     use("bsim4", "ekv", "sarpeshkar1993", "wongzakai1965")
     return pd.DataFrame(rows)
 
 
-def _pbit_row(design, cals, model, t, vb, readout, nt, dur, s) -> dict:
+def _pbit_row(design, cals, model, t, vb, readout, nt, dur, s, capacitance_budget=CAPACITANCE_BUDGET) -> dict:
     """One check row: SPICE statistics of ``readout`` against the exact SDE values and the tolerance."""
     sample = nt / SAMPLES_PER_NOISE_STEP
     if model.bistable:
@@ -382,7 +539,7 @@ def _pbit_row(design, cals, model, t, vb, readout, nt, dur, s) -> dict:
     p_sp, p_se, tau_sp, tau_se, n_sw = readout_statistics(readout, sample, wells)
     p_ito = model.p_one_exact()
     p_str = stratonovich_p_one(model)
-    budget_p, budget_lt = _sensitivity_budget(design, vb, t, cals, p_ito, tau_sde)
+    budget_p, budget_lt = _sensitivity_budget(design, vb, t, cals, p_ito, tau_sde, capacitance_budget)
     tol_p = STATISTICAL_SIGMAS * p_se + budget_p
     tol_tau = STATISTICAL_SIGMAS * tau_se + tau_sde * (math.exp(budget_lt) - 1) if math.isfinite(tau_sde) else math.nan
     return {
