@@ -22,9 +22,10 @@ r"""A design :class:`~noisecircuits.design.process.Process` derived from a fetch
   of the bins; the drain diffusion length is the 0.29 µm of the sky130 schematic convention
   (AD = 0.29 µm·W, PD = 2(W + 0.29 µm)), which the card itself does not state;
 * ``max_threshold_shift`` = 0: the fetched cards hold only the standard-threshold devices;
-* ``supply_box``: from the measured onset of bistability (bisection on
-  :attr:`~noisecircuits.circuits.pbit.PBit.bistable`, 0.1 mV) of the smallest latch with the
-  smallest tilt devices (L = 2 µm, v_ref = 0.05 V, fixed supply, 300 K) to 30 mV above it.
+* ``supply_box``: 20 mV below to 10 mV above the measured onset of bistability
+  (:func:`bistability_onset`: :attr:`~noisecircuits.circuits.pbit.PBit.bistable` at the
+  weak-inversion v_mid estimate, to 0.1 mV) of the smallest latch with the smallest tilt
+  devices (L = 2 µm, v_ref = 0.05 V, fixed supply, 300 K).
 
 Computing it runs ngspice (a few seconds); the result is cached as JSON in the cache
 directory (``$NOISECIRCUITS_CACHE`` or ``~/.cache/noisecircuits``), keyed by the SHA-256 of the
@@ -44,7 +45,7 @@ from scipy import constants as _c
 from noisecircuits.design.process import Process
 from noisecircuits.errors import NoisecircuitsError, ParameterError, SpiceError
 
-__all__ = ["card_process", "derive_sky130", "bistability_onset", "SUPPLY_SPAN", "sky130_constants", "measure_gate_capacitance",
+__all__ = ["card_process", "derive_sky130", "bistability_onset", "SUPPLY_BELOW", "SUPPLY_ABOVE", "sky130_constants", "measure_gate_capacitance",
            "measure_drain_capacitance", "REPRESENTATIVE_WIDTH", "REPRESENTATIVE_LENGTH", "MEASUREMENT_BIAS",
            "SKY130_DIFFUSION_LENGTH", "CACHE_FILE"]
 
@@ -59,12 +60,15 @@ SKY130_DIFFUSION_LENGTH = 0.29e-6
 #: Temperature of the calibration and the measurements [K].
 _TEMPERATURE = 300.0
 #: Bump when the derivation changes, so cached files are recomputed [-].
-_DERIVATION_VERSION = 1
+_DERIVATION_VERSION = 2
 #: Cache file name in the cache directory.
 CACHE_FILE = "sky130_process.json"
 _FORMAT = "noisecircuits-derived-process"
-#: Width of the supply box above the bistability onset [V].
-SUPPLY_SPAN = 0.03
+#: Extent of the supply box below and above the bistability onset of the smallest latch: larger
+#: latches hold two states at lower supplies, and 10 mV above it the smallest already carries
+#: tens of kT (docs/design.md) [V].
+SUPPLY_BELOW = 0.02
+SUPPLY_ABOVE = 0.01
 #: Bias length and v_ref of the onset geometry [m], [V].
 _ONSET_BIAS_LENGTH = 2e-6
 _ONSET_V_REF = 0.05
@@ -75,6 +79,8 @@ _ONSET_SEARCH_TOP = 0.4
 def bistability_onset(process: Process, temperature: float = _TEMPERATURE) -> float | None:
     """Smallest V_dd at which the smallest latch of ``process`` is bistable (module docstring) [V].
 
+    Scanned upward in 10 mV steps, then bisected to 0.1 mV. A grid solve that overflows counts
+    as bistable: it happens only above the onset, where the barrier passes a few hundred kT.
     None when it is not bistable up to 0.4 V.
     """
     from noisecircuits.circuits.pbit import PBit
@@ -87,12 +93,15 @@ def bistability_onset(process: Process, temperature: float = _TEMPERATURE) -> fl
         design = build_design(geometry, process)
         try:
             return PBit(design, _estimated_v_mid(design, temperature), temperature, 41).bistable
-        except (NoisecircuitsError, ArithmeticError):
-            return False
+        except (NoisecircuitsError, ArithmeticError, ValueError):
+            return True
 
-    low, high = 0.03, _ONSET_SEARCH_TOP
-    if not bistable(high):
-        return None
+    low = 0.03
+    while not bistable(low + 0.01):
+        low += 0.01
+        if low + 0.01 > _ONSET_SEARCH_TOP:
+            return None
+    high = low + 0.01
     while high - low > 1e-4:
         mid = 0.5 * (low + high)
         low, high = (low, mid) if bistable(mid) else (mid, high)
@@ -226,7 +235,7 @@ def derive_sky130() -> tuple[Process, dict]:
     onset = bistability_onset(process)
     record["bistability_onset_V"] = onset
     if onset is not None:
-        process = replace(process, supply_box=(onset, min(onset + SUPPLY_SPAN, 0.5)))
+        process = replace(process, supply_box=(max(onset - SUPPLY_BELOW, 0.02), min(onset + SUPPLY_ABOVE, 0.5)))
     return process, record
 
 
