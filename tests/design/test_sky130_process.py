@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 from scipy import constants
 
@@ -176,3 +177,47 @@ def test_design_command_takes_the_sky130_card(run_cli_limited, tmp_path):
     else:
         assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
         assert "binding constraint" in done.stderr and not out.exists()
+
+
+def _monte_carlo_currents(tmp_path, polarity, v_gate, runs, devices):
+    """Drain currents of ``runs`` x ``devices`` 0.9 x 0.6 um devices with the card's mismatch switched on
+    (each instance draws its own parameters; each run its own seed), V_DS = 0.1 V [A]."""
+    from noisecircuits.spice.runner import run_netlist
+
+    card = cards.get_card("sky130")
+    library = tmp_path / "mc.lib"
+    library.write_text(card.library.read_text().replace("mc_mm_switch=0", "mc_mm_switch=1"))
+    s = 1.0 if polarity == "nmos" else -1.0
+    out = []
+    for run in range(runs):
+        lines = ["* mismatch sample", f'.include "{library}"', f".options temp=26.85 gmin=1e-18 seed={run + 1}",
+                 f"Vg g 0 {s * v_gate}"]
+        for k in range(devices):
+            lines += [f"Vd{k} d{k} 0 {s * 0.1}", f"X{k} d{k} g 0 0 {card.model(polarity)} w=0.9 l=0.6"]
+        names = [f"i{k}" for k in range(devices)]
+        lines += [".control", "op", "wrdata out.dat " + " ".join(f"i(Vd{k})" for k in range(devices)), "quit 0",
+                  ".endc", ".end"]
+        data = run_netlist("\n".join(lines) + "\n", names, name=f"mc{run}", timeout=300).data
+        out += [abs(float(data[n].iloc[0])) for n in names]
+    return out
+
+
+@needs_sky130
+@pytest.mark.slow
+@pytest.mark.parametrize(("polarity", "v_gate"), [("nmos", 0.2), ("pmos", 0.4)])
+def test_pelgrom_coefficient_covers_the_cards_weak_inversion_mismatch(tmp_path, sky130, polarity, v_gate):
+    """The card's Monte-Carlo mismatch (vth0, voff, nfactor, toxe terms together) in weak inversion:
+    sigma(ln I_D) n U_T sqrt(WL) of 60 devices is the per-device effective threshold spread; the Process's
+    A_VT/sqrt(2) (from the largest vth0 slope, 7.36 mV um) must not be below it by more than 3 SE."""
+    from noisecircuits.constants import thermal_voltage
+
+    currents = np.array(_monte_carlo_currents(tmp_path, polarity, v_gate, runs=3, devices=20))
+    assert len(set(currents.round(20))) == len(currents)  # independent draws
+    n = sky130.nmos_slope_factor if polarity == "nmos" else sky130.pmos_slope_factor
+    sd = float(np.log(currents).std(ddof=1))
+    se = sd / math.sqrt(2 * (len(currents) - 1))
+    area = math.sqrt(0.9 * 0.6) * 1e-6
+    per_device = sd * n * thermal_voltage(300.0) * area
+    assert per_device - 3 * se * n * thermal_voltage(300.0) * area <= sky130.pelgrom_threshold / math.sqrt(2)
+    # and a real spread, not the simulator's current floor: at least half the bound
+    assert per_device > 0.5 * sky130.pelgrom_threshold / math.sqrt(2)
