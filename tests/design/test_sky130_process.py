@@ -221,3 +221,13 @@ def test_pelgrom_coefficient_covers_the_cards_weak_inversion_mismatch(tmp_path, 
     assert per_device - 3 * se * n * thermal_voltage(300.0) * area <= sky130.pelgrom_threshold / math.sqrt(2)
     # and a real spread, not the simulator's current floor: at least half the bound
     assert per_device > 0.5 * sky130.pelgrom_threshold / math.sqrt(2)
+
+
+@needs_sky130
+def test_the_derived_process_is_cached_by_the_card_files_hash(sky130):
+    path = cards.cache_dir() / card_process.CACHE_FILE
+    doc = json.loads(path.read_text())
+    key = card_process._cache_key(cards.sky130_dir())
+    assert doc["key"] == key and len(key) == 64
+    assert card_process._read_cache(path, key) == sky130  # read back without ngspice
+    assert card_process._read_cache(path, "0" * 64) is None  # other card files: derived again
