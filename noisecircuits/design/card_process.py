@@ -45,7 +45,8 @@ from scipy import constants as _c
 from noisecircuits.design.process import Process
 from noisecircuits.errors import NoisecircuitsError, ParameterError, SpiceError
 
-__all__ = ["card_process", "derive_sky130", "bistability_onset", "SUPPLY_BELOW", "SUPPLY_ABOVE", "sky130_constants", "measure_gate_capacitance",
+__all__ = ["card_process", "derive_sky130", "bistability_onset", "SUPPLY_BELOW", "SUPPLY_ABOVE", "sky130_constants",
+           "measure_gate_capacitance",
            "measure_drain_capacitance", "REPRESENTATIVE_WIDTH", "REPRESENTATIVE_LENGTH", "MEASUREMENT_BIAS",
            "SKY130_DIFFUSION_LENGTH", "CACHE_FILE"]
 

@@ -141,7 +141,8 @@ class Process:
         if self.supply_box is not None:
             low, high = (float(v) for v in self.supply_box)
             if not 0.0 < low < high:
-                raise ParameterError(f"process {self.name!r}: supply_box must be 0 < low < high [V], got {self.supply_box}")
+                raise ParameterError(f"process {self.name!r}: supply_box must be 0 < low < high [V], "
+                                     f"got {self.supply_box}")
             object.__setattr__(self, "supply_box", (low, high))
 
     def capacitances(self, polarity: str) -> DeviceCapacitances:

