@@ -26,4 +26,6 @@ fi
 # Foundry model cards (never committed): unpacked into the user cache.
 if "$venv/bin/python" -c "import noisecircuits.spice.cards" >/dev/null 2>&1; then
     "$venv/bin/python" -m noisecircuits.spice.cards fetch
+    # the design tool's sky130 process, derived from those cards in ngspice (cached beside them)
+    "$venv/bin/python" -m noisecircuits.validation.card_process sky130
 fi

@@ -1,7 +1,7 @@
 """``noisecircuits design pbit``: the cheapest p-bit that decorrelates in a target time.
 
 ``noisecircuits design pbit --target-tau S [--temperature K] [--temperature-range LO:HI]
-[--card generic] [--max-energy J] [--supply ptat|fixed] [--max-inversion-coefficient IC]
+[--card generic|sky130] [--max-energy J] [--supply ptat|fixed] [--max-inversion-coefficient IC]
 [--seed N] [--verify] --out FILE --json`` searches the drawn sizes, the latch threshold shift and
 the supply of the p-bit (docs/design.md) with the exact Fokker–Planck figures, writes the design
 file and prints ``correlation_time_s``, ``energy_per_sample_J``, ``supply_power_W``,
@@ -115,6 +115,9 @@ def _run_pareto(args) -> dict:
 
     from noisecircuits.design.space import default_variables
 
+    from noisecircuits.validation.card_process import ensure_process
+
+    ensure_process(args.card)
     variables = len(default_variables(process_named(args.card)))
     temperature = _validate.temperature("--temperature", args.temperature)
     low, high = args.temperature_range
@@ -180,6 +183,9 @@ def _run(args) -> dict:
     from noisecircuits.design.space import DesignProblem
     from noisecircuits.progress import progress
 
+    from noisecircuits.validation.card_process import ensure_process
+
+    ensure_process(args.card)
     process = process_named(args.card)
     temperature = _validate.temperature("--temperature", args.temperature)
     low, high = args.temperature_range
@@ -247,7 +253,9 @@ def register(subparsers) -> None:
                       help="temperature of the target [K], 200-450")
     pbit.add_argument("--temperature-range", type=_temperature_range, default=(280.0, 340.0), metavar="LO:HI",
                       help="range over which the constraints hold [K]")
-    pbit.add_argument("--card", default="generic", help="process card of the drawn sizes (generic)")
+    pbit.add_argument("--card", default="generic",
+                      help="process card of the drawn sizes: generic (stated values) or sky130 (derived from the "
+                           "fetched SkyWater cards, docs/design.md)")
     pbit.add_argument("--max-energy", type=positive_float, default=None, metavar="J",
                       help="energy budget per sample [J]; without --target-tau: the fastest cell under it")
     pbit.add_argument("--supply", default=None, metavar="ptat|fixed",
@@ -275,7 +283,7 @@ def register(subparsers) -> None:
                        help="temperature of the targets [K], 200-450")
     front.add_argument("--temperature-range", type=_temperature_range, default=(280.0, 340.0), metavar="LO:HI",
                        help="range over which the constraints hold [K]")
-    front.add_argument("--card", default="generic", help="process card of the drawn sizes (generic)")
+    front.add_argument("--card", default="generic", help="process card of the drawn sizes (generic or sky130)")
     front.add_argument("--supply", default=None, metavar="ptat|fixed", help="supply over temperature (default ptat)")
     front.add_argument("--max-inversion-coefficient", type=positive_float, default=None, metavar="IC",
                        help="relax the weak-inversion bound (default 0.1)")

@@ -6,10 +6,14 @@ factors are :math:`\beta = \mu C_{ox} W/L` of the card. The capacitance of node 
 sum of
 
 * the gates of the inverter it drives (MPb, MNb), in weak inversion the gate-to-bulk
-  capacitance :math:`C_{ox} W L (n-1)/n` (the oxide in series with the depletion layer);
+  capacitance :math:`C_{ox} W L (n-1)/n` (the oxide in series with the depletion layer), or
+  the card's measured weak-inversion value per area where it states one;
 * the overlaps of those gates at source and drain, :math:`2 C_{ov} W` each, and the drain
   overlaps of the devices whose drains are on the node (MPa, MNa, MNref), :math:`C_{ov} W`;
-* the drain junctions on the node, :math:`C_j W L_d + C_{jsw}(W + 2 L_d)` each;
+* the drain junctions on the node, :math:`C_j W L_d + C_{jsw}(W + 2 L_d) + C_{jswg} W` each
+  (the last along the gate edge, zero unless the card states it);
+
+each with the constants of the device's own polarity.
 * an explicit capacitor, if any.
 
 The latch devices' threshold magnitude is the card's standard one lowered by
@@ -101,13 +105,17 @@ class PBitGeometry:
         _validate.in_range("threshold_shift", self.threshold_shift, 0.0, process.max_threshold_shift, "V")
 
 
-def _junction(process: Process, width: float) -> float:
-    d = process.diffusion_length
-    return process.junction_capacitance * width * d + process.junction_sidewall_capacitance * (width + 2.0 * d)
+def _junction(caps, width: float, diffusion_length: float) -> float:
+    d = diffusion_length
+    return caps.junction * width * d + caps.sidewall * (width + 2.0 * d) + caps.gate_edge * width
 
 
 def node_capacitances(geometry: PBitGeometry, process: Process) -> dict:
     """Capacitance of each latch node to ground, by contribution [F].
+
+    Each polarity has its own constants (:meth:`Process.capacitances`): node ``out`` holds the
+    gates of MPb and MNb, the drains of MPa and MNa (one device of each polarity) and the
+    drain of the nmos MNref.
 
     Returns
     -------
@@ -116,14 +124,16 @@ def node_capacitances(geometry: PBitGeometry, process: Process) -> dict:
         ``total_outb`` of node ``outb`` [F].
     """
     w, length = geometry.latch_width, geometry.latch_length
-    n_n, n_p = process.nmos_slope_factor, process.pmos_slope_factor
-    gate = process.oxide_capacitance * w * length * ((n_n - 1.0) / n_n + (n_p - 1.0) / n_p)
+    cn, cp = process.capacitances("nmos"), process.capacitances("pmos")
+    d = process.diffusion_length
+    gate = (cn.gate + cp.gate) * w * length
     w_ref = geometry.bias_width * geometry.ref_width_ratio
-    latch_overlap = process.overlap_capacitance * (2.0 * w + 2.0 * w + w + w)
+    # driven gates: both edges of MPb and MNb; drains: one edge of MPa and MNa
+    latch_overlap = (cn.overlap + cp.overlap) * (2.0 * w + w)
 
     def side(w_tilt):
-        overlap = latch_overlap + process.overlap_capacitance * w_tilt
-        junction = 2.0 * _junction(process, w) + _junction(process, w_tilt)
+        overlap = latch_overlap + cn.overlap * w_tilt
+        junction = _junction(cn, w, d) + _junction(cp, w, d) + _junction(cn, w_tilt, d)
         return overlap, junction
 
     overlap, junction = side(w_ref)

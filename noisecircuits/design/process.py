@@ -19,7 +19,32 @@ from scipy import constants as _c
 from noisecircuits import _validate
 from noisecircuits.errors import ParameterError
 
-__all__ = ["Process", "PROCESSES", "process_named"]
+__all__ = ["Process", "DeviceCapacitances", "PROCESSES", "DERIVED_PROCESSES", "process_named"]
+
+
+@dataclass(frozen=True)
+class DeviceCapacitances:
+    """Capacitance constants of one polarity (:meth:`Process.capacitances`).
+
+    Parameters
+    ----------
+    gate : float
+        Gate-to-bulk capacitance per drawn area in weak inversion [F/m^2].
+    overlap : float
+        Overlap (and outer fringe) capacitance per edge and width [F/m].
+    junction : float
+        Drain junction capacitance per area [F/m^2].
+    sidewall : float
+        Drain junction sidewall capacitance per perimeter away from the gate [F/m].
+    gate_edge : float
+        Drain junction sidewall capacitance along the gate edge, per width [F/m].
+    """
+
+    gate: float
+    overlap: float
+    junction: float
+    sidewall: float
+    gate_edge: float
 
 
 @dataclass(frozen=True)
@@ -39,11 +64,13 @@ class Process:
     oxide_capacitance : float
         Gate-oxide capacitance per area C_ox [F/m^2].
     overlap_capacitance : float
-        Gate overlap capacitance per edge and width (each of source and drain) [F/m].
+        Gate overlap capacitance per edge and width (each of source and drain); of the nmos, and
+        of the pmos unless ``pmos_overlap_capacitance`` is given [F/m].
     junction_capacitance : float
-        Drain junction capacitance per area at zero bias [F/m^2].
+        Drain junction capacitance per area at zero bias (nmos, and pmos unless given) [F/m^2].
     junction_sidewall_capacitance : float
-        Drain junction sidewall capacitance per perimeter [F/m].
+        Drain junction sidewall capacitance per perimeter away from the gate edge (nmos, and
+        pmos unless given) [F/m].
     diffusion_length : float
         Extent of a drain diffusion along the channel [m].
     pelgrom_threshold : float
@@ -55,6 +82,18 @@ class Process:
     max_threshold_shift : float
         Largest lowering of the latch devices' threshold magnitude the card offers: its standard
         threshold minus that of its low-V_T flavour (docs/design.md) [V].
+    junction_gate_edge_capacitance : float
+        Drain junction sidewall capacitance along the gate edge per width (BSIM4 ``cjswgs``;
+        nmos, and pmos unless given) [F/m].
+    pmos_overlap_capacitance, pmos_junction_capacitance, pmos_junction_sidewall_capacitance,
+    pmos_junction_gate_edge_capacitance : float or None
+        The pmos values where they differ from the nmos ones [F/m, F/m^2, F/m, F/m].
+    nmos_gate_capacitance, pmos_gate_capacitance : float or None
+        Weak-inversion gate-to-bulk capacitance per drawn area, measured; None for the
+        depletion estimate C_ox (n-1)/n [F/m^2].
+    supply_box : (float, float) or None
+        Box of V_dd the design search takes on this card, from the measured onset of the
+        latch's bistability; None for the search's default (docs/design.md) [V].
     """
 
     name: str
@@ -75,6 +114,14 @@ class Process:
     max_width: float
     max_length: float
     max_threshold_shift: float = 0.0
+    junction_gate_edge_capacitance: float = 0.0
+    pmos_overlap_capacitance: float | None = None
+    pmos_junction_capacitance: float | None = None
+    pmos_junction_sidewall_capacitance: float | None = None
+    pmos_junction_gate_edge_capacitance: float | None = None
+    nmos_gate_capacitance: float | None = None
+    pmos_gate_capacitance: float | None = None
+    supply_box: tuple | None = None
 
     def __post_init__(self):
         for field_name in ("nmos_mobility_cox", "pmos_mobility_cox", "oxide_capacitance", "overlap_capacitance",
@@ -85,6 +132,39 @@ class Process:
             raise ParameterError(f"process {self.name!r}: minimum sizes must be below the maximum sizes")
         _validate.in_range("max_threshold_shift", self.max_threshold_shift, 0.0,
                            min(self.nmos_threshold, self.pmos_threshold), "V")
+        _validate.non_negative("junction_gate_edge_capacitance", self.junction_gate_edge_capacitance, "F/m")
+        for field_name in ("pmos_overlap_capacitance", "pmos_junction_capacitance",
+                           "pmos_junction_sidewall_capacitance", "pmos_junction_gate_edge_capacitance",
+                           "nmos_gate_capacitance", "pmos_gate_capacitance"):
+            if getattr(self, field_name) is not None:
+                _validate.non_negative(field_name, getattr(self, field_name))
+        if self.supply_box is not None:
+            low, high = (float(v) for v in self.supply_box)
+            if not 0.0 < low < high:
+                raise ParameterError(f"process {self.name!r}: supply_box must be 0 < low < high [V], "
+                                     f"got {self.supply_box}")
+            object.__setattr__(self, "supply_box", (low, high))
+
+    def capacitances(self, polarity: str) -> DeviceCapacitances:
+        """The capacitance constants of ``polarity`` (``"nmos"`` or ``"pmos"``)."""
+        if polarity not in ("nmos", "pmos"):
+            raise ParameterError(f"polarity must be 'nmos' or 'pmos', got {polarity!r}")
+        n = self.nmos_slope_factor if polarity == "nmos" else self.pmos_slope_factor
+        gate = self.nmos_gate_capacitance if polarity == "nmos" else self.pmos_gate_capacitance
+        if gate is None:
+            gate = self.oxide_capacitance * (n - 1.0) / n
+        if polarity == "nmos":
+            return DeviceCapacitances(gate, self.overlap_capacitance, self.junction_capacitance,
+                                      self.junction_sidewall_capacitance, self.junction_gate_edge_capacitance)
+
+        def pick(value, default):
+            return default if value is None else value
+
+        return DeviceCapacitances(gate, pick(self.pmos_overlap_capacitance, self.overlap_capacitance),
+                                  pick(self.pmos_junction_capacitance, self.junction_capacitance),
+                                  pick(self.pmos_junction_sidewall_capacitance, self.junction_sidewall_capacitance),
+                                  pick(self.pmos_junction_gate_edge_capacitance,
+                                       self.junction_gate_edge_capacitance))
 
 
 #: Relative permittivity of SiO2 [-].
@@ -117,9 +197,21 @@ PROCESSES = {
 }
 
 
+#: Cards whose Process is derived from fetched model files (:mod:`noisecircuits.design.derived_process`).
+DERIVED_PROCESSES = ("sky130",)
+
+
 def process_named(name: str) -> Process:
-    """The :class:`Process` of card ``name``; one clear line when it is unknown."""
-    try:
+    """The :class:`Process` of card ``name``; one clear line when it is unknown or not fetched.
+
+    ``sky130`` is derived from the fetched SkyWater cards (ngspice measurements and the EKV
+    calibration, :mod:`noisecircuits.validation.card_process`) and read from its cache
+    (:func:`noisecircuits.design.derived_process.derived_process`).
+    """
+    if name in PROCESSES:
         return PROCESSES[name]
-    except KeyError:
-        raise ParameterError(f"--card must be one of {sorted(PROCESSES)}, got {name!r}") from None
+    if name in DERIVED_PROCESSES:
+        from noisecircuits.design.derived_process import derived_process
+
+        return derived_process(name)
+    raise ParameterError(f"--card must be one of {', '.join([*PROCESSES, *DERIVED_PROCESSES])}, got {name!r}")

@@ -169,11 +169,12 @@ def default_constraints(target_tau: float | None, max_energy: float | None) -> t
 
 def default_variables(process: Process) -> tuple[Variable, ...]:
     """Supply voltage, latch W and L, tilt-device W and L, explicit capacitor, tilt reference voltage,
-    latch threshold shift (where the card offers one); boxes inside the card."""
+    latch threshold shift (only where the card offers one: a card with ``max_threshold_shift`` = 0
+    has no such variable); boxes inside the card, the supply box the card's own where it states one."""
     shift = (Variable("threshold_shift", 0.0, process.max_threshold_shift, log=False),) \
         if process.max_threshold_shift > 0 else ()
     return (
-        Variable("supply_voltage", *SUPPLY_BOX, log=False),
+        Variable("supply_voltage", *(process.supply_box or SUPPLY_BOX), log=False),
         Variable("latch_width", process.min_width, min(4e-6, process.max_width)),
         Variable("latch_length", process.min_length, min(4e-6, process.max_length)),
         Variable("bias_width", process.min_width, min(2e-6, process.max_width)),

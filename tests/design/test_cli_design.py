@@ -29,7 +29,7 @@ def _one_line(done):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--target-tau", "1e-12", "--generations", "2", "--population", "3"], "binding constraint: correlation_time"),
-    (["--target-tau", "1e-6", "--card", "sky130"], "--card must be one of"),
+    (["--target-tau", "1e-6", "--card", "tsmc"], "--card must be one of"),
     (["--temperature", "300"], "give --target-tau"),
     (["--target-tau", "1e-6", "--temperature-range", "300:250"], "LO <= HI"),
     (["--target-tau", "1e-6", "--temperature", "250"], "inside --temperature-range"),
