@@ -18,8 +18,8 @@ Like with like
   therefore carries the drift correction :math:`-\tfrac12 g_i \partial g_i/\partial V_i` per
   state node (:func:`noisecircuits.spice.render.ito_correction_lines`), and its P(1) is
   compared with the Itô Fokker–Planck value (the Stratonovich one is reported beside it).
-  The continuous cell's netlist has no correction; its weight is compared with the
-  Stratonovich value.
+  The categorical (out_0..out_3) and continuous (out, outb, y) netlists carry the same
+  correction on every state node, and are compared with their Itô models.
 * **Noise bandwidth.** The noise is held for :math:`N_T` = half the fastest relaxation time
   of the SDE model; an OU mode of time constant :math:`\tau` then sees its variance reduced by
   :math:`(N_T/\tau)^2/12 \le 2\,\%`, budgeted as a capacitance change.

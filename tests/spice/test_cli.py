@@ -50,6 +50,9 @@ def test_iv_json_contract(capsys):
         ["spice", "iv", "--card", "ptm", "--temperatures", "300"],
         ["spice", "iv", "--temperatures", "300,abc"],
         ["spice", "check", "pbit", "--card", "sky130", "--temperatures", "300"],
+        ["spice", "check", "categorical", "--temperatures", "300,320"],
+        ["spice", "check", "continuous", "--biases", "0.1"],
+        ["spice", "check", "continuous", "--correlation-times", "1000", "--max-time", "600"],
     ],
 )
 def test_bad_input_is_one_line_exit_2(capsys, argv, monkeypatch, tmp_path):
