@@ -37,11 +37,14 @@ BURN_IN_TIMESCALES = 50.0
 
 
 def tau_and_stderr(states, n_states: int, sample: float) -> tuple[float, float]:
-    """Correlation time of a categorical record and its standard error [s].
+    r"""Correlation time of a categorical record and its standard error [s].
 
-    τ = the largest integrated autocorrelation time (Sokal window) of the state indicators ×
-    the sample interval; SE from Sokal's :math:`\\mathrm{var}(\\tau)/\\tau^2 \\approx 2(2M+1)/N`
-    with window M ≈ 5τ and N the number of samples.
+    τ = the integrated autocorrelation time (Sokal window) of the state indicators pooled over
+    the states (Σ_k autocovariance_k / Σ_k variance_k) × the sample interval. One pooled
+    estimate, not the largest of the per-state ones: the largest of several noisy estimates
+    is biased upwards by about one SE, more on a short record than on a long one. SE from
+    Sokal's :math:`\mathrm{var}(\tau)/\tau^2 \approx 2(2M+1)/N` with window M ≈ 5τ and N
+    the number of samples (time samples × paths).
 
     Parameters
     ----------
@@ -54,9 +57,9 @@ def tau_and_stderr(states, n_states: int, sample: float) -> tuple[float, float]:
     """
     from noisecircuits.analysis.autocorrelation import integrated_autocorrelation_time
 
-    arr = np.asarray(states)
-    taus = [integrated_autocorrelation_time((arr == k).astype(float)) for k in range(n_states)]
-    tau = max(taus)
+    arr = np.atleast_2d(np.asarray(states))
+    indicators = np.concatenate([(arr == k).astype(float) for k in range(n_states)], axis=0)
+    tau = integrated_autocorrelation_time(indicators)
     return tau * sample, tau * sample * math.sqrt(2 * (10 * tau + 1) / arr.size)
 
 

@@ -647,7 +647,8 @@ def check_categorical(card: str = "generic", temperature: float = 300.0, *, seed
     carries the Itô drift correction on every node (``@ito``). The cell's own law is its Itô
     SDE, estimated by an Euler–Maruyama ensemble (16 paths, 10× the SPICE record) with the
     estimators applied to the SPICE record: occupation of the highest node, correlation time
-    = the largest integrated autocorrelation time of the state indicators.
+    = the integrated autocorrelation time of the state indicators pooled over the states
+    (:func:`noisecircuits.validation.cell_laws.tau_and_stderr`).
 
     Budget (model mismatch, derived from measured errors):
 
