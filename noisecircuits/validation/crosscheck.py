@@ -496,12 +496,11 @@ def check_continuous(card: str = "generic", temperature: float = 300.0, *, v_mod
     budget_p, _ = _sensitivity_budget(pdesign, vb, t, cals, p_ito, math.nan)
     moments = cell.component_moments()
     mean_budget, var_budget = _pass_ratio_budgets(design, vb, cell.v_modes, t, moments, cal_pass.max_abs_log_error)
+    per_mode = [_conditional_moments(y, (readout > 0) == bool(mode)) for mode in (0, 1)]
     rows = [("weight_one", p_sp, p_se, p_ito, 0.0, budget_p)]
-    for mode in (0, 1):
-        mean, mean_se, var, var_se = _conditional_moments(y, (readout > 0) == bool(mode))
+    for mode, (mean, mean_se, _, _) in enumerate(per_mode):
         rows.append((f"mean_V_mode{mode}", mean, mean_se, float(moments["mean_V"][mode]), 0.0, mean_budget[mode]))
-    for mode in (0, 1):
-        mean, mean_se, var, var_se = _conditional_moments(y, (readout > 0) == bool(mode))
+    for mode, (_, _, var, var_se) in enumerate(per_mode):
         rows.append((f"var_V2_mode{mode}", var, var_se, float(moments["std_V"][mode]) ** 2, 0.0, var_budget[mode]))
     use("bsim4", "ekv", "sarpeshkar1993", "wongzakai1965")
     return agreement_frame(rows, STATISTICAL_SIGMAS, {
