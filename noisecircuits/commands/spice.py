@@ -39,9 +39,18 @@ KTC_POINTS_PER_SECOND = 1e5
 CORRELATION_TIMES_RANGE = (1.0, 1e6)
 #: Wall time of one ngspice I-V sweep at one temperature [s] (conservative).
 IV_SECONDS_PER_TEMPERATURE = 1.0
-#: Wall time of one categorical or continuous check point per correlation time of SPICE transient, one worker [s]
-#: (measured with the N_T = timescale/20 default: 6 points of 100 correlation times, 2 workers, 156 s).
-CHECK_SECONDS_PER_CORRELATION_TIME = 0.5
+#: Wall time of the categorical check per SDE correlation time of SPICE record, ngspice plus the six SDE
+#: ensembles (measured: 400 correlation times at 300 K, 63 s on the shared machine) [s].
+CHECK_CATEGORICAL_SECONDS_PER_CORRELATION_TIME = 0.16
+#: Wall time of the continuous check per correlation time, over the relaxation times per correlation time
+#: of the *uncalibrated* light p-bit (18 at 320 K; the calibrated one has 36) (8 devices, 3 Itô sources,
+#: N_T = timescale/20; measured: 100 correlation times at 320 K, 265 s) [s].
+CHECK_CONTINUOUS_SECONDS_PER_RELAXATION_TIME = 0.15
+#: Default SPICE duration per point of each check, in correlation times [-].
+CHECK_DEFAULT_CORRELATION_TIMES = {"pbit": 100.0, "categorical": 400.0, "continuous": 100.0}
+#: Default temperature of the one-temperature checks [K] (the continuous cell's light p-bit switches
+#: 3x faster at 320 K than at 300 K).
+CHECK_DEFAULT_TEMPERATURE = {"categorical": 300.0, "continuous": 320.0}
 #: Wall time of the p-bit check per fastest relaxation time of simulated p-bit time, per bias
 #: point, one worker [s] (docs/spice.md "Cost of the check": about 100 ngspice time points per
 #: relaxation time at N_T = timescale/20; measured on the reference design at 300 K).
@@ -89,12 +98,13 @@ def register(subparsers) -> None:
     check.add_argument("design", choices=("pbit", "categorical", "continuous"), help="reference design")
     check.add_argument("--card", choices=_CARDS, default="generic", help="model cards")
     check.add_argument("--temperatures", type=float_list, default=None,
-                       help=f"temperatures {_TEMPERATURE_HELP} (default: 300,320)")
+                       help=f"temperatures {_TEMPERATURE_HELP} (default: 300,320 for pbit; categorical and "
+                            f"continuous check one temperature, default 300 and 320)")
     check.add_argument("--biases", type=float_list, default=None,
                        help="p-bit bias voltages [V] (default: 7 points spanning P(1) = 0.1..0.9 at each temperature)")
-    check.add_argument("--correlation-times", type=positive_float, default=100.0,
+    check.add_argument("--correlation-times", type=positive_float, default=None,
                        help=f"SPICE duration per point in correlation times, in [{CORRELATION_TIMES_RANGE[0]:g}, "
-                            f"{CORRELATION_TIMES_RANGE[1]:g}]")
+                            f"{CORRELATION_TIMES_RANGE[1]:g}] (default: 100; categorical 400)")
     check.add_argument("--design", dest="design_file", default=None, metavar="FILE",
                        help="pbit only: a design file (noisecircuits design pbit ... --out FILE), checked on the full "
                             "card with its device capacitances (node capacitance extracted from ngspice)")
@@ -175,7 +185,14 @@ def _check(args) -> dict:
 
     from noisecircuits import _validate
 
-    temps = _temperatures("--temperatures", args.temperatures if args.temperatures is not None else [300.0, 320.0])
+    if args.temperatures is not None:
+        temps = _temperatures("--temperatures", args.temperatures)
+    else:
+        temps = [300.0, 320.0] if args.design == "pbit" else [CHECK_DEFAULT_TEMPERATURE[args.design]]
+    if args.design != "pbit" and len(temps) != 1:
+        raise ParameterError(f"the {args.design} check runs at one temperature; --temperatures lists {len(temps)}")
+    if args.correlation_times is None:
+        args.correlation_times = CHECK_DEFAULT_CORRELATION_TIMES[args.design]
     _validate.in_range("--correlation-times", args.correlation_times, *CORRELATION_TIMES_RANGE)
     if args.design != "pbit" and args.biases is not None:
         raise ParameterError("--biases applies to the pbit check only")
@@ -195,8 +212,11 @@ def _check(args) -> dict:
     if args.design == "pbit":
         seconds = sum(per_temperature * args.correlation_times * _relaxation_times_per_correlation_time(t, design_file)
                       for t in temps) * CHECK_PBIT_SECONDS_PER_RELAXATION_TIME / args.workers
+    elif args.design == "categorical":
+        seconds = args.correlation_times * CHECK_CATEGORICAL_SECONDS_PER_CORRELATION_TIME
     else:
-        seconds = len(temps) * per_temperature * args.correlation_times * CHECK_SECONDS_PER_CORRELATION_TIME / args.workers
+        seconds = (args.correlation_times * _relaxation_times_per_correlation_time(temps[0], light=True)
+                   * CHECK_CONTINUOUS_SECONDS_PER_RELAXATION_TIME)
     check_budget(f"spice check {args.design}", seconds=seconds, budget=budget_from_args(args),
                  options="--temperatures/--biases/--correlation-times")
     _prepare_keep(args)
@@ -219,18 +239,26 @@ def _check(args) -> dict:
     return out
 
 
-def _relaxation_times_per_correlation_time(temperature: float, design_file=None) -> float:
-    """tau_c / fastest relaxation time of the reference p-bit (or of the design file's circuit as the
-    design tool builds it) at its v_mid (uncalibrated devices; the generic card's calibrated ones give
-    1.0-1.5x more at 320-280 K for the reference design) [-]; 1 where the latch is not bistable there."""
-    from noisecircuits.circuits.pbit import PBit
+def _relaxation_times_per_correlation_time(temperature: float, design_file=None, *, light: bool = False) -> float:
+    """tau_c / fastest relaxation time at v_mid of the reference p-bit, of the design file's circuit as the
+    design tool builds it, or (``light``) of the lighter check design (V_dd and v_ref of
+    :func:`noisecircuits.validation.crosscheck.check_pbit_design`) [-]; uncalibrated devices (the generic
+    card's calibrated ones give 1.0-1.5x more at 320-280 K for the reference design); 1 where the latch
+    is not bistable there."""
+    from dataclasses import replace
+
+    from noisecircuits.circuits.pbit import PBit, PBitDesign
     from noisecircuits.errors import SimulationError
 
-    design = None
+    design = PBitDesign.default()
     if design_file is not None:
         from noisecircuits.design.document import load_design
 
         design = load_design(design_file)
+    elif light:
+        from noisecircuits.validation.crosscheck import CHECK_SUPPLY_VOLTAGE, CHECK_V_REF
+
+        design = replace(design, supply_voltage=CHECK_SUPPLY_VOLTAGE, v_ref=CHECK_V_REF)
     model = PBit(design, None, temperature)
     try:
         return model.correlation_time_exact() / model.timescale

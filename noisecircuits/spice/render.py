@@ -12,7 +12,8 @@ Templates live in ``spice_models/<name>.cir.tmpl``. They are plain SPICE with tw
   :func:`mos_lines`);
   ``@ito CAPACITANCE_PARAM NODE...`` (with ``noise=True``: the Itô drift correction of each
   listed state node, a behavioural current source, see :func:`ito_correction_lines`; it
-  must follow the ``@mos`` lines of the devices whose drains are on those nodes).
+  must follow the ``@mos`` lines of the devices whose drains are on those nodes). A template
+  may have several (one per node capacitance); the nodes of all of them are its state nodes.
 
 Rendering accepts only the parameter names the template uses, each with a finite real
 value (not a bool or a string); anything else raises
@@ -188,7 +189,8 @@ def mos_lines(card: Card, polarity: str, name: str, drain: str, gate: str, sourc
     return lines
 
 
-def ito_correction_lines(devices, nodes, capacitance: float, noise_values: Mapping) -> list[str]:
+def ito_correction_lines(devices, nodes, capacitance: float, noise_values: Mapping,
+                         state_nodes=()) -> list[str]:
     r"""Behavioural current sources that turn ngspice's Stratonovich integration into Itô.
 
     ngspice integrates the held noise times a smoothly varying amplitude like an ordinary
@@ -196,11 +198,11 @@ def ito_correction_lines(devices, nodes, capacitance: float, noise_values: Mappi
     (capacitance :math:`C`) obeys :math:`dV_i = (I_i/C)\,dt + g_i\,dW_i` with
     :math:`g_i^2 = \sum_d q I_{tot,d}/C^2` over the devices whose drain is node :math:`i`
     (each source on a fixed node, so the noise is diagonal). The Itô process has the
-    Stratonovich drift minus :math:`	frac12 g_i \partial g_i/\partial V_i`, i.e. the current
+    Stratonovich drift minus :math:`\tfrac12 g_i \partial g_i/\partial V_i`, i.e. the current
 
-    .. math:: I_{Itô,i} = -rac{q}{4C} \sum_d rac{\partial I_{tot,d}}{\partial V_i}
-              = rac{q}{4 C U_T} \sum_d s_d I_{r,d},
-              \qquad I_{r,d} = 	frac12 (I_{tot,d} - s_d I_{D,d}),
+    .. math:: I_{Itô,i} = -\frac{q}{4C} \sum_d \frac{\partial I_{tot,d}}{\partial V_i}
+              = \frac{q}{4 C U_T} \sum_d s_d I_{r,d},
+              \qquad I_{r,d} = \tfrac12 (I_{tot,d} - s_d I_{D,d}),
 
     into the node, with :math:`s_d = +1` (nmos) or :math:`-1` (pmos), :math:`I_{D,d}` the
     drain ammeter current and :math:`I_{tot} = |I_D| \coth(|V_{DS}|/2U_T)` the amplitude of
@@ -208,6 +210,18 @@ def ito_correction_lines(devices, nodes, capacitance: float, noise_values: Mappi
     :math:`I_r \propto e^{-V_D/U_T}` (nmos; :math:`e^{+V_D/U_T}` pmos) depends on the drain
     voltage (DIBL and channel-length modulation neglected: their share of
     :math:`\partial I_{tot}/\partial V_D` is below a per cent in the p-bit's bias range).
+
+    Which devices qualify. Device d has its own Wiener process and its noise enters only its
+    drain node i (its source is on a fixed node), so the noise matrix has one entry
+    :math:`b_{i,d}` per device and the Itô–Stratonovich difference
+    :math:`\tfrac12\sum_{j,d} b_{j,d}\,\partial_j b_{i,d}` keeps only
+    :math:`j = i`: the derivative with respect to the drain node. A gate on *another* state
+    node (the categorical inhibitors MN_kj, gate out_j; the continuous cell's pass devices,
+    gate out/outb) therefore does not enter; a gate on the drain node would (its forward
+    current then depends on V_i too) and is refused, as is a source on a state node (the
+    noise would enter two state nodes, and the forward current would depend on a state).
+    The identity holds for either sign of V_DS: EKV is symmetric, :math:`I_{tot} = I_f + I_r`
+    and :math:`I_D = I_f - I_r` with :math:`I_r` the term of the terminal named drain.
 
     Parameters
     ----------
@@ -219,6 +233,9 @@ def ito_correction_lines(devices, nodes, capacitance: float, noise_values: Mappi
         Capacitance of each listed node [F].
     noise_values : mapping
         ``inverse_two_ut`` = 1/(2 U_T) [1/V] (as for :func:`mos_lines`) [-].
+    state_nodes : sequence of str
+        Further state nodes of the circuit (corrected elsewhere) that no device source may
+        sit on [-].
     """
     from noisecircuits.constants import ELEMENTARY_CHARGE
 
@@ -228,7 +245,7 @@ def ito_correction_lines(devices, nodes, capacitance: float, noise_values: Mappi
     # q/(4 C U_T) * (s I_tot - I_D)/2 = k (s I_tot - I_D), k = q/(8 C U_T) = q inv/(4C)
     k = format_value(ELEMENTARY_CHARGE * inv / (4.0 * float(capacitance)))
     inv_text = format_value(inv)
-    state = set(nodes)
+    state = set(nodes) | set(state_nodes)
     lines = []
     for node in nodes:
         if not _NODE.match(node):
@@ -281,6 +298,7 @@ def render_netlist(name: str, card: Card, values: Mapping, *, noise: bool = Fals
     out: list[str] = []
     noisy: list[tuple[str, str, str, str, str]] = []
     text = template_path(name).read_text(encoding="utf-8")
+    state_nodes = [n for is_directive, item in _split(text) if is_directive and item[0] == "ito" for n in item[2:]]
     for is_directive, item in _split(text):
         if not is_directive:
             out.append(string.Template(item).substitute(formatted))
@@ -293,7 +311,7 @@ def render_netlist(name: str, card: Card, values: Mapping, *, noise: bool = Fals
             noisy.append((pol, inst, d, g, s))
         elif item[0] == "ito" and len(item) >= 3:
             if noise:
-                out += ito_correction_lines(noisy, item[2:], checked[item[1]], noise_values)
+                out += ito_correction_lines(noisy, item[2:], checked[item[1]], noise_values, state_nodes)
         else:
             raise ParameterError(f"template {name!r} has a malformed directive: @{' '.join(item)}")
     return "\n".join(out) + "\n"

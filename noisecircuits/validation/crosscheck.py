@@ -18,8 +18,8 @@ Like with like
   therefore carries the drift correction :math:`-\tfrac12 g_i \partial g_i/\partial V_i` per
   state node (:func:`noisecircuits.spice.render.ito_correction_lines`), and its P(1) is
   compared with the Itô Fokker–Planck value (the Stratonovich one is reported beside it).
-  The continuous cell's netlist has no correction; its weight is compared with the
-  Stratonovich value.
+  The categorical (out_0..out_3) and continuous (out, outb, y) netlists carry the same
+  correction on every state node, and are compared with their Itô models.
 * **Noise bandwidth.** The noise is held for :math:`N_T` = half the fastest relaxation time
   of the SDE model; an OU mode of time constant :math:`\tau` then sees its variance reduced by
   :math:`(N_T/\tau)^2/12 \le 2\,\%`, budgeted as a capacitance change.
@@ -58,9 +58,10 @@ from noisecircuits.spice.pbit import (
 from noisecircuits.spice.benches import held_noise_variance_ratio
 from noisecircuits.spice.units import round_significant
 
-#: noise step of the categorical check over its cell's fastest relaxation time (not yet moved
-#: to the p-bit's :data:`NOISE_STEP_PER_TIMESCALE`; its held-noise deficit is in the budget)
-_CATEGORICAL_NOISE_STEP_PER_TIMESCALE = 0.5
+#: noise step of the categorical check over its cell's fastest relaxation time (coarser than the
+#: p-bit's :data:`NOISE_STEP_PER_TIMESCALE` to keep the 16-device deck cheap; its held-noise
+#: variance deficit, 8 %, is in the capacitance budget)
+_CATEGORICAL_NOISE_STEP_PER_TIMESCALE = 0.25
 
 __all__ = [
     "CHECK_SUPPLY_VOLTAGE",
@@ -74,6 +75,10 @@ __all__ = [
     "check_pbit",
     "check_continuous",
     "check_categorical",
+    "check_categorical_design",
+    "CONTINUOUS_V_MODES",
+    "categorical_spice_values",
+    "CATEGORICAL_CONTROL_OFFSETS",
 ]
 
 #: Supply of the light p-bit check design [V]: below the reference design's 80 mV so that the
@@ -564,7 +569,10 @@ def _calibrated(card_name, device, temperature, workers):
 
 
 def _conditional_moments(y, mask):
-    """Mean, its SE, std and its SE of ``y`` over the samples where ``mask`` holds [V]."""
+    """Mean [V], its SE [V], variance [V²] and its SE [V²] of ``y`` over the samples where ``mask`` holds.
+
+    SEs are autocorrelation-aware (Sokal window) over the selected samples taken as one record.
+    """
     from noisecircuits.analysis.autocorrelation import mean_and_stderr
 
     seg = y[mask]
@@ -572,38 +580,54 @@ def _conditional_moments(y, mask):
         return (math.nan,) * 4
     mean, mean_se = mean_and_stderr(seg)
     var, var_se = mean_and_stderr((seg - mean) ** 2)
-    std = math.sqrt(var)
-    return float(mean), float(mean_se), std, float(var_se / (2 * std))
+    return float(mean), float(mean_se), float(var), float(var_se)
 
 
-def check_continuous(card: str = "generic", temperature: float = 300.0, *, v_modes=(0.04, 0.0), seed=0,
+#: Mode voltages of the continuous check (v_mode_a, selected in state 1; v_mode_b, state 0) [V].
+CONTINUOUS_V_MODES = (0.04, 0.0)
+
+
+def check_continuous(card: str = "generic", temperature: float = 300.0, *, v_modes=CONTINUOUS_V_MODES, seed=0,
                      correlation_times: float = 100.0, workers: int = 2, keep=None,
                      timeout: float = 1800.0) -> pd.DataFrame:
-    r"""Mixture weight, means and widths of the continuous cell: ngspice vs the SDE model.
+    r"""Mixture weight, mode positions and mode variances of the continuous cell: ngspice vs its Itô model.
 
-    The p-bit is the light check design of :func:`check_pbit_design` at its v_mid; the pass devices
-    are the default design's, calibrated from the card. SDE values: the weight is the
-    Stratonovich Fokker–Planck P(1); means and standard deviations of V(y) per mode are the
-    model's (Itô) component moments. Budgets: weight as for the p-bit; means
-    :math:`nU_T\epsilon_\mathrm{pass} + q/(4C_y)` (a relative current error ε between MA and
-    MB, plus the Itô–Stratonovich shift); standard deviations relative
-    :math:`\epsilon_\mathrm{pass}/2` + half the capacitance budget.
+    The p-bit is the light check design of :func:`check_pbit_design` at its v_mid; the pass
+    devices are the default design's, calibrated from the card. The netlist carries the Itô
+    drift correction on out, outb and y (MA and MB have their drains on y and their sources on
+    the fixed mode sources). Compared (SDE values exact):
+
+    * weight: SPICE P(1) against the p-bit's exact Itô P(1) (Fokker–Planck); budget as for
+      the p-bit check (:func:`_sensitivity_budget`);
+    * mode positions: mean of V(y) over the samples in each latch state against the model's
+      component mean (:meth:`ContinuousCell.component_moments`); budget: the largest shift of
+      that mean when MA's current is scaled against MB's by e^{±2ε} (each device within ε =
+      the pass calibration's ``max_abs_log_error`` of BSIM4, so their ratio within 2ε);
+    * mode variances: variance of V(y) in each latch state against the model's
+      (frozen-latch law + latch-induced part); budget: the largest change under the same
+      ratio scaling plus ``CAPACITANCE_BUDGET`` × the variance (residual capacitance and
+      held-noise deficit, both smaller on the 0.2 fF y node than on a 70 aF latch node).
+
+    Tolerance = 4 × SE + budget.
 
     Returns
     -------
     pandas.DataFrame
         One row per quantity (``weight_one``, ``mean_V_mode0``, ``mean_V_mode1``,
-        ``std_V_mode0``, ``std_V_mode1``): ``quantity, spice, spice_stderr, sde, budget,
-        tolerance, agrees, temperature_K, v_bias_V, n_switches_spice, seed`` [SI].
+        ``var_V2_mode0``, ``var_V2_mode1``): ``quantity, spice, spice_stderr, sde, sde_stderr
+        (0), budget, tolerance, agrees, temperature_K, v_bias_V, v_mode_a_V, v_mode_b_V,
+        n_switches_spice, seed, duration_s`` [SI].
     """
     from noisecircuits.circuits.continuous import ContinuousCell, ContinuousDesign
     from noisecircuits.circuits.pbit import PBit, v_mid
     from noisecircuits.spice.render import render_netlist
     from noisecircuits.spice.runner import run_netlist
     from noisecircuits.spice.seeds import spice_seeds
+    from noisecircuits.validation.cell_laws import agreement_frame
 
     deck, cal_card = check_card(card)
     t = in_range("temperature", temperature, *TEMPERATURE_RANGE, "K")
+    positive("correlation_times", correlation_times)
     pdesign, cals = check_pbit_design(card, (t,), workers=workers, light=True)
     base = ContinuousDesign.default()
     cal_pass = _calibrated(cal_card, base.pass_nmos, t, workers)
@@ -625,114 +649,251 @@ def check_continuous(card: str = "generic", temperature: float = 300.0, *, v_mod
     y = frame["v_y_V"].to_numpy()
     sample = noise_step / SAMPLES_PER_NOISE_STEP
     p_sp, p_se, _, _, n_sw = readout_statistics(readout, sample, pbit.wells)
-    p_str = stratonovich_p_one(pbit)
-    budget_p, _ = _sensitivity_budget(pdesign, vb, t, cals, pbit.p_one_exact(), math.nan)
+    p_ito = pbit.p_one_exact()
+    budget_p, _ = _sensitivity_budget(pdesign, vb, t, cals, p_ito, math.nan)
     moments = cell.component_moments()
-    u_t = thermal_voltage(t)
-    eps = cal_pass.max_abs_log_error
-    mean_budget = cal_pass.params.slope_factor * u_t * eps + ELEMENTARY_CHARGE / (4 * design.output_capacitance)
-    std_rel_budget = eps / 2 + CAPACITANCE_BUDGET / 2
-    rows = [("weight_one", p_sp, p_se, p_str, budget_p)]
-    for mode in (0, 1):
-        mean, mean_se, std, std_se = _conditional_moments(y, (readout > 0) == bool(mode))
-        rows.append((f"mean_V_mode{mode}", mean, mean_se, float(moments["mean_V"][mode]), mean_budget))
-        sde_std = float(moments["std_V"][mode])
-        rows.append((f"std_V_mode{mode}", std, std_se, sde_std, std_rel_budget * sde_std))
-    out = []
-    for name, sp, se, sde, budget in rows:
-        tol = STATISTICAL_SIGMAS * se + budget
-        out.append({"quantity": name, "spice": sp, "spice_stderr": se, "sde": sde, "budget": budget,
-                    "tolerance": tol, "agrees": bool(abs(sp - sde) <= tol) if math.isfinite(sp) else False,
-                    "temperature_K": t, "v_bias_V": vb, "n_switches_spice": int(n_sw), "seed": int(s)})
+    mean_budget, var_budget = _pass_ratio_budgets(design, vb, cell.v_modes, t, moments, cal_pass.max_abs_log_error)
+    per_mode = [_conditional_moments(y, (readout > 0) == bool(mode)) for mode in (0, 1)]
+    rows = [("weight_one", p_sp, p_se, p_ito, 0.0, budget_p)]
+    for mode, (mean, mean_se, _, _) in enumerate(per_mode):
+        rows.append((f"mean_V_mode{mode}", mean, mean_se, float(moments["mean_V"][mode]), 0.0, mean_budget[mode]))
+    for mode, (_, _, var, var_se) in enumerate(per_mode):
+        rows.append((f"var_V2_mode{mode}", var, var_se, float(moments["std_V"][mode]) ** 2, 0.0, var_budget[mode]))
     use("bsim4", "ekv", "sarpeshkar1993", "wongzakai1965")
-    return pd.DataFrame(out)
+    return agreement_frame(rows, STATISTICAL_SIGMAS, {
+        "temperature_K": t, "v_bias_V": vb, "v_mode_a_V": float(cell.v_modes[0]), "v_mode_b_V": float(cell.v_modes[1]),
+        "n_switches_spice": int(n_sw), "seed": int(s), "duration_s": duration})
 
 
-def check_categorical(card: str = "generic", temperature: float = 300.0, *, seed=0, correlation_times: float = 100.0,
-                      workers: int = 2, keep=None, timeout: float = 1800.0) -> pd.DataFrame:
-    r"""Occupations and correlation time of the 4-state categorical cell: ngspice vs the SDE model.
+def _pass_ratio_budgets(design, v_bias, v_modes, t, moments, eps):
+    """Budgets of the mode means [V] and variances [V²] (docstring of :func:`check_continuous`)."""
+    from noisecircuits.validation.cell_laws import continuous_with_pass_ratio
 
-    Default design (:meth:`CategoricalDesign.default`) with its devices calibrated from the
-    card, all controls at ``v_nominal``. The SDE is integrated with the Stratonovich Heun
-    solver (like with like) for 20× the SPICE duration; both sides use the same estimators
-    (occupation of the highest node; correlation time = largest integrated autocorrelation
-    time of the state indicators, as :func:`noisecircuits.trace_stats`). With equal controls
-    the calibration errors are common to all branches, so the occupation budget is the
-    symmetric one, 0; the correlation-time budget is relative
-    :math:`\epsilon_n + \epsilon_p` + the capacitance budget (prefactor C/I only; the barrier's
-    change is not included).
+    var = np.asarray(moments["std_V"]) ** 2
+    mean_budget, var_budget = np.zeros(2), CAPACITANCE_BUDGET * var
+    dm, dv = np.zeros(2), np.zeros(2)
+    for sg in (1.0, -1.0):
+        other = continuous_with_pass_ratio(design, v_bias, v_modes, t, sg * 2.0 * eps).component_moments()
+        dm = np.maximum(dm, np.abs(np.asarray(other["mean_V"]) - moments["mean_V"]))
+        dv = np.maximum(dv, np.abs(np.asarray(other["std_V"]) ** 2 - var))
+    return mean_budget + dm, var_budget + dv
+
+
+#: Offsets of the categorical check's four control voltages from ``v_nominal`` [V]: distinct, so
+#: that the occupations spread (about 0.45, 0.28, 0.17, 0.10 with the generic card's devices
+#: at 300 K, softmax width w ≈ 5 mV) and calibration errors are not common to all branches.
+CATEGORICAL_CONTROL_OFFSETS = (-0.0035, -0.0012, 0.0012, 0.0035)
+#: |V_SD| at which the pull-ups' BSIM4-vs-EKV mismatch is measured, spanning a node's swing
+#: (0 to V_dd = 120 mV of the default design) [V].
+_PULLUP_V_SD = (0.01, 0.06, 0.11)
+#: Residual device capacitance of a categorical node with the capacitance-free card [F] (AC analysis:
+#: Im(Y)/ω of out_0 at 100 GHz, 40.78 aF with the 40 aF capacitor, 0.78 aF without it).
+_CATEGORICAL_RESIDUAL_CAPACITANCE = 7.8e-19
+#: SDE ensemble length over the SPICE record length (its SE is then ~1/3 of SPICE's) [-].
+_CATEGORICAL_SDE_FACTOR = 10.0
+
+
+def check_categorical_design(card: str = "generic", temperature: float = 300.0, *, workers: int = 2):
+    """The checked categorical cell: the default design with its devices calibrated from ``card``.
+
+    Parameters
+    ----------
+    card : str
+        Model card ("generic") [-].
+    temperature : float
+        Calibration (and check) temperature [K].
+    workers : int
+        Concurrent ngspice runs [-].
+
+    Returns
+    -------
+    (CategoricalDesign, dict, tuple)
+        The design, ``{"nmos": Calibration, "pmos": Calibration}`` and the check's control
+        voltages ``v_nominal + CATEGORICAL_CONTROL_OFFSETS`` [V].
+    """
+    from noisecircuits.circuits.categorical import CategoricalDesign
+
+    _, cal_card = check_card(card)
+    t = in_range("temperature", temperature, *TEMPERATURE_RANGE, "K")
+    base = CategoricalDesign.default()
+    if base.n_states != 4:
+        raise ParameterError("the categorical netlist template has 4 states")
+    cals = {"nmos": _calibrated(cal_card, base.nmos, t, workers), "pmos": _calibrated(cal_card, base.pmos, t, workers)}
+    design = replace(base, nmos=cals["nmos"].params, pmos=cals["pmos"].params)
+    controls = tuple(design.v_nominal + d for d in CATEGORICAL_CONTROL_OFFSETS)
+    return design, cals, controls
+
+
+def categorical_spice_values(design, v_controls, temperature, noise_step, duration, seed) -> dict:
+    """Template values of the ``categorical`` netlist (SI; node 0 starts high, the others at 0).
+
+    Parameters
+    ----------
+    design : CategoricalDesign
+        Sizes and voltages [-].
+    v_controls : sequence of 4 float
+        Gate voltages of MP0..MP3 [V].
+    temperature : float
+        [K].
+    noise_step : float
+        Noise hold N_T, at most 6 significant digits [s]; output and maximum step N_T/2.
+    duration : float
+        Transient length [s].
+    seed : int
+        ngspice seed [-].
+    """
+    values = {"temperature_celsius": celsius(temperature), "seed": int(seed), "v_dd": design.supply_voltage,
+              "width_p": design.pmos.width, "length_p": design.pmos.length, "width_n": design.nmos.width,
+              "length_n": design.nmos.length, "capacitance": design.node_capacitance,
+              "sample_step": noise_step / 2, "stop_time": duration, "max_step": noise_step / 2,
+              "noise_step": noise_step, "shot_scale": ELEMENTARY_CHARGE / noise_step,
+              "inverse_two_ut": 1.0 / (2.0 * thermal_voltage(temperature))}
+    for k in range(4):
+        values[f"v_control_{k}"] = float(v_controls[k])
+        values[f"v_initial_{k}"] = design.supply_voltage if k == 0 else 0.0
+    return values
+
+
+def _categorical_budgets(design, cals, controls, t, law, duration, sample, seed, cal_card, workers):
+    """Model-mismatch budgets of the occupations [-] and of ln τ [-] (docstring of check_categorical)."""
+    from noisecircuits.validation.cell_laws import (
+        categorical_law,
+        differential_log_errors,
+        softmax_budget,
+        softmax_width,
+        thermal_gate_scale,
+    )
+
+    occ, tau = law["occupations"], law["tau_s"]
+    width = softmax_width(controls, occ)
+    v_sg = [design.supply_voltage - v for v in controls]
+    diff = differential_log_errors(cal_card, design.pmos, t, v_sg, _PULLUP_V_SD, workers=workers)
+    gate_errors = thermal_gate_scale(design.pmos, t) * np.abs(diff).max(axis=0)
+    budget_occ = softmax_budget(occ, width, gate_errors)
+    variants = []
+    for name in ("nmos", "pmos"):
+        eps = cals[name].max_abs_log_error
+        dev = getattr(design, name)
+        variants.append([replace(design, **{name: replace(dev, current_factor=dev.current_factor * math.exp(sg * eps))})
+                         for sg in (1.0, -1.0)])
+    variants.append([replace(design, node_capacitance=design.node_capacitance * (1 + _categorical_capacitance_budget()))])
+    budget_lt = 0.0
+    for group in variants:
+        laws = [categorical_law(d, controls, t, duration, sample, seed) for d in group]
+        budget_occ = budget_occ + np.max([np.abs(lw["occupations"] - occ) for lw in laws], axis=0)
+        budget_lt += max(abs(math.log(lw["tau_s"] / tau)) for lw in laws)
+    return budget_occ, budget_lt, width, gate_errors
+
+
+def _categorical_capacitance_budget() -> float:
+    """Relative node-capacitance budget of the categorical check [-]: residual device capacitance
+    of a node of the capacitance-free card (measured by an AC analysis at 100 GHz at the check's
+    controls, calibrated generic-dc devices: 0.78 aF, 1.9 % of 40 aF), the held-noise variance deficit
+    of the fastest mode at N_T = timescale/4 (7.8 %), and the SDE ensemble's Euler–Maruyama variance
+    excess dt/2τ (1.25 %)."""
+    from noisecircuits.validation.cell_laws import SDE_STEPS_PER_TIMESCALE
+
+    residual = _CATEGORICAL_RESIDUAL_CAPACITANCE / 4e-17
+    return residual + (1.0 - held_noise_variance_ratio(_CATEGORICAL_NOISE_STEP_PER_TIMESCALE)) + \
+        0.5 / SDE_STEPS_PER_TIMESCALE
+
+
+def check_categorical(card: str = "generic", temperature: float = 300.0, *, seed=0, correlation_times: float = 400.0,
+                      workers: int = 2, keep=None, timeout: float = 1800.0, v_controls=None) -> pd.DataFrame:
+    r"""Occupations and correlation time of the 4-state categorical cell at 4 distinct controls: ngspice vs its Itô law.
+
+    Circuit: :func:`check_categorical_design` (default design, devices calibrated from the
+    card) at the distinct controls ``v_nominal + CATEGORICAL_CONTROL_OFFSETS``. The netlist
+    carries the Itô drift correction on every node (``@ito``). The cell's own law is its Itô
+    SDE, estimated by an Euler–Maruyama ensemble (16 paths, 10× the SPICE record) with the
+    estimators applied to the SPICE record: occupation of the highest node, correlation time
+    = the integrated autocorrelation time of the state indicators pooled over the states
+    (:func:`noisecircuits.validation.cell_laws.tau_and_stderr`).
+
+    Budget (model mismatch, derived from measured errors):
+
+    * occupations: (i) the pull-ups' current error *relative to each other* (MP0..MP3 are
+      identical devices a few mV apart; a common error is a common factor), measured in
+      ngspice as ln(I_BSIM4/I_EKV) at each pull-up's V_SG, minus the mean over the four, at
+      |V_SD| = 10, 60, 110 mV (largest of the three), converted to a gate-voltage error
+      n_p U_T δ_k and propagated through the softmax law with the width w fitted to the SDE
+      occupations; (ii) the common errors: the largest occupation change of the SDE law when
+      all inhibitors' or all pull-ups' current is scaled by e^{±ε} (ε = the calibration's
+      ``max_abs_log_error``), and for C × (1 + δ) (residual device capacitance, held-noise
+      deficit at N_T = timescale/4, Euler–Maruyama variance excess);
+    * correlation time: the largest |Δ ln τ| of the SDE law under the same three common
+      perturbations, summed.
+
+    Each perturbed law is an ensemble with the nominal one's seed; its statistical error (about
+    √2 × the SDE SE) is part of the budget, which it enlarges. Tolerance = 4 × combined SE +
+    budget.
+
+    Parameters
+    ----------
+    card : str
+        Model card ("generic") [-].
+    temperature : float
+        [K].
+    seed : int or SeedSequence
+        Root seed (SDE and ngspice seeds are spawned from it) [-].
+    correlation_times : float
+        SPICE record length in SDE correlation times [-].
+    workers : int
+        Concurrent ngspice runs (calibration) [-].
+    keep : path-like, optional
+        Keep the netlist and output [-].
+    timeout : float
+        ngspice limit [s].
+    v_controls : sequence of 4 float, optional
+        Control voltages instead of the check's [V].
 
     Returns
     -------
     pandas.DataFrame
         One row per quantity (``occupation_0..3``, ``correlation_time_s``): ``quantity, spice,
-        spice_stderr, sde, sde_stderr, budget, tolerance, agrees, temperature_K, seed`` [SI].
+        spice_stderr, sde, sde_stderr, budget, tolerance, agrees, temperature_K, v_control_V,
+        softmax_width_V, seed, duration_s, noise_step_s`` [SI].
     """
-    from noisecircuits.analysis.autocorrelation import integrated_autocorrelation_time
     from noisecircuits.analysis.occupation import state_occupations
-    from noisecircuits.circuits.categorical import CategoricalCell, CategoricalDesign
-    from noisecircuits.sde.simulate import simulate
+    from noisecircuits.circuits.categorical import CategoricalCell
     from noisecircuits.spice.render import render_netlist
     from noisecircuits.spice.runner import run_netlist
     from noisecircuits.spice.seeds import spice_seeds
+    from noisecircuits.validation.cell_laws import agreement_frame, categorical_law, tau_and_stderr
 
     deck, cal_card = check_card(card)
     t = in_range("temperature", temperature, *TEMPERATURE_RANGE, "K")
-    base = CategoricalDesign.default()
-    if base.n_states != 4:
-        raise ParameterError("the categorical netlist template has 4 states")
-    cal_n = _calibrated(cal_card, base.nmos, t, workers)
-    cal_p = _calibrated(cal_card, base.pmos, t, workers)
-    design = replace(base, nmos=cal_n.params, pmos=cal_p.params)
-    cell = CategoricalCell(design, None, t)
+    positive("correlation_times", correlation_times)
+    design, cals, controls = check_categorical_design(card, t, workers=workers)
+    if v_controls is not None:
+        controls = tuple(float(v) for v in v_controls)
+    cell = CategoricalCell(design, controls, t)
     noise_step = round_significant(_CATEGORICAL_NOISE_STEP_PER_TIMESCALE * cell.timescale, 3)
-    # the cell's correlation time is only a few relaxation times: one sample per noise step
-    sample = noise_step
-    # SDE first: its correlation time sets the SPICE duration
+    sample = noise_step / 2
     sde_seed, spice_seed_root = _seed_children(seed)
-    probe = simulate(cell, 2000 * cell.timescale * 20, dt=cell.timescale / 20, seed=sde_seed, solver="heun",
-                     record_every=max(int(round(sample / (cell.timescale / 20))), 1))
-    states_probe = np.asarray(cell.readout(probe.values))[0]
-    tau_probe = max(integrated_autocorrelation_time(states_probe == k) for k in range(4)) * probe.sample_interval
-    duration = max(correlation_times * tau_probe, _MIN_CATEGORICAL_SAMPLES * sample)
-    trace = simulate(cell, 20 * duration, dt=cell.timescale / 20, seed=sde_seed, solver="heun",
-                     record_every=max(int(round(sample / (cell.timescale / 20))), 1))
-    sde_states = np.asarray(cell.readout(trace.values))[0]
+    probe = categorical_law(design, controls, t, 2000 * cell.timescale, sample, sde_seed)
+    duration = max(correlation_times * probe["tau_s"], _MIN_CATEGORICAL_SAMPLES * sample)
+    law = categorical_law(design, controls, t, _CATEGORICAL_SDE_FACTOR * duration, sample, sde_seed)
     (s,) = spice_seeds(spice_seed_root, 1)
-    values = {"temperature_celsius": celsius(t), "seed": int(s), "v_dd": design.supply_voltage,
-              "width_p": design.pmos.width, "length_p": design.pmos.length, "width_n": design.nmos.width,
-              "length_n": design.nmos.length, "capacitance": design.node_capacitance, "sample_step": sample,
-              "stop_time": duration, "max_step": noise_step / 5, "noise_step": noise_step,
-              "shot_scale": ELEMENTARY_CHARGE / noise_step, "inverse_two_ut": 1.0 / (2.0 * thermal_voltage(t))}
-    for k in range(4):
-        values[f"v_control_{k}"] = float(cell.v_controls[k])
-        values[f"v_initial_{k}"] = design.supply_voltage if k == 0 else 0.0
+    values = categorical_spice_values(design, controls, t, noise_step, duration, s)
     netlist = render_netlist("categorical", deck, values, noise=True)
     run = run_netlist(netlist, [f"v_out_{k}" for k in range(4)], name="categorical", keep=keep, timeout=timeout)
     frame = run.data[run.data["x"] > 0]
     spice_states = np.argmax(frame[[f"v_out_{k}" for k in range(4)]].to_numpy(), axis=1)
     occ_sp, occ_sp_se = state_occupations(spice_states, 4)
-    occ_sde, occ_sde_se = state_occupations(sde_states, 4)
-
-    def tau_and_se(states, dt):
-        taus = [integrated_autocorrelation_time(states == k) for k in range(4)]
-        tau = max(taus) * dt
-        # Sokal: var(tau_int)/tau_int^2 ~ 2(2M+1)/N with window M ~ 5 tau_int
-        return tau, tau * math.sqrt(2 * (10 * max(taus) + 1) / len(states))
-
-    tau_sp, tau_sp_se = tau_and_se(spice_states, sample)
-    tau_sde, tau_sde_se = tau_and_se(sde_states, trace.sample_interval)
-    tau_budget = (cal_n.max_abs_log_error + cal_p.max_abs_log_error + CAPACITANCE_BUDGET) * tau_sde
-    rows = [(f"occupation_{k}", occ_sp[k], occ_sp_se[k], occ_sde[k], occ_sde_se[k], 0.0) for k in range(4)]
-    rows.append(("correlation_time_s", tau_sp, tau_sp_se, tau_sde, tau_sde_se, tau_budget))
-    out = []
-    for name, sp, se, sde, sde_se, budget in rows:
-        tol = STATISTICAL_SIGMAS * math.hypot(se, sde_se) + budget
-        out.append({"quantity": name, "spice": float(sp), "spice_stderr": float(se), "sde": float(sde),
-                    "sde_stderr": float(sde_se), "budget": float(budget), "tolerance": float(tol),
-                    "agrees": bool(abs(sp - sde) <= tol), "temperature_K": t, "seed": int(s)})
+    tau_sp, tau_sp_se = tau_and_stderr(spice_states, 4, sample)
+    budget_occ, budget_lt, width, _ = _categorical_budgets(design, cals, controls, t, law,
+                                                           _CATEGORICAL_SDE_FACTOR * duration, sample, sde_seed,
+                                                           cal_card, workers)
+    rows = [(f"occupation_{k}", occ_sp[k], occ_sp_se[k], law["occupations"][k], law["occupations_stderr"][k],
+             budget_occ[k]) for k in range(4)]
+    rows.append(("correlation_time_s", tau_sp, tau_sp_se, law["tau_s"], law["tau_stderr_s"],
+                 law["tau_s"] * (math.exp(budget_lt) - 1)))
+    out = agreement_frame(rows, STATISTICAL_SIGMAS, {"temperature_K": t, "softmax_width_V": width, "seed": int(s),
+                                                     "duration_s": duration, "noise_step_s": noise_step})
+    out.insert(1, "v_control_V", [*controls, math.nan])
     use("bsim4", "ekv", "sarpeshkar1993", "wongzakai1965")
-    return pd.DataFrame(out)
+    return out
 
 
 def _seed_children(seed):

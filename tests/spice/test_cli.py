@@ -50,6 +50,9 @@ def test_iv_json_contract(capsys):
         ["spice", "iv", "--card", "ptm", "--temperatures", "300"],
         ["spice", "iv", "--temperatures", "300,abc"],
         ["spice", "check", "pbit", "--card", "sky130", "--temperatures", "300"],
+        ["spice", "check", "categorical", "--temperatures", "300,320"],
+        ["spice", "check", "continuous", "--biases", "0.1"],
+        ["spice", "check", "continuous", "--correlation-times", "1000", "--max-time", "600"],
     ],
 )
 def test_bad_input_is_one_line_exit_2(capsys, argv, monkeypatch, tmp_path):
@@ -109,3 +112,20 @@ def test_check_pbit_time_estimate_follows_the_reference_design(capsys):
     assert "--max-time" in err and "min" in err
     seconds = 7 * 1 * _relaxation_times_per_correlation_time(320.0) * CHECK_PBIT_SECONDS_PER_RELAXATION_TIME / 2
     assert 2 < seconds < 10
+
+
+@pytest.mark.slow
+def test_check_categorical_json_contract(capsys):
+    # a short record (the contract, not the agreement: that is tests/spice/test_crosscheck.py)
+    code, out, _ = _run(capsys, ["spice", "check", "categorical", "--correlation-times", "20", "--seed", "1",
+                                 "--json"])
+    assert code == 0
+    result = json.loads(out)
+    assert result["design"] == "categorical" and isinstance(result["all_agree"], bool)
+    points = result["points"]
+    assert [p["quantity"] for p in points] == [f"occupation_{k}" for k in range(4)] + ["correlation_time_s"]
+    controls = [p["v_control_V"] for p in points[:4]]
+    assert all(b > a for a, b in zip(controls, controls[1:]))  # four distinct controls
+    assert points[0]["temperature_K"] == 300.0
+    for p in points:
+        assert p["tolerance"] == pytest.approx(4 * math.hypot(p["spice_stderr"], p["sde_stderr"]) + p["budget"])

@@ -96,17 +96,47 @@ def test_pbit_agreement_two_temperatures():
 
 
 @pytest.mark.slow
-def test_continuous_agreement():
-    frame = check_continuous("generic", 320.0, correlation_times=100, seed=2)
+def test_continuous_agreement_and_a_wrong_law_fails():
+    # 30 correlation times at 320 K (one deck, ~50 s on one core): the mode positions and variances
+    # are resolved (SE ~0.5 mV, ~7 % of the variance); the weight's SE (~0.12) is too large to test it here
+    frame = check_continuous("generic", 320.0, correlation_times=30, seed=2)
     assert frame["agrees"].all(), frame.to_string()
-    means = frame.set_index("quantity")["spice"]
+    rec = frame.set_index("quantity")
     # the two modes are resolved: mode 1 (MA, v_mode_a = 40 mV) sits above mode 0 (0 V)
-    assert means["mean_V_mode1"] > means["mean_V_mode0"] + 0.01
+    assert rec.loc["mean_V_mode1", "spice"] > rec.loc["mean_V_mode0", "spice"] + 0.01
+    assert rec.loc["weight_one", "sde"] == pytest.approx(0.5, abs=1e-6)  # Itô P(1) at v_mid
+    np.testing.assert_allclose(frame["tolerance"], STATISTICAL_SIGMAS * frame["spice_stderr"] + frame["budget"])
+    # the same record against wrong laws (no second ngspice run): half the model's variances (a
+    # node of twice C_y), and the means of the cell with its two mode sources swapped
+    from noisecircuits.validation.cell_laws import recompare
+
+    halved = {q: 0.5 * rec.loc[q, "sde"] for q in ("var_V2_mode0", "var_V2_mode1")}
+    wrong = recompare(frame, halved, STATISTICAL_SIGMAS).set_index("quantity")
+    assert not wrong.loc[["var_V2_mode0", "var_V2_mode1"], "agrees"].any(), wrong.to_string()
+    swapped = recompare(frame, {"mean_V_mode0": rec.loc["mean_V_mode1", "sde"],
+                                "mean_V_mode1": rec.loc["mean_V_mode0", "sde"]}, STATISTICAL_SIGMAS)
+    assert not swapped.set_index("quantity").loc[["mean_V_mode0", "mean_V_mode1"], "agrees"].any()
 
 
 @pytest.mark.slow
-def test_categorical_agreement():
-    frame = check_categorical("generic", 300.0, correlation_times=200, seed=3)
+def test_categorical_agreement_at_distinct_controls_and_a_wrong_law_fails():
+    from noisecircuits.validation.cell_laws import categorical_law, recompare
+    from noisecircuits.validation.crosscheck import CATEGORICAL_CONTROL_OFFSETS, check_categorical_design
+
+    frame = check_categorical("generic", 300.0, correlation_times=400, seed=3)
     assert frame["agrees"].all(), frame.to_string()
     occ = frame[frame["quantity"].str.startswith("occupation")]
     assert math.isclose(occ["spice"].sum(), 1.0, rel_tol=1e-12)
+    # four distinct controls, rising; the occupations spread and fall with the control in SPICE too
+    controls = occ["v_control_V"].to_numpy()
+    assert np.all(np.diff(controls) > 1e-3)
+    assert occ["sde"].max() > 0.35 and occ["sde"].min() < 0.15
+    assert occ["spice"].iloc[0] > occ["spice"].iloc[3] + 0.15
+    # the same record against the law of the reversed controls (state 3 most likely): fails
+    design, _, checked = check_categorical_design("generic", 300.0)
+    assert np.allclose(checked, controls) and len(CATEGORICAL_CONTROL_OFFSETS) == 4
+    sample = frame["noise_step_s"].iloc[0] / 2
+    law = categorical_law(design, controls[::-1], 300.0, 10 * frame["duration_s"].iloc[0], sample, 11)
+    wrong = recompare(frame, {f"occupation_{k}": law["occupations"][k] for k in range(4)}, STATISTICAL_SIGMAS,
+                      {f"occupation_{k}": law["occupations_stderr"][k] for k in range(4)})
+    assert not wrong.set_index("quantity").loc[["occupation_0", "occupation_3"], "agrees"].any(), wrong.to_string()
