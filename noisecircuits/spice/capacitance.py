@@ -16,23 +16,35 @@ gate, overlap and junction capacitances, and the coupling to the other nodes);
 :math:`-C_{ij}` is the coupling between nodes :math:`i` and :math:`j`. All drives of one
 extraction run in one ngspice deck, as independent copies of the circuit.
 
-:func:`extract_node_capacitance` applies it to a p-bit design at the latch's fixed points.
+:func:`extract_node_capacitance` applies it to a p-bit design at the latch's fixed points;
+:func:`node_capacitance` to a bench of single devices (:class:`BenchDevice`), e.g. the
+gate or junction of one transistor, as the card's process is derived from.
+
+Bench devices may carry drain and source diffusions (``diffusion_length``): area
+:math:`W L_d` and perimeter :math:`2(W + L_d)` (the sky130 cards take the perimeter including
+the gate edge, BSIM4 ``permod = 1``). Without it the card's defaults apply (sky130: no
+diffusion area or perimeter).
 """
 
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import dataclass
 
 import numpy as np
 
+from noisecircuits._validate import positive, temperature as _temperature
 from noisecircuits.constants import celsius
 from noisecircuits.errors import ParameterError, SimulationError
 
-__all__ = ["EXTRACTION_FREQUENCY", "capacitance_matrices", "extract_node_capacitance"]
+__all__ = ["EXTRACTION_FREQUENCY", "capacitance_matrices", "extract_node_capacitance", "BenchDevice",
+           "node_capacitance"]
 
 #: Frequency of the AC analysis [Hz]. Any frequency gives the same quasi-static result; 1 MHz
 #: keeps ω C (6 nS at 1 fF) far above ngspice's current resolution.
 EXTRACTION_FREQUENCY = 1e6
+_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 def _card(card):
@@ -208,3 +220,103 @@ def extract_node_capacitance(design, card, temperature: float, *, options=None, 
         "temperature_K": float(temperature),
         "frequency_Hz": float(frequency),
     }
+
+
+@dataclass(frozen=True)
+class BenchDevice:
+    """One transistor of a capacitance bench.
+
+    Parameters
+    ----------
+    polarity : str
+        ``"nmos"`` or ``"pmos"`` [-].
+    name : str
+        Instance name (letters, digits, ``_``) [-].
+    drain, gate, source, bulk : str
+        Node names (letters, digits, ``_``); ``"0"`` is ground [-].
+    width, length : float
+        Drawn W and L [m].
+    diffusion_length : float or None
+        Extent of the drain and source diffusions along the channel, or None for the card's
+        default (no area) [m].
+    """
+
+    polarity: str
+    name: str
+    drain: str
+    gate: str
+    source: str
+    bulk: str
+    width: float
+    length: float
+    diffusion_length: float | None = None
+
+    def line(self, card, suffix: str = "") -> str:
+        """The SPICE line of the device on ``card`` (lengths in the card's unit), every name but
+        ground ending in ``suffix``."""
+        from noisecircuits.spice.units import format_value
+
+        for label in ("name", "drain", "gate", "source", "bulk"):
+            if not _NAME.match(getattr(self, label)):
+                raise ParameterError(f"bench device {label} must be letters, digits or '_', "
+                                     f"got {getattr(self, label)!r}")
+
+        def node(n):
+            return "0" if n == "0" else n + suffix
+
+        s = card.geometry_scale
+        w, length = positive("width", self.width, "m") / s, positive("length", self.length, "m") / s
+        text = f"{'X' if card.subcircuit else 'M'}{self.name}{suffix} {node(self.drain)} {node(self.gate)} " \
+               f"{node(self.source)} {node(self.bulk)} {card.model(self.polarity)} " \
+               f"w={format_value(w)} l={format_value(length)}"
+        if self.diffusion_length is not None:
+            d = positive("diffusion_length", self.diffusion_length, "m") / s
+            area, perimeter = format_value(w * d), format_value(2.0 * (w + d))
+            text += f" ad={area} as={area} pd={perimeter} ps={perimeter}"
+        return text
+
+
+def node_capacitance(card, devices, voltages: dict, node: str, *, temperature: float = 300.0,
+                     frequency: float = EXTRACTION_FREQUENCY, timeout: float = 60.0) -> float:
+    """Capacitance of ``node`` of a device bench with every node held at ``voltages`` [F].
+
+    The diagonal element C(node, node) of :func:`capacitance_matrices`: the node's total
+    capacitance to every other node and ground at that DC point (gate, overlap, junction and
+    channel parts of all devices on it).
+
+    Parameters
+    ----------
+    card : Card or str
+        Model cards [-].
+    devices : sequence of BenchDevice
+        The transistors [-].
+    voltages : dict
+        DC voltage of every non-ground node the devices use [V].
+    node : str
+        The node measured (a key of ``voltages``) [-].
+    temperature : float
+        Simulation temperature [K].
+    frequency : float
+        AC frequency [Hz].
+    timeout : float
+        ngspice wall-clock limit [s].
+    """
+    card = _card(card)
+    temperature = _temperature("temperature", temperature)
+    positive("frequency", frequency, "Hz")
+    if node not in voltages:
+        raise ParameterError(f"node {node!r} has no DC voltage; nodes: {', '.join(sorted(voltages))}")
+    for name in voltages:
+        if not _NAME.match(name) or name == "0":
+            raise ParameterError(f"bench node must be letters, digits or '_' (not ground), got {name!r}")
+    used = {getattr(d, t) for d in devices for t in ("drain", "gate", "source", "bulk")} - {"0"}
+    missing = sorted(used - set(voltages))
+    if missing:
+        raise ParameterError(f"bench node {missing[0]!r} has no DC voltage")
+    order = [node, *sorted(set(voltages) - {node})]
+
+    def build(suffix):
+        return [d.line(card, suffix) for d in devices], {n + suffix: float(voltages[n]) for n in order}
+
+    (matrix,) = capacitance_matrices(card, temperature, [build], frequency=frequency, timeout=timeout)
+    return float(matrix[0, 0])

@@ -7,7 +7,7 @@ r"""Derive a design :class:`~noisecircuits.design.process.Process` from a fetche
   the overlap per edge and width ``cgso`` (= ``cgdo``) plus the outer fringe ``cf``, the drain
   junction per area ``cjs``, per isolation perimeter ``cjsws`` and along the gate edge
   ``cjswgs`` (zero bias), each polarity its own; these parameters are the same in every bin;
-* **measured** with ngspice (:func:`noisecircuits.spice.device_capacitance.node_capacitance`) at the
+* **measured** with ngspice (:func:`noisecircuits.spice.capacitance.node_capacitance`) at the
   representative device and the weak-inversion point :math:`|V_{GS}| = |V_{DS}| =` 35 mV
   (half a p-bit supply): the gate capacitance :math:`C_{gg}`, less the parsed overlaps
   :math:`2(c_{gso}+c_f)W`, per drawn area — the weak-inversion gate-to-bulk capacitance, which
@@ -163,7 +163,7 @@ def _signed(polarity: str, value: float) -> float:
 def measure_gate_capacitance(card, polarity: str, width: float, length: float, bias: float = MEASUREMENT_BIAS,
                              temperature: float = _TEMPERATURE) -> float:
     """ngspice C_gg of one device at |V_GS| = |V_DS| = ``bias``, source and bulk at 0 [F]."""
-    from noisecircuits.spice.device_capacitance import BenchDevice, node_capacitance
+    from noisecircuits.spice.capacitance import BenchDevice, node_capacitance
 
     device = BenchDevice(polarity, "M1", "d", "g", "0", "0", width, length)
     return node_capacitance(card, [device], {"d": _signed(polarity, bias), "g": _signed(polarity, bias)}, "g",
@@ -177,7 +177,7 @@ def measure_drain_capacitance(card, polarity: str, width: float, length: float, 
     ``diffusion_length`` [m] gives the drain and source their area and perimeter; None leaves
     the card's default (no area).
     """
-    from noisecircuits.spice.device_capacitance import BenchDevice, node_capacitance
+    from noisecircuits.spice.capacitance import BenchDevice, node_capacitance
 
     device = BenchDevice(polarity, "M1", "d", "0", "0", "0", width, length, diffusion_length)
     return node_capacitance(card, [device], {"d": _signed(polarity, bias)}, "d", temperature=temperature)

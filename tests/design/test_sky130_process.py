@@ -17,7 +17,7 @@ from noisecircuits.design.geometry import PBitGeometry, build_design, node_capac
 from noisecircuits.design.process import process_named
 from noisecircuits.errors import SpiceError
 from noisecircuits.spice import cards
-from noisecircuits.spice.device_capacitance import BenchDevice, node_capacitance
+from noisecircuits.spice.capacitance import BenchDevice, node_capacitance
 from noisecircuits.spice.card_files import card_files, read_bins
 
 
