@@ -73,6 +73,8 @@ def check_weak_inversion(metrics, limit: float = WEAK_INVERSION_LIMIT) -> bool:
 SEARCH_GRID_POINTS = 41
 #: Grid points per axis of the reported figures (the p-bit's default grid).
 FINAL_GRID_POINTS = 61
+#: Tolerance of the solved v_mid while searching [V].
+_SEARCH_V_MID_TOLERANCE = 1e-5
 #: Bias step of the central difference giving the transfer slope [V].
 _SLOPE_STEP = 2e-3
 
@@ -161,7 +163,8 @@ def _centre_and_width(design, temperature: float, grid_points: int, exact: bool)
         if 0.02 <= low < high <= 0.98:
             width = 2.0 * _SLOPE_STEP / (logit(high) - logit(low))
             return v0 - width * 0.5 * (logit(high) + logit(low)), width
-    centre = v_mid(design, temperature, grid_points=grid_points)
+    # the search's v_mid to 10 uV (tau_c is flat in the bias at P(1) = 1/2); the reported one to 1 uV
+    centre = v_mid(design, temperature, grid_points=grid_points, tolerance=1e-6 if exact else _SEARCH_V_MID_TOLERANCE)
     step = _SLOPE_STEP / 4.0
     high, low = p(centre + step), p(centre - step)
     if not 0.0 < low < high < 1.0:

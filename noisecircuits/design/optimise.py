@@ -1,20 +1,26 @@
 """The cheapest p-bit for a target: global search, local polish, active constraints, sensitivities.
 
 :func:`optimise_pbit` searches the unit cube of a :class:`~noisecircuits.design.space.DesignProblem`'s
-variables with :func:`scipy.optimize.differential_evolution` (feasibility-first handling of
-the constraints, with the target band widened to a factor 1.5 so that the population can find
-the region), then polishes the best point with COBYLA (also when the global search ends
-just outside the feasible set: only then is a target refused), evaluating every candidate with
-the exact Fokker–Planck figures of :func:`~noisecircuits.design.evaluate.evaluate`. The
-optimum is re-evaluated on the finer grid with v_mid solved exactly; when that moves τ_c off
-the target (the two grids differ by a few per cent, more at high barriers), the polish is
-repeated with the target scaled by the ratio of the two grids' τ_c at the optimum.
+searched variables with :func:`scipy.optimize.differential_evolution` (feasibility-first
+handling of the constraints), then polishes the best point with COBYLA (also when the global
+search ends just outside the feasible set: only then is a target refused), evaluating every
+candidate with the exact Fokker–Planck figures of :func:`~noisecircuits.design.evaluate.evaluate`.
+
+With a target, the supply is not searched but solved for the target at every point
+(:mod:`noisecircuits.design.supply`), so every candidate meets it where the supply box can;
+the optimum's supply is solved again on the finer grid at the exact v_mid, so its reported
+τ_c is the target. ``solve_supply=False`` searches the supply like any variable instead: the
+target is then a 5 % band, widened to a factor 1.5 in the global phase, and the optimum is
+re-aimed by the ratio of the two grids' τ_c.
 
 Sensitivities of the optimum energy to each active constraint's bound come from the KKT
 conditions: with central-difference gradients of ln E and of the active normalised slacks
 :math:`s_i`, non-negative multipliers solve :math:`\\nabla \\ln E = \\sum_i \\lambda_i \\nabla s_i`
 (least squares), and :math:`\\partial E/\\partial b_i = \\pm E \\lambda_i / \\mathrm{scale}_i`
-(+ for a lower bound, − for an upper one).
+(+ for a lower bound, − for an upper one). With a solved supply the target's own sensitivity,
+``correlation_time.target`` = dE/d ln τ_target [J], is a central difference of the energy with
+the supply solved at target·e^(±0.02) and the searched variables held (by the envelope theorem,
+the optimum energy's sensitivity to first order).
 """
 
 from __future__ import annotations
@@ -62,7 +68,9 @@ class DesignResult:
     sensitivities : dict
         ``name -> dE/d(bound)`` of each active constraint [J per constraint unit].
     evaluations : int
-        Exact evaluations spent [-].
+        Points evaluated (each with its supply solved, where it is) [-].
+    point : tuple
+        The optimum's position in the unit cube of the searched variables [-].
     """
 
     geometry: PBitGeometry
@@ -71,22 +79,62 @@ class DesignResult:
     active_constraints: tuple
     sensitivities: dict
     evaluations: int
+    point: tuple = ()
+
+
+#: Figures of a point whose voltages leave the allowed ranges (not a circuit).
+_NOT_A_DESIGN = DesignMetrics(False, *([math.nan] * 13))
 
 
 class _Evaluator:
-    """Memoised exact figures, objective and slacks on the unit cube."""
+    """Memoised exact figures, objective and slacks on the unit cube of the searched variables.
 
-    def __init__(self, problem: DesignProblem):
+    With a solved supply (:meth:`DesignProblem.solved_index`) a point ``u`` holds every
+    variable but the supply, which :func:`~noisecircuits.design.supply.solve_supply` finds for
+    the target; :meth:`full` gives the point with it.
+    """
+
+    def __init__(self, problem: DesignProblem, grid_points: int = SEARCH_GRID_POINTS, exact_v_mid: bool = False):
         self.problem = problem
+        self.grid_points = grid_points
+        self.exact_v_mid = exact_v_mid
+        self.solved = problem.solved_index()
+        self.dimension = len(problem.searched_variables())
         self.cache: dict = {}
+        self.points: dict = {}
+
+    @staticmethod
+    def _key(u) -> tuple:
+        return tuple(float(x) for x in np.round(np.clip(np.asarray(u, dtype=float), 0.0, 1.0), 12))
+
+    def full(self, u) -> tuple:
+        """Unit point over all the problem's variables (the solved supply inserted) [-]."""
+        key = self._key(u)
+        if self.solved is None:
+            return key
+        if key not in self.points:
+            from noisecircuits.design.supply import solve_supply
+
+            p = self.problem
+
+            def design_at(s):
+                return build_design(p.geometry(key[:self.solved] + (s,) + key[self.solved:]), p.process)
+
+            s = solve_supply(design_at, p.target_tau, p.temperature, self.grid_points, exact_v_mid=self.exact_v_mid)
+            self.points[key] = key[:self.solved] + (s,) + key[self.solved:]
+        return self.points[key]
 
     def metrics(self, u) -> DesignMetrics:
-        key = tuple(np.round(np.clip(np.asarray(u, dtype=float), 0.0, 1.0), 12))
+        key = self._key(u)
         if key not in self.cache:
             p = self.problem
-            design = build_design(p.geometry(key), p.process)
-            self.cache[key] = evaluate(design, p.process, p.temperature, p.temperature_range,
-                                       grid_points=SEARCH_GRID_POINTS)
+            try:
+                design = build_design(p.geometry(self.full(key)), p.process)
+            except ParameterError:  # e.g. a tilt reference outside the control range
+                self.cache[key] = _NOT_A_DESIGN
+            else:
+                self.cache[key] = evaluate(design, p.process, p.temperature, p.temperature_range,
+                                           grid_points=self.grid_points, exact_v_mid=self.exact_v_mid)
         return self.cache[key]
 
     def objective(self, u) -> float:
@@ -143,7 +191,11 @@ def _sensitivities(problem: DesignProblem, evaluator: _Evaluator, u, active) -> 
     if not active:
         return {}
     names = _slack_names(problem)
-    rows = [i for i, (name, _side) in enumerate(names) if name in active]
+    solved = evaluator.solved is not None
+    rows = [i for i, (name, _side) in enumerate(names)
+            if name in active and not (solved and name == "correlation_time")]
+    if not rows:
+        return {}
     h = 2e-3
     d = len(u)
     grad_f = np.empty(d)
@@ -166,7 +218,7 @@ def _sensitivities(problem: DesignProblem, evaluator: _Evaluator, u, active) -> 
     return out
 
 
-def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 8, generations: int = 30,
+def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 5, generations: int = 12,
                   progress_bar=None) -> DesignResult:
     """The design of least energy per sample (or shortest τ_c under a budget) meeting the constraints.
 
@@ -191,46 +243,82 @@ def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 8, gen
     from scipy.optimize import NonlinearConstraint, differential_evolution
 
     evaluator = _Evaluator(problem)
-    d = len(problem.variables)
+    d = evaluator.dimension
 
     def callback(*_args, **_kwargs):
         if progress_bar is not None:
             progress_bar.update()
 
-    # global phase on a wider target band (tau_c within a factor 1.5): tau_c moves by e per mV of
-    # V_dd, so the final 5 % band is a sliver a population rarely lands in; the polish below
-    # then meets the final band from there (the figures are shared, only the band differs)
-    wide = _Evaluator(_widened(problem))
-    wide.cache = evaluator.cache
-    search = differential_evolution(
-        wide.objective, [(0.0, 1.0)] * d, constraints=NonlinearConstraint(wide.slacks, 0.0, np.inf),
-        seed=seed, popsize=population, maxiter=generations, tol=1e-3, polish=False, init="sobol", callback=callback,
-    )
-    best = np.clip(search.x, 0.0, 1.0)
-    # the band around the target is thin: a global search often ends just outside the feasible
-    # set, and the local polish (which accepts an infeasible start) is tried before refusing
-    best = _polish(evaluator, best)
+    if evaluator.solved is None:
+        # global phase on a wider target band (tau_c within a factor 1.5): tau_c moves by e per mV
+        # of V_dd, so the final 5 % band is a sliver a population rarely lands in; the polish
+        # below then meets the final band from there (the figures are shared, only the band differs)
+        wide = _Evaluator(_widened(problem))
+        wide.cache = evaluator.cache
+    else:  # every point meets the target through its solved supply
+        wide = evaluator
+    if d:
+        search = differential_evolution(
+            wide.objective, [(0.0, 1.0)] * d, constraints=NonlinearConstraint(wide.slacks, 0.0, np.inf),
+            seed=seed, popsize=population, maxiter=generations, tol=1e-3, polish=False, init="sobol",
+            callback=callback,
+        )
+        best = np.clip(search.x, 0.0, 1.0)
+        # the global search may end just outside the feasible set: the local polish (which
+        # accepts an infeasible start) is tried before refusing
+        best = _polish(evaluator, best)
+    else:
+        best = np.empty(0)
     if np.min(evaluator.slacks(best)) < -FEASIBILITY_TOLERANCE:
         raise DesignInfeasibleError(_binding_message(problem, evaluator, best))
-    final = _final(problem, best)
-    if problem.target_tau is not None and final.bistable:
-        # the search grid's tau_c differs from the final grid's by a few per cent (more at high
-        # barriers): aim the search at the target corrected by that ratio and polish again
-        ratio = final.correlation_time_s / evaluator.metrics(best).correlation_time_s
-        if abs(math.log(final.correlation_time_s / problem.target_tau)) > 0.5 * math.log1p(TAU_TOLERANCE):
-            aimed = _Evaluator(replace(problem, target_tau=problem.target_tau / ratio))
-            candidate = _polish(aimed, best)
-            if np.min(aimed.slacks(candidate)) >= -FEASIBILITY_TOLERANCE:
-                evaluator, best = aimed, candidate
-                final = _final(problem, best)
+    if evaluator.solved is not None:
+        # the supply solved again on the final grid at the exact v_mid, so the reported tau_c is
+        # the target to the solver's tolerance
+        finisher = _Evaluator(problem, FINAL_GRID_POINTS, exact_v_mid=True)
+        final = finisher.metrics(best)
+        full = finisher.full(best)
+    else:
+        final = _final(problem, best)
+        if problem.target_tau is not None and final.bistable:
+            # the search grid's tau_c differs from the final grid's by a few per cent (more at
+            # high barriers): aim the search at the target corrected by that ratio and polish again
+            ratio = final.correlation_time_s / evaluator.metrics(best).correlation_time_s
+            if abs(math.log(final.correlation_time_s / problem.target_tau)) > 0.5 * math.log1p(TAU_TOLERANCE):
+                aimed = _Evaluator(replace(problem, target_tau=problem.target_tau / ratio))
+                candidate = _polish(aimed, best)
+                if np.min(aimed.slacks(candidate)) >= -FEASIBILITY_TOLERANCE:
+                    evaluator, best = aimed, candidate
+                    final = _final(problem, best)
+        full = tuple(best)
     slacks = evaluator.slacks(best)
     names = _slack_names(problem)
     active = tuple(dict.fromkeys(name for (name, _side), s in zip(names, slacks, strict=True) if s < ACTIVE_SLACK))
     sensitivities = _sensitivities(evaluator.problem, evaluator, best, active)
-    geometry = problem.geometry(tuple(best))
+    if evaluator.solved is not None and any(c.name == "correlation_time" for c in problem.constraints):
+        active = ("correlation_time", *(a for a in active if a != "correlation_time"))
+        sensitivities = {"correlation_time.target": _target_sensitivity(problem, best), **sensitivities}
+    geometry = problem.geometry(full)
     design = build_design(geometry, problem.process)
     return DesignResult(geometry=geometry, design=design, metrics=final, active_constraints=active,
-                        sensitivities=sensitivities, evaluations=len(evaluator.cache))
+                        sensitivities=sensitivities, evaluations=len(evaluator.cache),
+                        point=tuple(float(x) for x in best))
+
+
+#: Step in ln(target) of the target sensitivity's central difference [-].
+_TARGET_STEP = 0.02
+
+
+def _target_sensitivity(problem: DesignProblem, u) -> float:
+    """dE / d ln(τ_target) at fixed searched variables, the supply solved at each end [J].
+
+    By the envelope theorem this is the optimum energy's sensitivity to the target to first
+    order, since the searched variables are at their optimum.
+    """
+    ends = []
+    for sign in (1.0, -1.0):
+        shifted = _Evaluator(replace(problem, target_tau=problem.target_tau * math.exp(sign * _TARGET_STEP)))
+        ends.append(shifted.metrics(u).energy_per_sample_J + problem.readout_energy)
+    return float((ends[0] - ends[1]) / (2.0 * _TARGET_STEP))
 
 
 def _widened(problem: DesignProblem) -> DesignProblem:

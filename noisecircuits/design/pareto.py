@@ -85,7 +85,7 @@ def _optimise_one(card: str, target: float, temperature: float, temperature_rang
 
 def pareto_front(card: str, targets, *, temperature: float = 300.0, temperature_range=(280.0, 340.0),
                  supply_tracking: str = "ptat", bounds=None, variables=None, fixed=None, seed=0,
-                 population: int = 8, generations: int = 30, workers: int = 1,
+                 population: int = 5, generations: int = 12, workers: int = 1,
                  progress_bar=None) -> list[FrontPoint]:
     """The cheapest design of ``card`` at each target correlation time.
 

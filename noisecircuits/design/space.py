@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from noisecircuits import _validate
 from noisecircuits.design.evaluate import WEAK_INVERSION_LIMIT
-from noisecircuits.design.geometry import PBitGeometry
+from noisecircuits.design.geometry import BIAS_WIDTH, PBitGeometry
 from noisecircuits.design.process import Process
 from noisecircuits.errors import ParameterError
 
@@ -38,15 +38,16 @@ MAX_INVERSION_COEFFICIENT = WEAK_INVERSION_LIMIT
 TAU_TOLERANCE = 0.05
 #: Box of V_dd at the target temperature: near 60 mV the card's fF latches lose bistability, and
 #: from 75 mV they carry over 10 kT (tau_c of ms and more); measured in docs/design.md [V].
-SUPPLY_BOX = (0.058, 0.08)
-#: Box of the tilt reference voltage v_ref: it sets the tilt devices' current, which must keep
-#: pace with a faster latch (the offset spread grows as I_latch/I_bias); IC = 0.1 of a standard
-#: device is near V_T0 - 2nU_T = 0.28 V [V].
-V_REF_BOX = (0.05, 0.3)
+SUPPLY_BOX = (0.045, 0.09)
 #: Supply tracking of the search unless stated (measured choice: docs/design.md) [-].
 DEFAULT_SUPPLY_TRACKING = "ptat"
 #: Geometry fields a variable may be (all but the supply-tracking choice and its reference).
 NUMERIC_FIELDS = frozenset(PBitGeometry.__dataclass_fields__) - {"supply_tracking", "supply_reference_temperature"}
+#: A variable that stands for v_ref: the log of the tilt-to-latch current ratio (:func:`v_ref_for_tilt`).
+TILT_LOG_RATIO = "tilt_log_ratio"
+#: Box of the tilt-to-latch log current ratio: above about -1.5 the tilt devices out-pull the
+#: latch and it is not bistable; below about -8 the offset spread leaves any trim range [-].
+TILT_LOG_RATIO_BOX = (-8.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,9 @@ class Variable:
     log: bool = True
 
     def __post_init__(self):
-        if self.name not in NUMERIC_FIELDS:
-            raise ParameterError(f"design variable must be one of {sorted(NUMERIC_FIELDS)}, got {self.name!r}")
+        if self.name not in NUMERIC_FIELDS | {TILT_LOG_RATIO}:
+            raise ParameterError(f"design variable must be one of {sorted(NUMERIC_FIELDS | {TILT_LOG_RATIO})}, "
+                                 f"got {self.name!r}")
         _validate.finite(f"{self.name} low", self.low)
         _validate.finite(f"{self.name} high", self.high)
         if not self.low < self.high or (self.log and self.low <= 0):
@@ -168,7 +170,8 @@ def default_constraints(target_tau: float | None, max_energy: float | None) -> t
 
 
 def default_variables(process: Process) -> tuple[Variable, ...]:
-    """Supply voltage, latch W and L, tilt-device W and L, explicit capacitor, tilt reference voltage,
+    """Supply voltage, latch W and L, tilt-device W and L, explicit capacitor, the tilt reference
+    voltage (as the tilt-to-latch log current ratio, :func:`v_ref_for_tilt`),
     latch threshold shift (only where the card offers one: a card with ``max_threshold_shift`` = 0
     has no such variable); boxes inside the card, the supply box the card's own where it states one."""
     shift = (Variable("threshold_shift", 0.0, process.max_threshold_shift, log=False),) \
@@ -180,9 +183,47 @@ def default_variables(process: Process) -> tuple[Variable, ...]:
         Variable("bias_width", process.min_width, min(2e-6, process.max_width)),
         Variable("bias_length", max(0.5e-6, process.min_length), min(20e-6, process.max_length)),
         Variable("extra_capacitance", 0.0, 2e-15, log=False),
-        Variable("v_ref", *V_REF_BOX, log=False),
+        Variable(TILT_LOG_RATIO, *TILT_LOG_RATIO_BOX, log=False),
         *shift,
     )
+
+
+def v_ref_for_tilt(log_ratio: float, values: dict, process: Process, temperature: float) -> float:
+    r"""The v_ref at which MNbias at v_mid carries ``e**log_ratio`` times a latch pull-up's current [V].
+
+    In weak inversion (EKV, :math:`I_{spec} = 2n\beta U_T^2`) a latch pull-up (gate at 0, source
+    at V_dd) carries :math:`2n_p\beta_p U_T^2 e^{(V_{dd} - |V_{Tp}| + \Delta V_T)/(n_pU_T)}` and
+    MNbias, at the bias :math:`v_{ref} + n_nU_T\ln 2` near v_mid,
+    :math:`2\cdot 2n_n\beta_b U_T^2 e^{(v_{ref} - V_{Tn})/(n_nU_T)}`, each times the same drain
+    factor :math:`1 - e^{-V_{DS}/U_T}` at equal drain voltages. A ratio :math:`\rho` of the two fixes
+
+    .. math:: v_{ref} = V_{Tn} + n_nU_T\left(\rho - \ln\frac{2n_n\beta_b}{n_p\beta_p}\right)
+              + \frac{n_n}{n_p}\,(V_{dd} - |V_{Tp}| + \Delta V_T).
+
+    Searching :math:`\rho` instead of v_ref keeps the latch bistable over most of the box: at a
+    fixed v_ref, a few tens of mV of V_dd or threshold shift move the ratio by e-folds, and
+    the bistable set is a thin sheet (docs/design.md).
+
+    Parameters
+    ----------
+    log_ratio : float
+        ln(I_MNbias / I_pull-up) [-].
+    values : dict
+        Geometry fields (``supply_voltage``, ``threshold_shift``, the four sizes) [V, m].
+    process : Process
+        The card [-].
+    temperature : float
+        Temperature of the target, at which the ratio holds [K].
+    """
+    from noisecircuits.constants import thermal_voltage
+
+    u_t = thermal_voltage(temperature)
+    n_n, n_p = process.nmos_slope_factor, process.pmos_slope_factor
+    beta_b = process.nmos_mobility_cox * values.get("bias_width", BIAS_WIDTH) / values["bias_length"]
+    beta_p = process.pmos_mobility_cox * values["latch_width"] / values["latch_length"]
+    pull_up_drive = values["supply_voltage"] - process.pmos_threshold + values.get("threshold_shift", 0.0)
+    return (process.nmos_threshold + n_n * u_t * (log_ratio - math.log(2.0 * n_n * beta_b / (n_p * beta_p)))
+            + (n_n / n_p) * pull_up_drive)
 
 
 @dataclass(frozen=True)
@@ -211,6 +252,9 @@ class DesignProblem:
         Geometry fields that are not searched (e.g. ``v_ref``) [field units].
     supply_tracking : str
         ``"fixed"`` or ``"ptat"``; a PTAT supply takes ``supply_voltage`` at ``temperature`` [-].
+    solve_supply : bool
+        With a target and ``supply_voltage`` among the variables, solve the supply for the
+        target at each point instead of searching it (:mod:`noisecircuits.design.supply`) [-].
     """
 
     process: Process
@@ -223,6 +267,7 @@ class DesignProblem:
     constraints: tuple = ()
     fixed: dict = field(default_factory=dict)
     supply_tracking: str = DEFAULT_SUPPLY_TRACKING
+    solve_supply: bool = True
 
     def __post_init__(self):
         from noisecircuits.circuits.pbit import SUPPLY_TRACKING
@@ -245,13 +290,28 @@ class DesignProblem:
         if not self.constraints:
             object.__setattr__(self, "constraints", default_constraints(self.target_tau, self.max_energy))
 
+    def solved_index(self) -> int | None:
+        """Index among the variables of the supply solved for the target, or None when it is searched."""
+        if not self.solve_supply or self.target_tau is None:
+            return None
+        names = [v.name for v in self.variables]
+        return names.index("supply_voltage") if "supply_voltage" in names else None
+
+    def searched_variables(self) -> tuple:
+        """The variables the optimiser draws (all but a solved supply)."""
+        index = self.solved_index()
+        return tuple(v for k, v in enumerate(self.variables) if k != index)
+
     def geometry(self, unit_point) -> PBitGeometry:
         """Geometry at a point of the unit cube of the variables."""
         values = {"supply_tracking": self.supply_tracking, "supply_reference_temperature": self.temperature,
                   **self.fixed}
         values.update({v.name: v.from_unit(u) for v, u in zip(self.variables, unit_point, strict=True)})
         defaults = {"supply_voltage": 0.08, "latch_width": 1e-6, "latch_length": 1e-6, "bias_length": 20e-6}
-        return PBitGeometry(**{**defaults, **values})
+        values = {**defaults, **values}
+        if TILT_LOG_RATIO in values:
+            values["v_ref"] = v_ref_for_tilt(values.pop(TILT_LOG_RATIO), values, self.process, self.temperature)
+        return PBitGeometry(**values)
 
     def with_bound(self, name: str, lower=None, upper=None) -> DesignProblem:
         """A copy with constraint ``name``'s bounds replaced where given."""
