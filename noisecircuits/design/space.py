@@ -36,8 +36,9 @@ MAX_OFFSET_SIGMA = 0.1
 MAX_INVERSION_COEFFICIENT = WEAK_INVERSION_LIMIT
 #: Relative band around the target correlation time accepted by the optimiser [-].
 TAU_TOLERANCE = 0.05
-#: Box of V_dd at the target temperature: near 60 mV the card's fF latches lose bistability, and
-#: from 75 mV they carry over 10 kT (tau_c of ms and more); measured in docs/design.md [V].
+#: Box of V_dd at the target temperature, in which the supply is solved for the target: a
+#: minimum-size latch loses bistability near 56-64 mV, larger nodes lower (their barrier grows
+#: with C), and from 75 mV the card's fF latches carry over 10 kT (tau_c of ms and more) [V].
 SUPPLY_BOX = (0.045, 0.09)
 #: Supply tracking of the search unless stated (measured choice: docs/design.md) [-].
 DEFAULT_SUPPLY_TRACKING = "ptat"
