@@ -86,7 +86,7 @@ class DesignMetrics:
     Attributes
     ----------
     bistable : bool
-        Two stable states at every evaluated temperature [-].
+        Two stable states at the target temperature [-].
     v_bias_V : float
         Bias the figures at the target temperature refer to [V].
     p_one : float
@@ -102,7 +102,8 @@ class DesignMetrics:
     barrier_kT : float
         Effective barrier at the target temperature [kT].
     min_barrier_kT : float
-        Smallest effective barrier over the target and the range ends [kT].
+        Smallest effective barrier over the target and the range ends; 0 where the latch has
+        one state at a range end [kT].
     transfer_width_V : float
         Smallest logistic width over the temperatures [V].
     max_transfer_width_V : float
@@ -238,9 +239,15 @@ def evaluate(design, process, temperature: float, temperature_range: tuple[float
             try:
                 bias, width = _centre_and_width(design, t, grid_points, exact_v_mid)
                 bit = PBit(design, bias, t, grid_points)
-                if not bit.bistable:
+                if bit.bistable:
+                    barriers.append(bit.effective_barrier())
+                elif t == float(temperature):
                     return _infeasible(design, bias)
-                barriers.append(bit.effective_barrier())
+                else:
+                    # one state at this end of the range: the wells have merged, and the barrier
+                    # ln(p_well/p_saddle) is 0 at the merger; the figures stay, so that a search
+                    # sees how far the point is from a latch that holds over the range
+                    barriers.append(0.0)
             except (SimulationError, ValueError, ParameterError):
                 return _infeasible(design, _estimated_v_mid(design, temperature))
             widths.append(width)

@@ -85,3 +85,17 @@ def test_monostable_design_is_reported_not_raised():
     low_supply = PBitGeometry(supply_voltage=0.05, latch_width=0.15e-6, latch_length=0.15e-6, bias_length=6e-6)
     metrics = evaluate(build_design(low_supply, GENERIC), GENERIC, 300.0, (280.0, 340.0))
     assert not metrics.bistable and math.isnan(metrics.correlation_time_s)
+
+
+def test_latch_that_loses_a_state_at_a_range_end_keeps_its_figures():
+    """A fixed 64 mV supply: bistable at 300 K (2.7 kT), one state at 340 K (docs/design.md). The
+    figures at the target stay, and the barrier at the monostable end is 0 kT, so a search sees the
+    point as short of the barrier constraint rather than as no circuit at all."""
+    g = PBitGeometry(supply_voltage=0.064, latch_width=0.15e-6, latch_length=0.15e-6, bias_width=0.15e-6,
+                     bias_length=6e-6, v_ref=0.1, supply_tracking="fixed")
+    design = build_design(g, GENERIC)
+    only_target = evaluate(design, GENERIC, 300.0, (300.0, 300.0))
+    over_range = evaluate(design, GENERIC, 300.0, (280.0, 340.0))
+    assert over_range.bistable and over_range.min_barrier_kT == 0.0
+    assert over_range.barrier_kT == pytest.approx(only_target.barrier_kT, rel=1e-12) and over_range.barrier_kT > 2.0
+    assert over_range.correlation_time_s == pytest.approx(only_target.correlation_time_s, rel=1e-12)

@@ -1,0 +1,87 @@
+"""How good an optimum is: random feasible designs from the same box, and restarts from other seeds.
+
+:func:`random_feasible_designs` draws points uniformly from the unit cube of a problem's searched
+variables (with a solved supply, each draw gets its supply solved for the target, so every
+design that meets the target is one of these draws) and keeps those that meet every
+constraint. :func:`restart_spread` runs :func:`~noisecircuits.design.optimise.optimise_pbit`
+from several seeds and gives the relative spread of the optimum energies. Both use the
+optimiser's own evaluator (search grid, same supply solve), so the grid error of the exact
+figures does not decide a comparison.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from noisecircuits.design.optimise import FEASIBILITY_TOLERANCE, _Evaluator, optimise_pbit
+from noisecircuits.design.space import DesignProblem
+
+__all__ = ["RandomDraws", "random_feasible_designs", "search_energy", "restart_spread"]
+
+
+@dataclass(frozen=True)
+class RandomDraws:
+    """Random designs of a problem's box and which of them are feasible.
+
+    Attributes
+    ----------
+    count : int
+        Points drawn [-].
+    points : ndarray, shape (n_feasible, d)
+        Unit-cube positions of the feasible draws [-].
+    energies_J : ndarray, shape (n_feasible,)
+        Their energy per sample, plus the problem's read-out energy [J].
+    """
+
+    count: int
+    points: np.ndarray
+    energies_J: np.ndarray
+
+    @property
+    def feasible(self) -> int:
+        """Number of feasible draws [-]."""
+        return int(self.energies_J.size)
+
+
+def random_feasible_designs(problem: DesignProblem, count: int = 200, *, seed=0, progress_bar=None) -> RandomDraws:
+    """Draw ``count`` uniform points of the searched box and keep the feasible ones.
+
+    Parameters
+    ----------
+    problem : DesignProblem
+        Variables, constraints and target [-].
+    count : int
+        Points to draw [-].
+    seed : int
+        Seed of the draws [-].
+    progress_bar : Progress, optional
+        Advanced once per draw [-].
+    """
+    evaluator = _Evaluator(problem)
+    rng = np.random.default_rng(seed)
+    points, energies = [], []
+    for u in rng.random((int(count), evaluator.dimension)):
+        if np.min(evaluator.slacks(u)) >= -FEASIBILITY_TOLERANCE:
+            points.append(u)
+            energies.append(evaluator.metrics(u).energy_per_sample_J + problem.readout_energy)
+        if progress_bar is not None:
+            progress_bar.update()
+    return RandomDraws(int(count), np.array(points).reshape(-1, evaluator.dimension), np.array(energies))
+
+
+def search_energy(problem: DesignProblem, point) -> float:
+    """Energy per sample of a searched point on the search's own grid and supply solve [J]."""
+    evaluator = _Evaluator(problem)
+    return float(evaluator.metrics(point).energy_per_sample_J + problem.readout_energy)
+
+
+def restart_spread(problem: DesignProblem, seeds, **effort) -> tuple[np.ndarray, float]:
+    """Optimum energies from each seed and their spread (max − min) / min [J, -].
+
+    ``effort`` goes to :func:`~noisecircuits.design.optimise.optimise_pbit` (population,
+    generations).
+    """
+    energies = np.array([optimise_pbit(problem, seed=s, **effort).metrics.energy_per_sample_J for s in seeds])
+    return energies, float((energies.max() - energies.min()) / energies.min())
