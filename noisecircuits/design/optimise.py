@@ -173,16 +173,20 @@ def _binding_message(problem: DesignProblem, evaluator: _Evaluator, u) -> str:
     m = evaluator.metrics(u)
     target = f"{problem.target_tau:g} s" if problem.target_tau else f"an energy budget of {problem.max_energy:g} J"
     if not m.bistable:
-        return (f"no design in the search box is bistable and meets the constraints for {target}; "
-                f"binding constraint: {name} ({constraint.description})")
+        return (f"the search found no design in the box that is bistable and meets the constraints for {target}; "
+                f"binding constraint: {name} ({constraint.description}){_NOT_A_PROOF}")
     value = constraint.value(m, problem)
     bound = constraint.lower if side == "lower" else constraint.upper
     others = sorted({other for (other, _side), slack in zip(names, slacks, strict=True) if slack < 0 and other != name})
     also = f"; also violated there: {', '.join(others)}" if others else ""
-    return (f"no feasible design for {target} at {problem.temperature:g} K over "
+    return (f"the search found no feasible design for {target} at {problem.temperature:g} K over "
             f"{problem.temperature_range[0]:g}:{problem.temperature_range[1]:g} K; binding constraint: {name} "
             f"({constraint.description}): best {value:.3g} {constraint.unit} against the {side} bound "
-            f"{bound:.3g} {constraint.unit}{also}")
+            f"{bound:.3g} {constraint.unit}{also}{_NOT_A_PROOF}")
+
+
+#: Said with every refusal: a global search that ends infeasible has not shown that no design exists.
+_NOT_A_PROOF = " (a search result, not a proof: more effort or another seed may find one)"
 
 
 def _sensitivities(problem: DesignProblem, evaluator: _Evaluator, u, active) -> dict:
