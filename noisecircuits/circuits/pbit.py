@@ -49,6 +49,7 @@ __all__ = [
     "TEMPERATURE_RANGE",
     "V_BIAS_RANGE",
     "v_mid",
+    "resolved_grid_points",
     "p_one_exact",
     "correlation_time_exact",
 ]
@@ -57,8 +58,13 @@ __all__ = [
 V_BIAS_RANGE = (-0.2, 0.6)
 #: How the supply follows temperature (:meth:`PBitDesign.supply_voltage_at`) [-].
 SUPPLY_TRACKING = ("fixed", "ptat")
-#: Grid points per axis of the Fokker–Planck solution (convergence: docs/circuits.md).
+#: Fewest grid points per axis of the Fokker–Planck solution (convergence: docs/circuits.md).
 FP_GRID_POINTS = 61
+#: Largest spacing of the default Fokker–Planck grid, in units of the thermal spread sqrt(kT/C)
+#: of a node: the reference design's 61-point resolution (0.41 at 300 K). A fF node has a spread
+#: far below V_dd, and 61 points then under-resolve its wells: on a 2.15 fF, 67 mV latch, tau_c
+#: is 9.8 % high at 1.04 (61 points), 1.4 % at 0.40 and 0.8 % at 0.31 (docs/circuits.md) [-].
+MAX_GRID_SPACING = 0.42
 
 
 def _latch_nmos():
@@ -195,18 +201,21 @@ class PBit:
         Gate voltage of MNbias, in [-0.2, 0.6]; default :func:`v_mid` of the design [V].
     temperature : float
         Temperature, in [200, 450] [K].
-    grid_points : int
-        Points per axis of the Fokker–Planck grid used by the exact quantities, >= 41 [-].
+    grid_points : int, optional
+        Points per axis of the Fokker–Planck grid used by the exact quantities, >= 41; default
+        :func:`resolved_grid_points` of the design at this temperature [-].
     """
 
     kind = "pbit"
 
     def __init__(self, design: PBitDesign | None = None, v_bias: float | None = None, temperature: float = 300.0,
-                 grid_points: int = FP_GRID_POINTS):
+                 grid_points: int | None = None):
         self.design = PBitDesign.default() if design is None else design
         if not isinstance(self.design, PBitDesign):
             raise ParameterError(f"design must be a PBitDesign, got {type(design).__name__}")
         self.temperature = _check_temperature(temperature)
+        if grid_points is None:
+            grid_points = resolved_grid_points(self.design, self.temperature)
         self.grid_points = _validate.positive_int("grid_points", grid_points, minimum=41)
         if v_bias is None:
             v_bias = v_mid(self.design, self.temperature, grid_points=self.grid_points)
@@ -442,7 +451,26 @@ def _fastest_timescale(netlist: Netlist, points) -> float:
     return float(1.0 / rate)
 
 
-def p_one_exact(design: PBitDesign, v_bias: float, temperature: float, grid_points: int = FP_GRID_POINTS) -> float:
+def resolved_grid_points(design: PBitDesign, temperature: float) -> int:
+    """Grid points per axis that resolve the thermal spread of the design's nodes [-].
+
+    The grid spans V_dd ± 7 sqrt(kT/C); its spacing is at most :data:`MAX_GRID_SPACING`
+    sqrt(kT/C), and it has at least :data:`FP_GRID_POINTS` points.
+
+    Parameters
+    ----------
+    design : PBitDesign
+        The circuit [-].
+    temperature : float
+        Temperature [K].
+    """
+    temperature = _check_temperature(temperature)
+    spread = math.sqrt(BOLTZMANN * temperature / design.node_capacitance)
+    span = design.supply_voltage_at(temperature) + 14.0 * spread
+    return max(FP_GRID_POINTS, math.ceil(span / (MAX_GRID_SPACING * spread)) + 1)
+
+
+def p_one_exact(design: PBitDesign, v_bias: float, temperature: float, grid_points: int | None = None) -> float:
     """Stationary P(1) of the p-bit from the 2-D Fokker–Planck solution [-].
 
     Parameters
@@ -453,14 +481,14 @@ def p_one_exact(design: PBitDesign, v_bias: float, temperature: float, grid_poin
         Gate voltage of MNbias [V].
     temperature : float
         Temperature [K].
-    grid_points : int
-        Grid points per axis [-].
+    grid_points : int, optional
+        Grid points per axis; default :func:`resolved_grid_points` [-].
     """
     return PBit(design, v_bias, temperature, grid_points).p_one_exact()
 
 
 def correlation_time_exact(design: PBitDesign, v_bias: float, temperature: float,
-                           grid_points: int = FP_GRID_POINTS) -> float:
+                           grid_points: int | None = None) -> float:
     """Correlation time of the sign process from Fokker–Planck mean first-passage times [s].
 
     Parameters
@@ -471,13 +499,13 @@ def correlation_time_exact(design: PBitDesign, v_bias: float, temperature: float
         Gate voltage of MNbias [V].
     temperature : float
         Temperature [K].
-    grid_points : int
-        Grid points per axis [-].
+    grid_points : int, optional
+        Grid points per axis; default :func:`resolved_grid_points` [-].
     """
     return PBit(design, v_bias, temperature, grid_points).correlation_time_exact()
 
 
-def v_mid(design: PBitDesign, temperature: float, grid_points: int = FP_GRID_POINTS, tolerance: float = 1e-6) -> float:
+def v_mid(design: PBitDesign, temperature: float, grid_points: int | None = None, tolerance: float = 1e-6) -> float:
     """Bias at which the exact P(1) is one half [V] (Brent root of the Fokker–Planck P(1)).
 
     The bracket starts at the weak-inversion estimate
@@ -490,8 +518,8 @@ def v_mid(design: PBitDesign, temperature: float, grid_points: int = FP_GRID_POI
         The circuit [-].
     temperature : float
         Temperature [K].
-    grid_points : int
-        Grid points per axis [-].
+    grid_points : int, optional
+        Grid points per axis; default :func:`resolved_grid_points` [-].
     tolerance : float
         Absolute tolerance of the root [V].
     """

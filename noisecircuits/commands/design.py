@@ -218,6 +218,12 @@ def _run(args) -> dict:
     with output_errors("--out", args.out):
         atomic_write_text(args.out, json.dumps(doc, indent=2, allow_nan=False) + "\n")
     weak = check_weak_inversion(m)  # a warning line on stderr when it is left
+    if result.violated:
+        import warnings
+
+        from noisecircuits.design.optimise import ConstraintMissWarning
+
+        warnings.warn(result.violation_message(problem), ConstraintMissWarning, stacklevel=1)
     out = {
         "correlation_time_s": m.correlation_time_s,
         "energy_per_sample_J": m.energy_per_sample_J,
@@ -230,6 +236,7 @@ def _run(args) -> dict:
         "supply_tracking": result.geometry.supply_tracking,
         "threshold_shift_V": result.geometry.threshold_shift,
         "active_constraints": list(result.active_constraints),
+        "violated_constraints": list(result.violated),
         "sensitivities": result.sensitivities,
         "design": doc,
         "out": str(args.out),

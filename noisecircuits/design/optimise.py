@@ -35,7 +35,7 @@ from noisecircuits.design.geometry import PBitGeometry, build_design
 from noisecircuits.design.space import TAU_TOLERANCE, DesignProblem
 from noisecircuits.errors import ParameterError
 
-__all__ = ["DesignResult", "DesignInfeasibleError", "optimise_pbit", "ACTIVE_SLACK"]
+__all__ = ["DesignResult", "DesignInfeasibleError", "ConstraintMissWarning", "optimise_pbit", "ACTIVE_SLACK"]
 
 #: A constraint whose normalised slack is below this at the optimum is reported active [-].
 ACTIVE_SLACK = 0.05
@@ -49,6 +49,10 @@ GLOBAL_TAU_FACTOR = 1.5
 
 class DesignInfeasibleError(ParameterError):
     """No design in the box meets the constraints; the message names the binding one."""
+
+
+class ConstraintMissWarning(UserWarning):
+    """The optimum's reported figures miss a constraint that the search's figures met."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,9 @@ class DesignResult:
         Points evaluated (each with its supply solved, where it is) [-].
     point : tuple
         The optimum's position in the unit cube of the searched variables [-].
+    violated : tuple of str
+        Constraints the reported (final-grid) figures miss although the search's figures met
+        them: the 41- and 61-point grids differ by a few per cent in the barrier and width [-].
     """
 
     geometry: PBitGeometry
@@ -80,6 +87,20 @@ class DesignResult:
     sensitivities: dict
     evaluations: int
     point: tuple = ()
+    violated: tuple = ()
+
+    def violation_message(self, problem: DesignProblem) -> str:
+        """One line naming each violated constraint, its final figure and its bound ('' if none)."""
+        parts = []
+        for c in problem.constraints:
+            if c.name in self.violated:
+                value = c.value(self.metrics, problem)
+                bound = c.lower if c.lower is not None and not value >= c.lower else c.upper
+                parts.append(f"{c.name} {value:.3g} {c.unit} against the bound {bound:.3g} {c.unit}")
+        if not parts:
+            return ""
+        return (f"the reported figures (final grid) miss {'; '.join(parts)}, which the search's figures met: "
+                f"the design is short of its constraints by the grid difference (docs/design.md)")
 
 
 #: Figures of a point whose voltages leave the allowed ranges (not a circuit).
@@ -305,7 +326,15 @@ def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 5, gen
     design = build_design(geometry, problem.process)
     return DesignResult(geometry=geometry, design=design, metrics=final, active_constraints=active,
                         sensitivities=sensitivities, evaluations=len(evaluator.cache),
-                        point=tuple(float(x) for x in best))
+                        point=tuple(float(x) for x in best), violated=_violated(problem, final))
+
+
+def _violated(problem: DesignProblem, metrics: DesignMetrics) -> tuple:
+    """Names of the constraints that ``metrics`` miss by more than the feasibility tolerance."""
+    if not metrics.bistable:
+        return tuple(c.name for c in problem.constraints)
+    return tuple(c.name for c in problem.constraints
+                 if min(c.slacks(metrics, problem), default=0.0) < -FEASIBILITY_TOLERANCE)
 
 
 #: Step in ln(target) of the target sensitivity's central difference [-].

@@ -184,6 +184,7 @@ def front_rows(points) -> list[dict]:
                         "max_inversion_coefficient": m.max_inversion_coefficient,
                         "node_capacitance_F": m.node_capacitance_F,
                         "active_constraints": ";".join(p.result.active_constraints),
+                        "violated_constraints": ";".join(p.result.violated),
                         "dominated_by_target_s": dominated.get(p.target_tau_s, math.nan), "binding": ""})
             row.update({f"geometry_{k}": v for k, v in asdict(g).items() if isinstance(v, float)})
         else:

@@ -99,3 +99,22 @@ def test_latch_that_loses_a_state_at_a_range_end_keeps_its_figures():
     assert over_range.bistable and over_range.min_barrier_kT == 0.0
     assert over_range.barrier_kT == pytest.approx(only_target.barrier_kT, rel=1e-12) and over_range.barrier_kT > 2.0
     assert over_range.correlation_time_s == pytest.approx(only_target.correlation_time_s, rel=1e-12)
+
+
+def test_default_grid_resolves_the_thermal_spread_of_a_fF_node():
+    """A 1.3 fF node spreads by sqrt(kT/C) = 1.8 mV against a 65 mV supply: 61 points (1.0 spread
+    apart) put tau_c several per cent high; the default grid (0.42 spread apart) agrees with a grid
+    1.6x finer within 2 %."""
+    from noisecircuits.circuits.pbit import resolved_grid_points
+
+    g = PBitGeometry(supply_voltage=0.0655, latch_width=0.25e-6, latch_length=0.25e-6, bias_width=0.15e-6,
+                     bias_length=6e-6, v_ref=0.25, threshold_shift=0.15, supply_tracking="ptat")
+    design = build_design(g, GENERIC)
+    n = resolved_grid_points(design, 300.0)
+    assert n > 100
+    bias = v_mid(design, 300.0)
+    resolved = PBit(design, bias, 300.0)
+    assert resolved.grid_points == n
+    fine = PBit(design, bias, 300.0, grid_points=int(1.6 * n)).correlation_time_exact()
+    assert resolved.correlation_time_exact() == pytest.approx(fine, rel=0.02)
+    assert PBit(design, bias, 300.0, grid_points=61).correlation_time_exact() > 1.05 * fine

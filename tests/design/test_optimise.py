@@ -38,6 +38,7 @@ def test_optimum_meets_the_target_and_reports_what_binds(optimum):
     assert m.correlation_time_s == pytest.approx(TARGET, rel=0.07)
     assert abs(m.p_one - 0.5) < 1e-4
     assert optimum.active_constraints[0] == "correlation_time"  # met by the solved supply
+    assert optimum.violated == ()  # the reported figures meet every constraint, not only the search's
     assert set(optimum.sensitivities) <= {f"{c}.{side}" for c in optimum.active_constraints
                                           for side in ("lower", "upper", "target")}
     # E = 2 P tau_c with P nearly fixed by the sizes: dE/d ln(tau_target) is close to E itself
@@ -81,3 +82,22 @@ def test_problem_refuses_bad_targets():
     with pytest.raises(ParameterError, match="give --target-tau"):
         DesignProblem(GENERIC, None)
     assert build_design(_problem().geometry((0.5, 0.5)), GENERIC).supply_voltage == pytest.approx(0.0665)
+
+
+def test_final_figures_that_miss_a_constraint_are_named():
+    """The search's 41-point figures met the barrier bound, the reported 61-point ones do not: the
+    result names the constraint, its figure and its bound rather than passing the design as feasible."""
+    from dataclasses import replace
+
+    from noisecircuits.design import PBitGeometry, evaluate
+    from noisecircuits.design.optimise import DesignResult, _violated
+
+    g = PBitGeometry(supply_voltage=0.0655, latch_width=0.25e-6, latch_length=0.25e-6, bias_width=0.15e-6,
+                     bias_length=6e-6, v_ref=0.25, threshold_shift=0.15, supply_tracking="ptat")
+    met = evaluate(build_design(g, GENERIC), GENERIC, 300.0, (280.0, 340.0))
+    problem = DesignProblem(GENERIC, met.correlation_time_s)
+    assert met.min_barrier_kT > 0.5 and _violated(problem, met) == ()
+    short = replace(met, min_barrier_kT=0.463)
+    assert _violated(problem, short) == ("min_barrier",)
+    result = DesignResult(g, build_design(g, GENERIC), short, ("correlation_time",), {}, 1, violated=("min_barrier",))
+    assert "min_barrier 0.463 kT against the bound 0.5 kT" in result.violation_message(problem)
