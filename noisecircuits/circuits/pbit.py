@@ -65,6 +65,10 @@ FP_GRID_POINTS = 61
 #: far below V_dd, and 61 points then under-resolve its wells: on a 2.15 fF, 67 mV latch, tau_c
 #: is 9.8 % high at 1.04 (61 points), 1.4 % at 0.40 and 0.8 % at 0.31 (docs/circuits.md) [-].
 MAX_GRID_SPACING = 0.42
+#: Most grid points per axis of the default grid (a solve there takes about 0.5 s); a latch that
+#: would need more (a supply of several hundred mV on a fF node, as the sky130 latches) gets a
+#: coarser grid, and its exact figures are not resolved (docs/circuits.md) [-].
+MAX_GRID_POINTS = 201
 
 
 def _latch_nmos():
@@ -455,7 +459,8 @@ def resolved_grid_points(design: PBitDesign, temperature: float) -> int:
     """Grid points per axis that resolve the thermal spread of the design's nodes [-].
 
     The grid spans V_dd ± 7 sqrt(kT/C); its spacing is at most :data:`MAX_GRID_SPACING`
-    sqrt(kT/C), and it has at least :data:`FP_GRID_POINTS` points.
+    sqrt(kT/C), and it has at least :data:`FP_GRID_POINTS` and at most :data:`MAX_GRID_POINTS`
+    points.
 
     Parameters
     ----------
@@ -467,7 +472,7 @@ def resolved_grid_points(design: PBitDesign, temperature: float) -> int:
     temperature = _check_temperature(temperature)
     spread = math.sqrt(BOLTZMANN * temperature / design.node_capacitance)
     span = design.supply_voltage_at(temperature) + 14.0 * spread
-    return max(FP_GRID_POINTS, math.ceil(span / (MAX_GRID_SPACING * spread)) + 1)
+    return min(MAX_GRID_POINTS, max(FP_GRID_POINTS, math.ceil(span / (MAX_GRID_SPACING * spread)) + 1))
 
 
 def p_one_exact(design: PBitDesign, v_bias: float, temperature: float, grid_points: int | None = None) -> float:
