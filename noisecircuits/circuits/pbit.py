@@ -60,6 +60,8 @@ V_BIAS_RANGE = (-0.2, 0.6)
 SUPPLY_TRACKING = ("fixed", "ptat")
 #: Fewest grid points per axis of the Fokker–Planck solution (convergence: docs/circuits.md).
 FP_GRID_POINTS = 61
+#: Margin of the Fokker–Planck grid beyond 0 and V_dd, in thermal spreads sqrt(kT/C) [-].
+GRID_MARGIN = 7.0
 #: Largest spacing of the default Fokker–Planck grid, in units of the thermal spread sqrt(kT/C)
 #: of a node: the reference design's 61-point resolution (0.41 at 300 K). A fF node has a spread
 #: far below V_dd, and 61 points then under-resolve its wells: on a 2.15 fF, 67 mV latch, tau_c
@@ -310,7 +312,7 @@ class PBit:
     @functools.cached_property
     def grid(self) -> np.ndarray:
         """Grid axis shared by both node voltages [V]: V_dd ± 7 sqrt(kT/C) margins."""
-        margin = 7.0 * math.sqrt(BOLTZMANN * self.temperature / self.design.node_capacitance)
+        margin = GRID_MARGIN * math.sqrt(BOLTZMANN * self.temperature / self.design.node_capacitance)
         return np.linspace(-margin, self.supply_voltage + margin, self.grid_points)
 
     def _fp_terms(self, x, y):
@@ -471,7 +473,7 @@ def resolved_grid_points(design: PBitDesign, temperature: float) -> int:
     """
     temperature = _check_temperature(temperature)
     spread = math.sqrt(BOLTZMANN * temperature / design.node_capacitance)
-    span = design.supply_voltage_at(temperature) + 14.0 * spread
+    span = design.supply_voltage_at(temperature) + 2.0 * GRID_MARGIN * spread
     return min(MAX_GRID_POINTS, max(FP_GRID_POINTS, math.ceil(span / (MAX_GRID_SPACING * spread)) + 1))
 
 

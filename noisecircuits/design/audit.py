@@ -1,10 +1,9 @@
-"""How good an optimum is: random feasible designs from the same box, and restarts from other seeds.
+"""How good an optimum is: random feasible designs from the same box.
 
 :func:`random_feasible_designs` draws points uniformly from the unit cube of a problem's searched
 variables (with a solved supply, each draw gets its supply solved for the target, so every
 design that meets the target is one of these draws) and keeps those that meet every
-constraint. :func:`restart_spread` runs :func:`~noisecircuits.design.optimise.optimise_pbit`
-from several seeds and gives the relative spread of the optimum energies. Both use the
+constraint; :func:`search_energy` gives an optimum's energy the same way. Both use the
 optimiser's own evaluator (search grid, same supply solve), so the grid error of the exact
 figures does not decide a comparison.
 """
@@ -15,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from noisecircuits.design.optimise import FEASIBILITY_TOLERANCE, _Evaluator, optimise_pbit
+from noisecircuits.design.optimise import FEASIBILITY_TOLERANCE, _Evaluator
 from noisecircuits.design.space import DesignProblem
 
-__all__ = ["RandomDraws", "random_feasible_designs", "search_energy", "restart_spread"]
+__all__ = ["RandomDraws", "random_feasible_designs", "search_energy"]
 
 
 @dataclass(frozen=True)
@@ -75,13 +74,3 @@ def search_energy(problem: DesignProblem, point) -> float:
     """Energy per sample of a searched point on the search's own grid and supply solve [J]."""
     evaluator = _Evaluator(problem)
     return float(evaluator.metrics(point).energy_per_sample_J + problem.readout_energy)
-
-
-def restart_spread(problem: DesignProblem, seeds, **effort) -> tuple[np.ndarray, float]:
-    """Optimum energies from each seed and their spread (max − min) / min [J, -].
-
-    ``effort`` goes to :func:`~noisecircuits.design.optimise.optimise_pbit` (population,
-    generations).
-    """
-    energies = np.array([optimise_pbit(problem, seed=s, **effort).metrics.energy_per_sample_J for s in seeds])
-    return energies, float((energies.max() - energies.min()) / energies.min())

@@ -76,8 +76,9 @@ class DesignResult:
     point : tuple
         The optimum's position in the unit cube of the searched variables [-].
     violated : tuple of str
-        Constraints the reported (final-grid) figures miss although the search's figures met
-        them: the 41- and 61-point grids differ by a few per cent in the barrier and width [-].
+        Constraints the reported figures (resolved grid, exact v_mid) miss although the search's
+        41-point figures met them: on fF nodes the grids differ by several per cent in the
+        barrier and width [-].
     """
 
     geometry: PBitGeometry
@@ -185,6 +186,10 @@ def _slack_names(problem: DesignProblem) -> list[tuple[str, str]]:
             if bound is not None]
 
 
+#: Said with every refusal: a global search that ends infeasible has not shown that no design exists.
+_NOT_A_PROOF = " (a search result, not a proof: more effort or another seed may find one)"
+
+
 def _binding_message(problem: DesignProblem, evaluator: _Evaluator, u) -> str:
     slacks = evaluator.slacks(u)
     names = _slack_names(problem)
@@ -204,10 +209,6 @@ def _binding_message(problem: DesignProblem, evaluator: _Evaluator, u) -> str:
             f"{problem.temperature_range[0]:g}:{problem.temperature_range[1]:g} K; binding constraint: {name} "
             f"({constraint.description}): best {value:.3g} {constraint.unit} against the {side} bound "
             f"{bound:.3g} {constraint.unit}{also}{_NOT_A_PROOF}")
-
-
-#: Said with every refusal: a global search that ends infeasible has not shown that no design exists.
-_NOT_A_PROOF = " (a search result, not a proof: more effort or another seed may find one)"
 
 
 def _sensitivities(problem: DesignProblem, evaluator: _Evaluator, u, active) -> dict:
