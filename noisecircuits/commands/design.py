@@ -118,7 +118,7 @@ def _run_pareto(args) -> dict:
     from noisecircuits.validation.card_process import ensure_process
 
     ensure_process(args.card)
-    variables = len(default_variables(process_named(args.card))) - 1  # the supply is solved for each target
+    variables = len(default_variables(process_named(args.card))) - 1  # one variable is solved for each target
     temperature = _validate.temperature("--temperature", args.temperature)
     low, high = args.temperature_range
     _validate.temperature("--temperature-range", low)
@@ -246,6 +246,48 @@ def _run(args) -> dict:
     return out
 
 
+def _run_audit(args) -> dict:
+    from noisecircuits.budget import check_budget
+    from noisecircuits.design.audit import random_feasible_designs, search_energy, search_feasible, searched_point
+    from noisecircuits.design.document import geometry_from_document, read_design_document
+    from noisecircuits.design.process import process_named
+    from noisecircuits.design.space import DesignProblem
+    from noisecircuits.errors import DataError
+    from noisecircuits.progress import progress
+    from noisecircuits.validation.card_process import ensure_process
+
+    where = f"design file {str(args.design)!r}"
+    doc = read_design_document(args.design)
+    geometry = geometry_from_document(doc, where)
+    target = doc.get("target") or {}
+    if not target.get("target_tau_s"):
+        raise DataError(f"{where}: the design has no target_tau_s in its 'target' section; audit compares a "
+                        f"design with random designs that meet the same target (a file from `design pbit --target-tau`)")
+    ensure_process(doc["card"])
+    low, high = target.get("temperature_range_K", (280.0, 340.0))
+    problem = DesignProblem(process_named(doc["card"]), float(target["target_tau_s"]),
+                            temperature=float(target.get("temperature_K", 300.0)), temperature_range=(low, high),
+                            supply_tracking=geometry.supply_tracking)
+    if args.max_inversion_coefficient is not None:
+        problem = problem.with_bound("weak_inversion", upper=args.max_inversion_coefficient)
+    point = searched_point(problem, geometry)
+    outside = [v.name for v, u in zip(problem.searched_variables(), point, strict=True) if not -1e-9 <= u <= 1 + 1e-9]
+    if outside:
+        raise DataError(f"{where}: {', '.join(outside)} outside the search box of the default problem, so "
+                        f"random draws of that box do not include this design")
+    check_budget("design audit", memory_bytes=2e8, seconds=(args.draws + 1) * _SECONDS_PER_EVALUATION,
+                 budget=budget_from_args(args), options="--draws")
+    energy = search_energy(problem, point)
+    with progress(args.draws, "design audit: random designs", unit="draw",
+                  enabled=False if args.json else None) as bar:
+        draws = random_feasible_designs(problem, args.draws, seed=args.seed, progress_bar=bar)
+    cheaper = int((draws.energies_J < energy).sum())
+    return {"design": str(args.design), "target_tau_s": problem.target_tau, "design_energy_J": energy,
+            "design_feasible": search_feasible(problem, point), "draws": draws.count, "feasible_draws": draws.feasible,
+            "cheapest_draw_energy_J": float(draws.energies_J.min()) if draws.feasible else None,
+            "cheaper_draws": cheaper}
+
+
 def register(subparsers) -> None:
     """Add ``design`` (with its ``pbit`` sub-command) to the CLI."""
     from noisecircuits.constants import ROOM_TEMPERATURE
@@ -281,6 +323,17 @@ def register(subparsers) -> None:
     add_budget_flags(pbit)
     add_json_flag(pbit)
     pbit.set_defaults(func=_run)
+
+    audit = sub.add_parser("audit", help="compare a design file's energy with random feasible designs of the same "
+                                         "target, drawn from the search box (each with its target solved)")
+    audit.add_argument("design", metavar="FILE", help="design file from `design pbit --target-tau`")
+    audit.add_argument("--draws", type=positive_int, default=200, help="random designs to draw (default 200)")
+    audit.add_argument("--seed", type=non_negative_int, default=0, help="seed of the draws")
+    audit.add_argument("--max-inversion-coefficient", type=positive_float, default=None, metavar="IC",
+                       help="the weak-inversion bound the design was searched with (default 0.1)")
+    add_budget_flags(audit)
+    add_json_flag(audit)
+    audit.set_defaults(func=_run_audit)
 
     front = sub.add_parser("pareto", help="the cheapest p-bit at each of several target correlation times "
                                           "(energy-speed front: CSV, PNG and one design file per target)")

@@ -1,10 +1,10 @@
 """How good an optimum is: random feasible designs from the same box.
 
 :func:`random_feasible_designs` draws points uniformly from the unit cube of a problem's searched
-variables (with a solved supply, each draw gets its supply solved for the target, so every
+variables (with a solved variable, each draw gets it solved for the target, so every
 design that meets the target is one of these draws) and keeps those that meet every
 constraint; :func:`search_energy` gives an optimum's energy the same way. Both use the
-optimiser's own evaluator (search grid, same supply solve), so the grid error of the exact
+optimiser's own evaluator (search grid, same solve for the target), so the grid error of the exact
 figures does not decide a comparison.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 from noisecircuits.design.optimise import FEASIBILITY_TOLERANCE, _Evaluator
 from noisecircuits.design.space import DesignProblem
 
-__all__ = ["RandomDraws", "random_feasible_designs", "search_energy"]
+__all__ = ["RandomDraws", "random_feasible_designs", "search_energy", "search_feasible", "searched_point"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,17 @@ def random_feasible_designs(problem: DesignProblem, count: int = 200, *, seed=0,
 
 
 def search_energy(problem: DesignProblem, point) -> float:
-    """Energy per sample of a searched point on the search's own grid and supply solve [J]."""
+    """Energy per sample of a searched point on the search's own grid and solve for the target [J]."""
     evaluator = _Evaluator(problem)
     return float(evaluator.metrics(point).energy_per_sample_J + problem.readout_energy)
+
+
+def search_feasible(problem: DesignProblem, point) -> bool:
+    """True if a searched point meets every constraint on the search's own grid and solve for the target."""
+    return bool(np.min(_Evaluator(problem).slacks(point)) >= -FEASIBILITY_TOLERANCE)
+
+
+def searched_point(problem: DesignProblem, geometry) -> tuple:
+    """The position of ``geometry`` in the searched unit cube of ``problem`` (the solved variable left out;
+    a supply searched as a margin above the bistable edge given as that margin) [-]."""
+    return _Evaluator(problem).searched_point(problem.unit_point(geometry))

@@ -30,7 +30,8 @@ from noisecircuits.design.geometry import PBitGeometry, build_design, node_capac
 from noisecircuits.design.process import process_named
 from noisecircuits.errors import DataError, NoisecircuitsError
 
-__all__ = ["DESIGN_FORMAT", "design_document", "geometry_document", "design_from_document", "load_design",
+__all__ = ["DESIGN_FORMAT", "design_document", "geometry_document", "geometry_from_document",
+           "design_from_document", "load_design",
            "read_design_document", "check_design_document", "defining_part"]
 
 DESIGN_FORMAT = "noisecircuits-pbit-design"
@@ -172,8 +173,8 @@ def defining_part(doc) -> dict:
     return {key: doc[key] for key in ("format", "version", "card", "geometry")}
 
 
-def design_from_document(doc, where: str = "design"):
-    """The :class:`~noisecircuits.circuits.pbit.PBitDesign` a checked document describes."""
+def geometry_from_document(doc, where: str = "design") -> PBitGeometry:
+    """The :class:`~noisecircuits.design.geometry.PBitGeometry` of a checked document, sizes checked on its card."""
     doc = check_design_document(doc, where)
     process = process_named(doc["card"])
     try:
@@ -181,7 +182,16 @@ def design_from_document(doc, where: str = "design"):
         geometry = PBitGeometry(**{name: float(values[key]) for key, name in _GEOMETRY_KEYS.items()},
                                 supply_tracking=values[_TRACKING_KEY])
         geometry.check_sizes(process)
-        return build_design(geometry, process)
+        return geometry
+    except NoisecircuitsError as exc:
+        raise DataError(f"{where}: {exc}") from None
+
+
+def design_from_document(doc, where: str = "design"):
+    """The :class:`~noisecircuits.circuits.pbit.PBitDesign` a checked document describes."""
+    geometry = geometry_from_document(doc, where)
+    try:
+        return build_design(geometry, process_named(doc["card"]))
     except NoisecircuitsError as exc:
         raise DataError(f"{where}: {exc}") from None
 

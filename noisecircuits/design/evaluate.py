@@ -71,8 +71,8 @@ def check_weak_inversion(metrics, limit: float = WEAK_INVERSION_LIMIT) -> bool:
 
 #: Fokker–Planck grid points per axis while searching. A coarse grid for ranking points: on a
 #: 70 aF node its τ_c is within 1.5 % of the resolved one, on fF nodes (spread 1.4 mV against a
-#: 67 mV supply) about 23 % high and the barrier about 8 % low; the optimum's supply is solved
-#: again on the resolved grid, and its figures are checked against the constraints there.
+#: 67 mV supply) about 23 % high and the barrier about 8 % low; the optimum's solved variable
+#: is solved again on the resolved grid, and its figures are checked against the constraints there.
 SEARCH_GRID_POINTS = 41
 #: Grid points per axis of the reported figures: None, the p-bit's default grid, whose spacing
 #: resolves the nodes' thermal spread (:func:`~noisecircuits.circuits.pbit.resolved_grid_points`).

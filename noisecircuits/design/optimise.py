@@ -6,20 +6,22 @@ handling of the constraints), then polishes the best point with COBYLA (also whe
 search ends just outside the feasible set: only then is a target refused), evaluating every
 candidate with the exact Fokker–Planck figures of :func:`~noisecircuits.design.evaluate.evaluate`.
 
-With a target, the supply is not searched but solved for the target at every point
-(:mod:`noisecircuits.design.supply`), so every candidate meets it where the supply box can;
-the optimum's supply is solved again on the finer grid at the exact v_mid, so its reported
-τ_c is the target. ``solve_supply=False`` searches the supply like any variable instead: the
-target is then a 5 % band, widened to a factor 1.5 in the global phase, and the optimum is
-re-aimed by the ratio of the two grids' τ_c.
+With a target, one variable is not searched but solved for the target at every point
+(:mod:`noisecircuits.design.target_solve`): the latch threshold shift, which scales the
+currents and so τ_c, with the supply solved in its place where the shift's box cannot reach
+the target (or the supply alone, on a card without a shift). So every candidate meets the
+target where the boxes can; the optimum's solved variable is solved again on the finer grid at
+the exact v_mid, so its reported τ_c is the target. ``solve_for="none"`` searches every variable
+instead: the target is then a 5 % band, widened to a factor 1.5 in the global phase, and the
+optimum is re-aimed by the ratio of the two grids' τ_c.
 
 Sensitivities of the optimum energy to each active constraint's bound come from the KKT
 conditions: with central-difference gradients of ln E and of the active normalised slacks
 :math:`s_i`, non-negative multipliers solve :math:`\\nabla \\ln E = \\sum_i \\lambda_i \\nabla s_i`
 (least squares), and :math:`\\partial E/\\partial b_i = \\pm E \\lambda_i / \\mathrm{scale}_i`
-(+ for a lower bound, − for an upper one). With a solved supply the target's own sensitivity,
+(+ for a lower bound, − for an upper one). With a solved variable the target's own sensitivity,
 ``correlation_time.target`` = dE/d ln τ_target [J], is a central difference of the energy with
-the supply solved at target·e^(±0.02) and the searched variables held (by the envelope theorem,
+that variable solved at target·e^(±0.02) and the searched variables held (by the envelope theorem,
 the optimum energy's sensitivity to first order).
 """
 
@@ -43,6 +45,9 @@ _INFEASIBLE_OBJECTIVE = 1e3
 #: Normalised violation still counted as feasible: COBYLA ends on its constraints to within
 #: about 1e-8 of their scale [-].
 FEASIBILITY_TOLERANCE = 1e-6
+#: Largest total normalised violation from which an infeasible end of the global phase is
+#: polished: a barrier 0.5 kT short is 1, a target missed by 15 % about 2 [-].
+POLISH_REACH = 3.0
 #: Target band of the global phase: tau_c within this factor of the target [-].
 GLOBAL_TAU_FACTOR = 1.5
 
@@ -72,7 +77,7 @@ class DesignResult:
     sensitivities : dict
         ``name -> dE/d(bound)`` of each active constraint [J per constraint unit].
     evaluations : int
-        Points evaluated (each with its supply solved, where it is) [-].
+        Points evaluated (each with its solved variable solved for the target) [-].
     point : tuple
         The optimum's position in the unit cube of the searched variables [-].
     violated : tuple of str
@@ -111,9 +116,10 @@ _NOT_A_DESIGN = DesignMetrics(False, *([math.nan] * 13))
 class _Evaluator:
     """Memoised exact figures, objective and slacks on the unit cube of the searched variables.
 
-    With a solved supply (:meth:`DesignProblem.solved_index`) a point ``u`` holds every
-    variable but the supply, which :func:`~noisecircuits.design.supply.solve_supply` finds for
-    the target; :meth:`full` gives the point with it.
+    With a solved variable (:meth:`DesignProblem.solved_index`) a point ``u`` holds every
+    variable but that one, which :func:`~noisecircuits.design.target_solve.solve_for_target`
+    finds for the target (the threshold shift, and where its box cannot reach the target the
+    supply in its place); :meth:`full` gives the point with it.
     """
 
     def __init__(self, problem: DesignProblem, grid_points: int = SEARCH_GRID_POINTS, exact_v_mid: bool = False):
@@ -130,21 +136,72 @@ class _Evaluator:
         return tuple(float(x) for x in np.round(np.clip(np.asarray(u, dtype=float), 0.0, 1.0), 12))
 
     def full(self, u) -> tuple:
-        """Unit point over all the problem's variables (the solved supply inserted) [-]."""
+        """Unit point over all the problem's variables (the solved variable inserted) [-]."""
         key = self._key(u)
         if self.solved is None:
             return key
         if key not in self.points:
-            from noisecircuits.design.supply import solve_supply
-
-            p = self.problem
-
-            def design_at(s):
-                return build_design(p.geometry(key[:self.solved] + (s,) + key[self.solved:]), p.process)
-
-            s = solve_supply(design_at, p.target_tau, p.temperature, self.grid_points, exact_v_mid=self.exact_v_mid)
-            self.points[key] = key[:self.solved] + (s,) + key[self.solved:]
+            self.points[key] = self._solve(key)
         return self.points[key]
+
+    def _solve(self, key) -> tuple:
+        from noisecircuits.design.target_solve import reached, solve_for_target
+
+        p = self.problem
+        point = list(key[:self.solved]) + [1.0] + list(key[self.solved:])
+        margin = p.margin_index()
+        if margin is not None:
+            point[margin] = self._edge(point) + key[self._searched_position(margin)] * self._margin_unit()
+            point[margin] = min(point[margin], 1.0)
+
+        def solve(index, rising):
+            def design_at(s):
+                return build_design(p.geometry(tuple(point[:index]) + (s,) + tuple(point[index + 1:])), p.process)
+
+            point[index] = solve_for_target(design_at, p.target_tau, p.temperature, self.grid_points,
+                                            rising=rising, exact_v_mid=self.exact_v_mid)
+            return point[index]
+
+        shift = p.solved_name() == "threshold_shift"
+        s = solve(self.solved, rising=not shift)
+        fallback = p.fallback_index()
+        if fallback is not None and not reached(s):
+            # the shift's box cannot reach the target: hold it at that end, solve the supply
+            solve(fallback, rising=True)
+        return tuple(point)
+
+    def _searched_position(self, index: int) -> int:
+        """Position in a searched point of variable ``index`` of the problem [-]."""
+        return index if index < self.solved else index - 1
+
+    def _margin_unit(self) -> float:
+        """The supply margin's span in unit coordinates of the supply box [-]."""
+        box = self.problem.variables[self.problem.margin_index()]
+        return self.problem.supply_margin / (box.high - box.low)
+
+    def _edge(self, point) -> float:
+        """Unit supply of the bistable edge over the temperatures, the shift at the top of its box [-]."""
+        from noisecircuits.design.target_solve import bistable_edge
+
+        p = self.problem
+        index = p.margin_index()
+        at_full_shift = list(point)
+        at_full_shift[self.solved] = 1.0
+
+        def design_at(s):
+            return build_design(p.geometry(tuple(at_full_shift[:index]) + (s,) + tuple(at_full_shift[index + 1:])),
+                                p.process)
+
+        low, high = p.temperature_range
+        return bistable_edge(design_at, sorted({low, p.temperature, high}))
+
+    def searched_point(self, full) -> tuple:
+        """The searched coordinates of a point over all the variables (inverse of :meth:`full`) [-]."""
+        full = list(full)
+        margin = self.problem.margin_index()
+        if margin is not None:
+            full[margin] = (full[margin] - self._edge(full)) / self._margin_unit()
+        return tuple(u for k, u in enumerate(full) if k != self.solved)
 
     def metrics(self, u) -> DesignMetrics:
         key = self._key(u)
@@ -281,24 +338,27 @@ def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 5, gen
         # below then meets the final band from there (the figures are shared, only the band differs)
         wide = _Evaluator(_widened(problem))
         wide.cache = evaluator.cache
-    else:  # every point meets the target through its solved supply
+    else:  # every point meets the target through its solved variable
         wide = evaluator
     if d:
         search = differential_evolution(
             wide.objective, [(0.0, 1.0)] * d, constraints=NonlinearConstraint(wide.slacks, 0.0, np.inf),
-            seed=seed, popsize=population, maxiter=generations, tol=1e-3, polish=False, init="sobol",
-            callback=callback,
+            seed=seed, popsize=population, maxiter=generations, tol=1e-3, polish=False,
+            init=_initial_population(wide, population * d, seed), callback=callback,
         )
         best = np.clip(search.x, 0.0, 1.0)
         # the global search may end just outside the feasible set: the local polish (which
-        # accepts an infeasible start) is tried before refusing
-        best = _polish(evaluator, best)
+        # accepts an infeasible start) is tried before refusing; from far outside (a target
+        # decades beyond reach, a latch with one state) it cannot get there, and is not run,
+        # except when the global phase ran on the widened target band, which only the polish meets
+        if evaluator.solved is None or _violation(evaluator, best) <= POLISH_REACH:
+            best = _polish(evaluator, best)
     else:
         best = np.empty(0)
     if np.min(evaluator.slacks(best)) < -FEASIBILITY_TOLERANCE:
         raise DesignInfeasibleError(_binding_message(problem, evaluator, best))
     if evaluator.solved is not None:
-        # the supply solved again on the final grid at the exact v_mid, so the reported tau_c is
+        # the solved variable solved again on the final grid at the exact v_mid, so the reported tau_c is
         # the target to the solver's tolerance
         finisher = _Evaluator(problem, FINAL_GRID_POINTS, exact_v_mid=True)
         final = finisher.metrics(best)
@@ -330,6 +390,34 @@ def optimise_pbit(problem: DesignProblem, *, seed=None, population: int = 5, gen
                         point=tuple(float(x) for x in best), violated=_violated(problem, final))
 
 
+#: Sobol candidates drawn per member of the initial population: the feasible set of a fast target
+#: is a small corner of the default box (no feasible point in 60 uniform draws at 3.4 us), so the
+#: population starts from the best of a larger pool [-].
+INITIAL_POOL = 3
+
+
+def _violation(evaluator: _Evaluator, u) -> float:
+    """Total normalised violation of the constraints at ``u`` (0 where feasible) [-]."""
+    return float(np.sum(np.clip(-evaluator.slacks(u), 0.0, None)))
+
+
+def _initial_population(evaluator: _Evaluator, size: int, seed) -> np.ndarray:
+    """The ``size`` best (at least 5) of at least ``INITIAL_POOL * size`` scrambled Sobol points (the
+    next power of two): feasible ones by objective first, then the rest by their total normalised
+    violation [-]."""
+    from scipy.stats import qmc
+
+    size = max(int(size), 5)
+    pool = qmc.Sobol(evaluator.dimension, scramble=True, seed=seed).random_base2(
+        math.ceil(math.log2(INITIAL_POOL * size)))
+    ranks = []
+    for u in pool:
+        violation = _violation(evaluator, u)
+        ranks.append((0.0, evaluator.objective(u)) if violation <= FEASIBILITY_TOLERANCE else (1.0, violation))
+    order = sorted(range(len(pool)), key=lambda k: ranks[k])
+    return pool[order[:size]]
+
+
 def _violated(problem: DesignProblem, metrics: DesignMetrics) -> tuple:
     """Names of the constraints that ``metrics`` miss by more than the feasibility tolerance."""
     if not metrics.bistable:
@@ -343,7 +431,7 @@ _TARGET_STEP = 0.02
 
 
 def _target_sensitivity(problem: DesignProblem, u) -> float:
-    """dE / d ln(τ_target) at fixed searched variables, the supply solved at each end [J].
+    """dE / d ln(τ_target) at fixed searched variables, the solved variable solved at each end [J].
 
     By the envelope theorem this is the optimum energy's sensitivity to the target to first
     order, since the searched variables are at their optimum.

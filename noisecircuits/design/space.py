@@ -36,14 +36,24 @@ MAX_OFFSET_SIGMA = 0.1
 MAX_INVERSION_COEFFICIENT = WEAK_INVERSION_LIMIT
 #: Relative band around the target correlation time accepted by the optimiser [-].
 TAU_TOLERANCE = 0.05
-#: Box of V_dd at the target temperature, in which the supply is solved for the target: a
-#: minimum-size latch loses bistability near 56-64 mV, larger nodes lower (their barrier grows
-#: with C), and from 75 mV the card's fF latches carry over 10 kT (tau_c of ms and more) [V].
+#: Box of V_dd at the target temperature (searched, or solved for the target where the threshold
+#: shift cannot reach it): a minimum-size latch loses bistability near 56-64 mV, larger nodes
+#: lower (their barrier grows with C), and from 75 mV the card's fF latches carry over 10 kT
+#: (tau_c of ms and more) [V].
 SUPPLY_BOX = (0.045, 0.09)
+#: Span of the searched supply above the latch's bistable edge, with the threshold shift solved:
+#: the energy at a fixed target rises about e-fold per mV above the edge (docs/design.md), so
+#: the useful supplies are a few mV of the 45 mV box [V].
+SUPPLY_MARGIN = 8e-3
 #: Supply tracking of the search unless stated (measured choice: docs/design.md) [-].
 DEFAULT_SUPPLY_TRACKING = "ptat"
 #: Geometry fields a variable may be (all but the supply-tracking choice and its reference).
 NUMERIC_FIELDS = frozenset(PBitGeometry.__dataclass_fields__) - {"supply_tracking", "supply_reference_temperature"}
+#: Variables that can be solved for the target, in the order ``solve_for="auto"`` prefers them
+#: (:mod:`noisecircuits.design.target_solve`).
+SOLVED_VARIABLES = ("threshold_shift", "supply_voltage")
+#: Choices of :attr:`DesignProblem.solve_for`.
+SOLVE_FOR = ("auto", *SOLVED_VARIABLES, "none")
 #: A variable that stands for v_ref: the log of the tilt-to-latch current ratio (:func:`v_ref_for_tilt`).
 TILT_LOG_RATIO = "tilt_log_ratio"
 #: Box of the tilt-to-latch log current ratio: above about -1.5 the tilt devices out-pull the
@@ -253,9 +263,17 @@ class DesignProblem:
         Geometry fields that are not searched (e.g. ``v_ref``) [field units].
     supply_tracking : str
         ``"fixed"`` or ``"ptat"``; a PTAT supply takes ``supply_voltage`` at ``temperature`` [-].
-    solve_supply : bool
-        With a target and ``supply_voltage`` among the variables, solve the supply for the
-        target at each point instead of searching it (:mod:`noisecircuits.design.supply`) [-].
+    solve_for : str
+        With a target, the variable solved for it at each point instead of searched
+        (:mod:`noisecircuits.design.target_solve`): ``"threshold_shift"`` (where the box of the
+        shift cannot reach the target, the shift is held at that end and the supply solved
+        instead), ``"supply_voltage"``, ``"none"`` (every variable searched, the target a
+        constraint band), or ``"auto"``: the shift where it is a variable, else the supply [-].
+    supply_margin : float or None
+        With the shift solved, the searched supply coordinate spans V_dd from the latch's
+        bistable edge over the temperatures (at the full shift, :func:`~noisecircuits.design.
+        target_solve.bistable_edge`) to this far above it, clipped to the supply box; None: the
+        supply box itself [V].
     """
 
     process: Process
@@ -268,7 +286,8 @@ class DesignProblem:
     constraints: tuple = ()
     fixed: dict = field(default_factory=dict)
     supply_tracking: str = DEFAULT_SUPPLY_TRACKING
-    solve_supply: bool = True
+    solve_for: str = "auto"
+    supply_margin: float | None = SUPPLY_MARGIN
 
     def __post_init__(self):
         from noisecircuits.circuits.pbit import SUPPLY_TRACKING
@@ -290,16 +309,39 @@ class DesignProblem:
             object.__setattr__(self, "variables", default_variables(self.process))
         if not self.constraints:
             object.__setattr__(self, "constraints", default_constraints(self.target_tau, self.max_energy))
+        names = [v.name for v in self.variables]
+        if self.solve_for not in SOLVE_FOR:
+            raise ParameterError(f"solve_for must be one of {', '.join(SOLVE_FOR)}, got {self.solve_for!r}")
+        if self.solve_for in SOLVED_VARIABLES and self.solve_for not in names:
+            raise ParameterError(f"solve_for {self.solve_for!r} is not among the variables ({', '.join(names)})")
 
-    def solved_index(self) -> int | None:
-        """Index among the variables of the supply solved for the target, or None when it is searched."""
-        if not self.solve_supply or self.target_tau is None:
+    def margin_index(self) -> int | None:
+        """Index of the supply where it is searched as a margin above the bistable edge (else None)."""
+        return self.fallback_index() if self.supply_margin is not None else None
+
+    def solved_name(self) -> str | None:
+        """The variable solved for the target (None when every variable is searched)."""
+        if self.target_tau is None or self.solve_for == "none":
             return None
         names = [v.name for v in self.variables]
-        return names.index("supply_voltage") if "supply_voltage" in names else None
+        if self.solve_for != "auto":
+            return self.solve_for
+        return next((name for name in SOLVED_VARIABLES if name in names), None)
+
+    def solved_index(self) -> int | None:
+        """Index among the variables of the one solved for the target, or None when all are searched."""
+        name = self.solved_name()
+        return None if name is None else [v.name for v in self.variables].index(name)
+
+    def fallback_index(self) -> int | None:
+        """Index of the supply, solved where the threshold shift's box cannot reach the target (else None)."""
+        names = [v.name for v in self.variables]
+        if self.solved_name() != "threshold_shift" or "supply_voltage" not in names:
+            return None
+        return names.index("supply_voltage")
 
     def searched_variables(self) -> tuple:
-        """The variables the optimiser draws (all but a solved supply)."""
+        """The variables the optimiser draws (all but the solved one)."""
         index = self.solved_index()
         return tuple(v for k, v in enumerate(self.variables) if k != index)
 
@@ -313,6 +355,25 @@ class DesignProblem:
         if TILT_LOG_RATIO in values:
             values["v_ref"] = v_ref_for_tilt(values.pop(TILT_LOG_RATIO), values, self.process, self.temperature)
         return PBitGeometry(**values)
+
+    def unit_point(self, geometry: PBitGeometry) -> tuple:
+        """Position of ``geometry`` in the unit cube of the variables (inverse of :meth:`geometry`) [-].
+
+        The tilt ratio comes from the geometry's v_ref by inverting :func:`v_ref_for_tilt` (linear
+        in the ratio); a value outside a variable's box gives a position outside [0, 1].
+        """
+        from noisecircuits.constants import thermal_voltage
+
+        values = {name: getattr(geometry, name) for name in PBitGeometry.__dataclass_fields__}
+        out = []
+        for v in self.variables:
+            if v.name == TILT_LOG_RATIO:
+                offset = v_ref_for_tilt(0.0, values, self.process, self.temperature)
+                value = (geometry.v_ref - offset) / (self.process.nmos_slope_factor * thermal_voltage(self.temperature))
+            else:
+                value = values[v.name]
+            out.append(v.to_unit(value))
+        return tuple(out)
 
     def with_bound(self, name: str, lower=None, upper=None) -> DesignProblem:
         """A copy with constraint ``name``'s bounds replaced where given."""

@@ -50,7 +50,7 @@ def test_searched_supply_reaches_the_same_optimum(optimum):
     """The old formulation (the supply searched, the target a 5 % band) on the same problem."""
     from dataclasses import replace
 
-    searched = optimise_pbit(replace(_problem(), solve_supply=False), seed=3, population=6, generations=12)
+    searched = optimise_pbit(replace(_problem(), solve_for="none"), seed=3, population=6, generations=12)
     assert searched.metrics.energy_per_sample_J == pytest.approx(optimum.metrics.energy_per_sample_J, rel=0.05)
 
 
@@ -64,6 +64,13 @@ def test_optimum_is_cheaper_than_random_feasible_designs(optimum):
     assert draws.count == 200 and draws.feasible >= 100
     # same (search) grid and supply solve for the comparison, so grid error does not decide it
     assert search_energy(problem, optimum.point) <= draws.energies_J.min() * 1.01
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [4, 5])
+def test_restarts_from_other_seeds_reach_the_same_optimum(optimum, seed):
+    restart = optimise_pbit(_problem(), seed=seed, population=6, generations=12)
+    assert restart.metrics.energy_per_sample_J == pytest.approx(optimum.metrics.energy_per_sample_J, rel=0.05)
 
 
 @pytest.mark.slow

@@ -174,7 +174,9 @@ def test_search_takes_the_threshold_shift_and_the_supply_choice():
     assert "threshold_shift" in names and "tilt_log_ratio" in names  # v_ref, as the tilt current ratio
     shift = problem.variables[names.index("threshold_shift")]
     assert (shift.low, shift.high) == (0.0, GENERIC.max_threshold_shift)
-    assert problem.solved_index() == names.index("supply_voltage")  # the supply is solved for the target
+    # the shift is solved for the target, the supply in its place where the shift's box cannot reach it
+    assert problem.solved_index() == names.index("threshold_shift")
+    assert problem.fallback_index() == names.index("supply_voltage")
     g = problem.geometry([0.5] * len(names))
     # the searched V_dd is the PTAT supply at the target temperature
     assert g.supply_tracking == DEFAULT_SUPPLY_TRACKING == "ptat" and g.supply_reference_temperature == 310.0
