@@ -34,9 +34,9 @@ from noisecircuits.commands._common import (
 
 __all__ = ["register"]
 
-#: Wall time of one searched point (its supply solved for the target, about 15 exact tau_c
-#: figures, then the full figures), measured 1.9-2.2 s on a 2-core machine [s].
-_SECONDS_PER_EVALUATION = 2.0
+#: Wall time of one searched point (its bistable edge, the threshold shift or the supply solved for
+#: the target, then the full figures), measured about 2.5 s with two searches on a 2-core machine [s].
+_SECONDS_PER_EVALUATION = 2.5
 #: Default search effort: differential-evolution population per variable and generations [-].
 _POPULATION = 5
 _GENERATIONS = 12
@@ -126,7 +126,9 @@ def _run_pareto(args) -> dict:
     for tau in args.taus:
         _validate.in_range("--taus", tau, *TARGET_RANGE, "s")
     check_output_path("--out", args.out, directory=True)
-    per_target = args.population * variables * (args.generations + 1) + _POLISH_EVALUATIONS
+    from noisecircuits.design.optimise import INITIAL_POOL
+
+    per_target = args.population * variables * (args.generations + INITIAL_POOL) + _POLISH_EVALUATIONS
     rounds = math.ceil(len(args.taus) / args.workers)
     check_budget("design pareto", memory_bytes=2e8 * min(args.workers, len(args.taus)),
                  seconds=rounds * per_target * _SECONDS_PER_EVALUATION, budget=budget_from_args(args),
@@ -200,7 +202,11 @@ def _run(args) -> dict:
                             supply_tracking=args.supply or DEFAULT_SUPPLY_TRACKING)
     if args.max_inversion_coefficient is not None:
         problem = problem.with_bound("weak_inversion", upper=args.max_inversion_coefficient)
-    evaluations = args.population * len(problem.searched_variables()) * (args.generations + 1) + _POLISH_EVALUATIONS
+    from noisecircuits.design.optimise import INITIAL_POOL
+
+    # the initial pool (INITIAL_POOL candidates per member), the generations and the polish
+    evaluations = (args.population * len(problem.searched_variables()) * (args.generations + INITIAL_POOL)
+                   + _POLISH_EVALUATIONS)
     check_budget("design pbit", memory_bytes=2e8, seconds=evaluations * _SECONDS_PER_EVALUATION,
                  budget=budget_from_args(args), options="the search")
     with progress(args.generations, "design pbit: search", unit="generation",
