@@ -45,6 +45,7 @@ EXAMPLES = {
     "design": "noisecircuits design pbit --target-tau 3e-3 --temperature-range 300:300 --out design.json --json",
     "design pbit": "noisecircuits design pbit --target-tau 3e-3 --temperature-range 300:300 --out design.json --json",
     "design pareto": "noisecircuits design pareto --taus 1e-6,3e-6 --workers 2 --out front/ --json",
+    "design audit": "noisecircuits design audit design.json --draws 200 --json",
     "cell validate": "noisecircuits cell validate cell.json",
     "fit": "noisecircuits fit transfer data/example_pbit_transfer.csv --out cell.json --json",
     "fit transfer": "noisecircuits fit transfer data/example_pbit_transfer.csv --out cell.json --json",
