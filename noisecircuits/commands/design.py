@@ -264,12 +264,12 @@ def _run_audit(args) -> dict:
 
     where = f"design file {str(args.design)!r}"
     doc = read_design_document(args.design)
+    ensure_process(doc.get("card"))  # a derived card (sky130) must exist before its sizes are checked
     geometry = geometry_from_document(doc, where)
     target = doc.get("target") or {}
     if not target.get("target_tau_s"):
         raise DataError(f"{where}: the design has no target_tau_s in its 'target' section; audit compares a "
                         f"design with random designs that meet the same target (a file from `design pbit --target-tau`)")
-    ensure_process(doc["card"])
     low, high = target.get("temperature_range_K", (280.0, 340.0))
     problem = DesignProblem(process_named(doc["card"]), float(target["target_tau_s"]),
                             temperature=float(target.get("temperature_K", 300.0)), temperature_range=(low, high),

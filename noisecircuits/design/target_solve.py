@@ -147,12 +147,12 @@ def bistable_edge(design_at, temperatures) -> float:
         The edge; 0 if the bottom of the box is bistable already, 1 if even its top is not [-].
     """
     from noisecircuits.circuits.pbit import PBit
-    from noisecircuits.design.evaluate import _estimated_v_mid
+    from noisecircuits.design.evaluate import SEARCH_GRID_POINTS, _estimated_v_mid
 
-    def bistable(s):
+    def bistable(s):  # fixed points only: the grid size does not enter
         try:
             design = design_at(s)
-            return all(PBit(design, _estimated_v_mid(design, t), t, 41).bistable for t in temperatures)
+            return all(PBit(design, _estimated_v_mid(design, t), t, SEARCH_GRID_POINTS).bistable for t in temperatures)
         except (SimulationError, ValueError, ParameterError):
             return False
 
