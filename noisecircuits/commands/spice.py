@@ -206,6 +206,7 @@ def _check(args) -> dict:
         from noisecircuits.design.document import read_design_document
 
         read_design_document(design_file)  # one clear line for a bad file, before any ngspice run
+        crosscheck.drawable_document(design_file, args.card)  # and for sizes the card cannot draw
     from noisecircuits.budget import check_budget
 
     per_temperature = len(args.biases) if args.biases is not None else CHECK_DEFAULT_BIASES

@@ -70,6 +70,7 @@ __all__ = [
     "check_pbit_design",
     "GeometryCheckDesign",
     "check_pbit_geometry_design",
+    "drawable_document",
     "stratonovich_p_one",
     "pbit_biases",
     "check_pbit",
@@ -199,6 +200,25 @@ def _read_document(design):
     return read_design_document(design)
 
 
+def drawable_document(design, card: str) -> dict:
+    """The checked design document of ``design`` (a document or its path), refused in one line
+    where ``card`` cannot draw its sizes (a generic-card design's 0.15 µm widths on sky130,
+    whose smallest width is 0.42 µm), before any ngspice run [-]."""
+    from noisecircuits.design.document import geometry_from_document
+    from noisecircuits.design.process import process_named
+    from noisecircuits.validation.card_process import ensure_process
+
+    document = _read_document(design)
+    ensure_process(card)
+    try:
+        geometry_from_document(document).check_sizes(process_named(card))
+    except ParameterError as err:
+        raise ParameterError(f"the design's sizes cannot be drawn on the {card} card: {err}; check a design made "
+                             f"for it (noisecircuits design pbit --card {card} ... --out design.json, then --design "
+                             f"design.json)") from None
+    return document
+
+
 def check_pbit_geometry_design(design, card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, *,
                                workers: int = 2) -> GeometryCheckDesign:
     """A design-tool design prepared for a check on the full ``card`` (device capacitances on).
@@ -232,7 +252,7 @@ def check_pbit_geometry_design(design, card: str = "generic", temperatures=_DEFA
     from noisecircuits.validation.calibration import calibrate_card
 
     deck, cal_card = check_card(card, full_capacitance=True)
-    document = _read_document(design)
+    document = drawable_document(design, card)
     tool = design_from_document(document)
     geometry = document["geometry"]
     options = DeckOptions(threshold_shift=float(geometry.get("threshold_shift_V", 0.0)),

@@ -151,3 +151,35 @@ def test_cli_refuses_a_design_file_for_a_categorical_check(run_cli_limited, tmp_
     path.write_text(json.dumps(design_document(GEOMETRY, "generic")))
     done = run_cli_limited("spice", "check", "categorical", "--design", path)
     assert done.returncode == 2 and done.stderr.strip().count("\n") == 0 and "--design" in done.stderr
+
+
+def test_a_design_the_card_cannot_draw_is_refused_in_one_line_before_any_ngspice_run(run_cli_limited, tmp_path,
+                                                                                       monkeypatch):
+    # a generic-card design with 0.15 um latch widths, below sky130's 0.42 um: ngspice's binned models would
+    # fail with an opaque error, so the check refuses it up front, naming the size and the allowed range
+    import json
+
+    from noisecircuits.validation import crosscheck
+
+    _sky130()
+    narrow = PBitGeometry(supply_voltage=0.07, latch_width=0.15e-6, latch_length=0.34e-6, bias_length=5e-6,
+                          bias_width=0.15e-6, threshold_shift=0.15)
+    document = design_document(narrow, "generic")
+    with pytest.raises(ParameterError) as info:
+        crosscheck.drawable_document(document, "sky130")
+    message = str(info.value)
+    assert "\n" not in message and "sky130" in message and "latch_width" in message and "4.2e-07" in message
+    assert crosscheck.drawable_document(document, "generic")["geometry"] == document["geometry"]
+
+    def no_ngspice(*args, **kwargs):  # pragma: no cover - reached only if the refusal comes too late
+        raise AssertionError("ngspice ran before the refusal")
+
+    monkeypatch.setattr("noisecircuits.validation.calibration.calibrate_card", no_ngspice)
+    with pytest.raises(ParameterError, match="latch_width"):
+        crosscheck.check_pbit("sky130", (300.0,), design=document, show_progress=False)
+    path = tmp_path / "narrow.json"
+    path.write_text(json.dumps(document))
+    done = run_cli_limited("spice", "check", "pbit", "--card", "sky130", "--design", path, "--temperatures", "300",
+                           "--json")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "latch_width" in done.stderr and done.stdout == ""
