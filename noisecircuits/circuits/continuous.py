@@ -1,7 +1,8 @@
 r"""The continuous (Gaussian-mixture) cell: a p-bit selecting the mean of a noisy analog node.
 
-Topology (the circuit-level netlist mirrors it exactly): the reference p-bit
-(:mod:`noisecircuits.circuits.pbit`, nodes ``out``, ``outb``) plus
+Topology (the circuit-level netlist mirrors it exactly): a p-bit
+(:mod:`noisecircuits.circuits.pbit`, nodes ``out``, ``outb``; by default the selector latch of
+:func:`selector_latch`) plus
 
 * node ``y`` with capacitance ``output_capacitance`` to ground;
 * MA (nmos, G = out, D = y, S = v_mode_a, B = 0) and MB (nmos, G = outb, D = y,
@@ -53,6 +54,27 @@ def _pass_nmos():
     return MosfetParams("nmos", width=4e-6, length=1e-6, threshold_voltage=0.35, slope_factor=1.35, current_factor=8e-4)
 
 
+def selector_latch() -> PBitDesign:
+    """The default latch of the continuous cell, defined here so that it does not follow the reference p-bit.
+
+    V_dd = 80 mV (fixed), 70 aF per node, latch devices 1 µm × 1 µm (nmos V_T0 = 0.35 V, n = 1.35,
+    β = 200 µA/V²; pmos n = 1.4, β = 80 µA/V²), MNbias 0.5 µm × 20 µm (β = 5 µA/V²), v_ref =
+    0.1 V, MNref twice MNbias: today the sizes and voltages of ``PBitDesign.default()``. Like the
+    0.2 fF output node, its node capacitance is below what its devices would add (docs/circuits.md).
+    """
+    from noisecircuits.physics.mosfet import MosfetParams
+
+    return PBitDesign(
+        supply_voltage=0.08, node_capacitance=7e-17,
+        nmos=MosfetParams("nmos", width=1e-6, length=1e-6, threshold_voltage=0.35, slope_factor=1.35,
+                          current_factor=2e-4),
+        pmos=MosfetParams("pmos", width=1e-6, length=1e-6, threshold_voltage=0.35, slope_factor=1.4,
+                          current_factor=8e-5),
+        bias_nmos=MosfetParams("nmos", width=0.5e-6, length=20e-6, threshold_voltage=0.35, slope_factor=1.35,
+                               current_factor=5e-6),
+        v_ref=0.1, ref_width_ratio=2.0, supply_tracking="fixed")
+
+
 @dataclass(frozen=True)
 class ContinuousDesign:
     """The p-bit plus the output node and its two pass devices (topology in the module docstring).
@@ -67,7 +89,7 @@ class ContinuousDesign:
         MA and MB (nmos) [-].
     """
 
-    pbit: PBitDesign = field(default_factory=PBitDesign.default)
+    pbit: PBitDesign = field(default_factory=lambda: selector_latch())
     output_capacitance: float = 2e-16
     pass_nmos: object = field(default_factory=_pass_nmos)
 
@@ -85,7 +107,7 @@ class ContinuousDesign:
 
     @classmethod
     def default(cls) -> ContinuousDesign:
-        """The reference p-bit, C_y = 0.2 fF, 4 µm × 1 µm pass devices."""
+        """The selector latch (:func:`selector_latch`), C_y = 0.2 fF, 4 µm × 1 µm pass devices."""
         return cls()
 
     def devices(self) -> tuple[Device, ...]:

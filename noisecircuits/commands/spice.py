@@ -242,12 +242,10 @@ def _check(args) -> dict:
 
 def _relaxation_times_per_correlation_time(temperature: float, design_file=None, *, light: bool = False) -> float:
     """tau_c / fastest relaxation time at v_mid of the reference p-bit, of the design file's circuit as the
-    design tool builds it, or (``light``) of the lighter check design (V_dd and v_ref of
-    :func:`noisecircuits.validation.crosscheck.check_pbit_design`) [-]; uncalibrated devices (the generic
+    design tool builds it, or (``light``) of the light check design
+    (:func:`noisecircuits.validation.crosscheck.light_check_design`) [-]; uncalibrated devices (the generic
     card's calibrated ones give 1.0-1.5x more at 320-280 K for the reference design); 1 where the latch
     is not bistable there."""
-    from dataclasses import replace
-
     from noisecircuits.circuits.pbit import PBit, PBitDesign
     from noisecircuits.errors import SimulationError
 
@@ -257,9 +255,9 @@ def _relaxation_times_per_correlation_time(temperature: float, design_file=None,
 
         design = load_design(design_file)
     elif light:
-        from noisecircuits.validation.crosscheck import CHECK_SUPPLY_VOLTAGE, CHECK_V_REF
+        from noisecircuits.validation.crosscheck import light_check_design
 
-        design = replace(design, supply_voltage=CHECK_SUPPLY_VOLTAGE, v_ref=CHECK_V_REF)
+        design = light_check_design()
     model = PBit(design, None, temperature)
     try:
         return model.correlation_time_exact() / model.timescale

@@ -68,6 +68,7 @@ __all__ = [
     "CHECK_V_REF",
     "STATISTICAL_SIGMAS",
     "check_pbit_design",
+    "light_check_design",
     "GeometryCheckDesign",
     "check_pbit_geometry_design",
     "drawable_document",
@@ -137,7 +138,7 @@ def check_pbit_design(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES,
     if card == "sky130":
         raise ParameterError(_REFERENCE_REFUSAL.format(why="the sky130 card has no capacitance-free variant, and "))
     _, cal_card = check_card(card)
-    base = PBitDesign.default()
+    base = light_check_design() if light else PBitDesign.default()
     cals = {}
     for name in ("nmos", "pmos", "bias_nmos"):
         dev = getattr(base, name)
@@ -145,9 +146,16 @@ def check_pbit_design(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES,
         cals[name] = calibrate_card(cal_card, dev.polarity, dev.width, dev.length, temps,
                                     t_ref=temps[0], workers=workers)
     design = replace(base, nmos=cals["nmos"].params, pmos=cals["pmos"].params, bias_nmos=cals["bias_nmos"].params)
-    if light:
-        design = replace(design, supply_voltage=CHECK_SUPPLY_VOLTAGE, v_ref=CHECK_V_REF)
     return design, cals
+
+
+def light_check_design():
+    """The light check design before calibration: the continuous cell's selector latch
+    (:func:`noisecircuits.circuits.continuous.selector_latch`, 1 µm devices, 70 aF nodes) at
+    V_dd = :data:`CHECK_SUPPLY_VOLTAGE` and v_ref = :data:`CHECK_V_REF` [-]."""
+    from noisecircuits.circuits.continuous import selector_latch
+
+    return replace(selector_latch(), supply_voltage=CHECK_SUPPLY_VOLTAGE, v_ref=CHECK_V_REF)
 
 
 #: Node capacitance of the reference design over the capacitance its own devices add to each
