@@ -27,10 +27,14 @@ from noisecircuits.constants import ELEMENTARY_CHARGE, celsius, thermal_voltage
 from noisecircuits.spice.render import _include_line, ito_correction_lines, mos_lines
 from noisecircuits.spice.units import format_value
 
-__all__ = ["DeckOptions", "LATCH_DEVICES", "pbit_netlist_text", "pbit_copies_netlist_text", "REFERENCE_NETLIST"]
+__all__ = ["DeckOptions", "LATCH_DEVICES", "pbit_netlist_text", "pbit_copies_netlist_text", "categorical_netlist_text",
+           "continuous_netlist_text", "REFERENCE_NETLIST", "CATEGORICAL_REFERENCE_NETLIST",
+           "CONTINUOUS_REFERENCE_NETLIST"]
 
-#: golden deck of the shipped p-bit, in spice_models/
+#: golden decks of the shipped designs, in spice_models/
 REFERENCE_NETLIST = "pbit_reference.cir"
+CATEGORICAL_REFERENCE_NETLIST = "categorical_reference.cir"
+CONTINUOUS_REFERENCE_NETLIST = "continuous_reference.cir"
 #: the latch devices, the ones a threshold shift applies to
 LATCH_DEVICES = ("MPa", "MNa", "MPb", "MNb")
 
@@ -112,8 +116,9 @@ def pbit_netlist_text(design, card, *, v_bias: float, temperature: float, noise_
     str
         The deck; ``wrdata`` writes V(out), V(outb) to ``out.dat``.
     """
-    return _deck(design, card, (float(v_bias),), (start,), temperature=temperature, noise_step=noise_step,
-                 duration=duration, seed=seed, sample_step=sample_step, max_step=max_step, options=options)
+    return _deck(_PBIT_TITLE, [(design.netlist(float(v_bias), temperature), design.devices(), start)], card,
+                 temperature=temperature, noise_step=noise_step, duration=duration, seed=seed,
+                 sample_step=sample_step, max_step=max_step, options=options)
 
 
 def pbit_copies_netlist_text(design, card, *, v_biases, temperature: float, noise_step: float, duration: float,
@@ -165,13 +170,103 @@ def pbit_copies_netlist_text(design, card, *, v_biases, temperature: float, nois
     if not biases or len(starts) != len(biases):
         raise ParameterError(f"a multi-copy p-bit deck needs one start point per bias; got {len(biases)} biases "
                              f"and {len(starts)} start points")
-    return _deck(design, card, biases, starts, temperature=temperature, noise_step=noise_step, duration=duration,
+    copies = [(design.netlist(b, temperature), design.devices(), start) for b, start in zip(biases, starts)]
+    return _deck(_PBIT_TITLE, copies, card, temperature=temperature, noise_step=noise_step, duration=duration,
                  seed=seed, sample_step=sample_step, max_step=max_step, suffixes=[f"_{k}" for k in range(len(biases))],
                  options=options)
 
 
-def _deck(design, card, biases, starts, *, temperature, noise_step, duration, seed, sample_step, max_step,
+def categorical_netlist_text(design, card, *, v_controls, temperature: float, noise_step: float, duration: float,
+                             seed: int, start=None, sample_step: float, max_step: float) -> str:
+    """The noisy ngspice deck of a categorical cell, generated from ``design.devices()``.
+
+    Parameters
+    ----------
+    design : CategoricalDesign
+        Sizes, voltages and the device list [-].
+    card : Card
+        Model cards (capacitance-free: each node carries the design's capacitor) [-].
+    v_controls : sequence of float
+        Gate voltage of each pull-up MP_k [V].
+    temperature : float
+        [K].
+    noise_step : float
+        Noise hold time N_T, at most 6 significant digits [s].
+    duration : float
+        Simulated time [s].
+    seed : int
+        ngspice seed [-].
+    start : sequence of float, optional
+        Initial node voltages; default node 0 at V_dd, the others at 0 [V].
+    sample_step, max_step : float
+        Output step and ngspice maximum time step [s].
+
+    Returns
+    -------
+    str
+        The deck; ``wrdata`` writes V(out0) … V(out{N-1}) to ``out.dat``.
+    """
+    netlist = design.netlist([float(v) for v in v_controls], temperature)
+    if start is None:
+        start = [design.supply_voltage if k == 0 else 0.0 for k in range(len(netlist.state_names))]
+    title = (f"* noisecircuits categorical cell ({len(netlist.state_names)} states), generated from "
+             "CategoricalDesign.devices(): node",
+             "* out_k pulled up by pmos MPk (gate v_k) and down by one nmos MNkj per other node j (gate",
+             "* out_j); the state is the index of the highest node.")
+    return _deck(title, [(netlist, design.devices(), start)], card, temperature=temperature, noise_step=noise_step,
+                 duration=duration, seed=seed, sample_step=sample_step, max_step=max_step)
+
+
+def continuous_netlist_text(design, card, *, v_bias: float, v_modes, temperature: float, noise_step: float,
+                            duration: float, seed: int, start, sample_step: float, max_step: float) -> str:
+    """The noisy ngspice deck of a continuous (Gaussian-mixture) cell, generated from ``design.devices()``.
+
+    Parameters
+    ----------
+    design : ContinuousDesign
+        Sizes, voltages and the device list [-].
+    card : Card
+        Model cards (capacitance-free: each node carries the design's capacitor) [-].
+    v_bias : float
+        Gate voltage of the latch's MNbias [V].
+    v_modes : (float, float)
+        Sources of MA (selected in state 1) and MB (state 0) [V].
+    temperature : float
+        [K].
+    noise_step : float
+        Noise hold time N_T, at most 6 significant digits [s].
+    duration : float
+        Simulated time [s].
+    seed : int
+        ngspice seed [-].
+    start : (float, float, float)
+        Initial V(out), V(outb), V(y) [V].
+    sample_step, max_step : float
+        Output step and ngspice maximum time step [s].
+
+    Returns
+    -------
+    str
+        The deck; ``wrdata`` writes V(out), V(outb), V(y) to ``out.dat``.
+    """
+    netlist = design.netlist(float(v_bias), tuple(float(v) for v in v_modes), temperature)
+    title = ("* noisecircuits continuous (Gaussian-mixture) cell, generated from ContinuousDesign.devices():",
+             "* the p-bit latch plus node y fed by the pass devices MA (gate out, source v_mode_a) and MB",
+             "* (gate outb, source v_mode_b); y sits near v_mode_a in state 1, near v_mode_b in state 0.")
+    return _deck(title, [(netlist, design.devices(), start)], card, temperature=temperature, noise_step=noise_step,
+                 duration=duration, seed=seed, sample_step=sample_step, max_step=max_step)
+
+
+_PBIT_TITLE = ("* noisecircuits p-bit, generated from PBitDesign.devices(): two cross-coupled inverters",
+               "* tilted by MNbias against MNref; state 1 <=> v(out) > v(outb).")
+
+
+def _deck(title, copies, card, *, temperature, noise_step, duration, seed, sample_step, max_step,
           suffixes=("",), options=None) -> str:
+    """The deck of ``copies`` = [(Netlist, devices, start), ...]: one voltage source per fixed node,
+    each device through :func:`~noisecircuits.spice.render.mos_lines` with its shot noise, the node
+    capacitors, the Itô correction of each state node, the initial state and the transient; several
+    copies get their nodes, devices and sources suffixed ``suffixes[k]`` (ground shared)."""
     from noisecircuits.errors import ParameterError
     from noisecircuits.spice.units import round_significant
 
@@ -182,26 +277,22 @@ def _deck(design, card, biases, starts, *, temperature, noise_step, duration, se
     noise = {"noise_step": noise_step, "shot_scale": ELEMENTARY_CHARGE / noise_step,
              "inverse_two_ut": 1.0 / (2.0 * thermal_voltage(temperature))}
     f = format_value
-    lines = [
-        "* noisecircuits p-bit, generated from PBitDesign.devices(): two cross-coupled inverters",
-        "* tilted by MNbias against MNref; state 1 <=> v(out) > v(outb).",
-    ]
+    lines = list(title)
     if options.threshold_shift:
         lines.append(f"* latch devices {', '.join(LATCH_DEVICES)}: threshold magnitude lowered by "
                      f"{f(options.threshold_shift)}V (delvto).")
     if options.full_capacitance:
         lines.append(f"* device capacitances from the card; explicit node capacitor {f(options.explicit_capacitance)}F, "
-                     f"total node capacitance {f(float(design.node_capacitance))}F (Ito correction).")
-    if len(biases) > 1:
-        lines.append(f"* {len(biases)} independent copies; copy k has nodes and devices suffixed _k.")
+                     f"total node capacitance {f(float(copies[0][0].capacitances[0]))}F (Ito correction).")
+    if len(copies) > 1:
+        lines.append(f"* {len(copies)} independent copies; copy k has nodes and devices suffixed _k.")
     lines += [_include_line(card), f".options temp={f(celsius(temperature))} seed={int(seed)} interp"]
     body, ics, saved = [], [], []
-    for v_bias, start, suffix in zip(biases, starts, suffixes):
-        netlist = design.netlist(v_bias, temperature)
+    for (netlist, design_devices, start), suffix in zip(copies, suffixes):
         names = list(netlist.state_names)
         # every copy has its own sources: a supply shared by K copies carries the sum of K noisy
         # currents, whose convergence test (relative to a small sum of large terms) stalled ngspice
-        own = set(names) | {n for n in netlist.fixed_names if n != "0"} if len(biases) > 1 else set(names) | {"v_bias"}
+        own = set(names) | {n for n in netlist.fixed_names if n != "0"}
 
         def node(n, own=own, suffix=suffix):
             return n + suffix if n in own else n
@@ -209,7 +300,7 @@ def _deck(design, card, biases, starts, *, temperature, noise_step, duration, se
         body += [f"V{node(n)} {node(n)} 0 {f(v)}" for n, v in zip(netlist.fixed_names, netlist.fixed_voltages)
                  if n != "0"]
         devices = []
-        for dev in design.devices():
+        for dev in design_devices:
             p = dev.params
             d, g, s, b = (node(t) for t in (dev.drain, dev.gate, dev.source, dev.bulk))
             body += mos_lines(card, p.polarity, dev.name + suffix, d, g, s, b, p.width, p.length, noise=True,
@@ -223,11 +314,11 @@ def _deck(design, card, biases, starts, *, temperature, noise_step, duration, se
             # the Itô correction needs the node's total capacitance
             capacitances.setdefault(float(c), []).append(node(name))
         for c, nodes in capacitances.items():
-            body += ito_correction_lines(devices, nodes, c, noise)
+            body += ito_correction_lines(devices, nodes, c, noise, [node(n) for n in names])
         ics += [f"v({node(n)})={f(float(v))}" for n, v in zip(names, start)]
         saved.append([node(n) for n in names])
     lines += body
-    if len(biases) == 1:
+    if len(copies) == 1:
         out = " ".join(f"v({n})" for n in saved[0])
         control = [f"wrdata out.dat {out}"]
     else:

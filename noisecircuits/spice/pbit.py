@@ -17,7 +17,6 @@ import numpy as np
 
 from noisecircuits._validate import positive
 from noisecircuits.citations import use
-from noisecircuits.constants import ELEMENTARY_CHARGE, celsius, thermal_voltage
 from noisecircuits.errors import ParameterError, SimulationError
 from noisecircuits.spice.units import round_significant
 
@@ -26,7 +25,6 @@ __all__ = [
     "SAMPLES_PER_NOISE_STEP",
     "MAX_STEP_PER_NOISE_STEP",
     "check_card",
-    "pbit_spice_values",
     "pbit_netlist",
     "render_pbit",
     "render_pbit_copies",
@@ -83,52 +81,6 @@ def check_card(card: str, *, full_capacitance: bool = False):
         )
     deck = capacitance_free(get_card(card))
     return deck, deck.name
-
-
-def pbit_spice_values(design, v_bias, temperature, noise_step, duration, seed, start) -> dict:
-    """Template values of the ``pbit`` netlist (SI numbers; :mod:`noisecircuits.spice.render` formats them).
-
-    Parameters
-    ----------
-    design : PBitDesign
-        Sizes and voltages [-].
-    v_bias : float
-        Gate voltage of MNbias [V].
-    temperature : float
-        [K].
-    noise_step : float
-        Noise hold time N_T [s].
-    duration : float
-        Simulated time [s].
-    seed : int
-        ngspice seed [-].
-    start : (float, float)
-        Initial V(out), V(outb) [V].
-    """
-    c = design.node_capacitance
-    return {
-        "temperature_celsius": celsius(temperature),
-        "seed": int(seed),
-        "v_dd": design.supply_voltage_at(temperature),
-        "v_bias": float(v_bias),
-        "v_ref": design.v_ref,
-        "width_p": design.pmos.width,
-        "length_p": design.pmos.length,
-        "width_n": design.nmos.width,
-        "length_n": design.nmos.length,
-        "width_bias": design.bias_nmos.width,
-        "length_bias": design.bias_nmos.length,
-        "width_ref": design.bias_nmos.width * design.ref_width_ratio,
-        "capacitance": c,
-        "v_out_initial": float(start[0]),
-        "v_outb_initial": float(start[1]),
-        "sample_step": noise_step / SAMPLES_PER_NOISE_STEP,
-        "stop_time": duration,
-        "max_step": noise_step * MAX_STEP_PER_NOISE_STEP,
-        "noise_step": noise_step,
-        "shot_scale": ELEMENTARY_CHARGE / noise_step,
-        "inverse_two_ut": 1.0 / (2.0 * thermal_voltage(temperature)),
-    }
 
 
 def render_pbit(design, deck, v_bias: float, temperature: float, noise_step: float, duration: float, seed: int,

@@ -1,6 +1,9 @@
-"""Netlist templates and their rendering.
+"""Netlist templates of the benches, their rendering, and the transistor and Itô-correction lines.
 
-Templates live in ``spice_models/<name>.cir.tmpl``. They are plain SPICE with two additions:
+The sampler designs' decks (p-bit, categorical, continuous) are generated from their device lists
+(:mod:`noisecircuits.spice.generate`, with :func:`mos_lines` and :func:`ito_correction_lines`).
+The benches (kT/C, I-V sweeps, the one-node bistable bench) are templates in
+``spice_models/<name>.cir.tmpl``: plain SPICE with two additions:
 
 * ``${name}`` — a numeric parameter, filled from the values given to :func:`render_netlist`
   and written by :func:`noisecircuits.spice.units.format_value` (so SPICE suffixes exist
@@ -8,12 +11,7 @@ Templates live in ``spice_models/<name>.cir.tmpl``. They are plain SPICE with tw
 * directive lines, expanded by the renderer from the chosen model card:
   ``@card`` (the card's ``.include``) and
   ``@mos POLARITY NAME DRAIN GATE SOURCE BULK WIDTH_PARAM LENGTH_PARAM``
-  (one transistor; with ``noise=True`` also its shot-noise source, see
-  :func:`mos_lines`);
-  ``@ito CAPACITANCE_PARAM NODE...`` (with ``noise=True``: the Itô drift correction of each
-  listed state node, a behavioural current source, see :func:`ito_correction_lines`; it
-  must follow the ``@mos`` lines of the devices whose drains are on those nodes). A template
-  may have several (one per node capacitance); the nodes of all of them are its state nodes.
+  (one noiseless transistor with its ammeter, see :func:`mos_lines`).
 
 Rendering accepts only the parameter names the template uses, each with a finite real
 value (not a bool or a string); anything else raises
@@ -34,13 +32,10 @@ from noisecircuits.spice.cards import Card, spice_models_dir
 from noisecircuits.spice.units import format_value, round_significant
 
 __all__ = ["TEMPLATE_NAMES", "template_path", "template_parameters", "render_netlist", "mos_lines",
-           "ito_correction_lines", "NOISE_PARAMETERS"]
+           "ito_correction_lines"]
 
-#: Templates shipped in spice_models/.
-TEMPLATE_NAMES = ("ktc", "iv_nmos", "iv_pmos", "pbit", "categorical", "continuous", "bistable")
-#: Parameters every noisy template needs: the noise sample step [s], q/NT [C/s], and
-#: 1/(2 U_T) [1/V] at the simulation temperature.
-NOISE_PARAMETERS = ("noise_step", "shot_scale", "inverse_two_ut")
+#: Bench templates shipped in spice_models/.
+TEMPLATE_NAMES = ("ktc", "iv_nmos", "iv_pmos", "bistable")
 
 #: Smoothing of the noise amplitude so that its derivatives stay finite for Newton:
 #: |I| -> sqrt(I^2 + I_floor^2) with I_floor = 1 fA, and |V_DS|/2U_T -> sqrt(x^2 + x_floor^2)
@@ -70,31 +65,22 @@ def _split(text: str):
             yield False, line
 
 
-def template_parameters(name: str, *, noise: bool = False) -> tuple[str, ...]:
+def template_parameters(name: str) -> tuple[str, ...]:
     """Sorted names of the numeric parameters template ``name`` needs.
 
     Parameters
     ----------
     name : str
         Template name [-].
-    noise : bool
-        Include the shot-noise parameters (:data:`NOISE_PARAMETERS`) when the template has
-        transistors [-].
     """
     text = template_path(name).read_text(encoding="utf-8")
     names: set[str] = set()
-    has_mos = False
     for is_directive, item in _split(text):
         if is_directive:
             if item[0] == "mos":
-                has_mos = True
                 names.update(item[7:9])
-            elif item[0] == "ito" and noise:
-                names.update(item[1:2])
         else:
             names.update(string.Template(item).get_identifiers())
-    if noise and has_mos:
-        names.update(NOISE_PARAMETERS)
     return tuple(sorted(names))
 
 
@@ -267,8 +253,8 @@ def ito_correction_lines(devices, nodes, capacitance: float, noise_values: Mappi
     return lines
 
 
-def render_netlist(name: str, card: Card, values: Mapping, *, noise: bool = False) -> str:
-    """Render template ``name`` with ``card`` and numeric ``values``.
+def render_netlist(name: str, card: Card, values: Mapping) -> str:
+    """Render bench template ``name`` with ``card`` and numeric ``values``.
 
     Parameters
     ----------
@@ -279,26 +265,21 @@ def render_netlist(name: str, card: Card, values: Mapping, *, noise: bool = Fals
     values : mapping of str to float
         Exactly the parameters :func:`template_parameters` lists, SI units (geometry in
         metres, temperatures in the units the template names them) [SI].
-    noise : bool
-        Give every transistor its shot-noise source [-].
 
     Returns
     -------
     str
         The netlist text.
     """
-    allowed = template_parameters(name, noise=noise)
+    allowed = template_parameters(name)
     checked = _check_values(values, allowed, name)
     step = checked.get("noise_step")
     if step is not None and round_significant(step, _NOISE_STEP_DIGITS) != float(step):
         raise ParameterError(f"noise_step must have at most {_NOISE_STEP_DIGITS} significant digits "
                              f"(ngspice's trrandom freezes otherwise; use units.round_significant), got {step!r}")
     formatted = {k: format_value(v) for k, v in checked.items()}
-    noise_values = {k: checked[k] for k in NOISE_PARAMETERS if k in checked}
     out: list[str] = []
-    noisy: list[tuple[str, str, str, str, str]] = []
     text = template_path(name).read_text(encoding="utf-8")
-    state_nodes = [n for is_directive, item in _split(text) if is_directive and item[0] == "ito" for n in item[2:]]
     for is_directive, item in _split(text):
         if not is_directive:
             out.append(string.Template(item).substitute(formatted))
@@ -306,12 +287,7 @@ def render_netlist(name: str, card: Card, values: Mapping, *, noise: bool = Fals
             out.append(_include_line(card))
         elif item[0] == "mos" and len(item) == 9 and item[1] in _POLARITIES:
             _, pol, inst, d, g, s, b, wname, lname = item
-            out += mos_lines(card, pol, inst, d, g, s, b, checked[wname], checked[lname], noise=noise,
-                             noise_values=noise_values)
-            noisy.append((pol, inst, d, g, s))
-        elif item[0] == "ito" and len(item) >= 3:
-            if noise:
-                out += ito_correction_lines(noisy, item[2:], checked[item[1]], noise_values, state_nodes)
+            out += mos_lines(card, pol, inst, d, g, s, b, checked[wname], checked[lname], noise=False)
         else:
             raise ParameterError(f"template {name!r} has a malformed directive: @{' '.join(item)}")
     return "\n".join(out) + "\n"

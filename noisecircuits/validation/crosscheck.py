@@ -44,13 +44,13 @@ import pandas as pd
 
 from noisecircuits._validate import in_range, positive, positive_int
 from noisecircuits.citations import use
-from noisecircuits.constants import ELEMENTARY_CHARGE, TEMPERATURE_RANGE, celsius, thermal_voltage
+from noisecircuits.constants import TEMPERATURE_RANGE
 from noisecircuits.errors import ParameterError, SimulationError
 from noisecircuits.spice.pbit import (
+    MAX_STEP_PER_NOISE_STEP,
     NOISE_STEP_PER_TIMESCALE,
     SAMPLES_PER_NOISE_STEP,
     check_card,
-    pbit_spice_values,
     readout_statistics,
     render_pbit,
     start_point,
@@ -79,7 +79,6 @@ __all__ = [
     "check_categorical",
     "check_categorical_design",
     "CONTINUOUS_V_MODES",
-    "categorical_spice_values",
     "CATEGORICAL_CONTROL_OFFSETS",
 ]
 
@@ -648,7 +647,7 @@ def check_continuous(card: str = "generic", temperature: float = 300.0, *, v_mod
     """
     from noisecircuits.circuits.continuous import ContinuousCell, ContinuousDesign
     from noisecircuits.circuits.pbit import PBit, v_mid
-    from noisecircuits.spice.render import render_netlist
+    from noisecircuits.spice.generate import continuous_netlist_text
     from noisecircuits.spice.runner import run_netlist
     from noisecircuits.spice.seeds import spice_seeds
     from noisecircuits.validation.cell_laws import agreement_frame
@@ -666,11 +665,11 @@ def check_continuous(card: str = "generic", temperature: float = 300.0, *, v_mod
     noise_step = round_significant(NOISE_STEP_PER_TIMESCALE * min(cell.timescale, pbit.timescale), 3)
     duration = correlation_times * pbit.correlation_time_exact()
     (s,) = spice_seeds(seed, 1)
-    values = pbit_spice_values(pdesign, vb, t, noise_step, duration, s, start_point(pbit, pdesign))
-    values.update({"v_mode_a": float(cell.v_modes[0]), "v_mode_b": float(cell.v_modes[1]),
-                   "width_pass": design.pass_nmos.width, "length_pass": design.pass_nmos.length,
-                   "output_capacitance": design.output_capacitance, "v_y_initial": float(np.mean(cell.v_modes))})
-    netlist = render_netlist("continuous", deck, values, noise=True)
+    netlist = continuous_netlist_text(design, deck, v_bias=vb, v_modes=cell.v_modes, temperature=t,
+                                      noise_step=noise_step, duration=duration, seed=s,
+                                      start=(*start_point(pbit, pdesign), float(np.mean(cell.v_modes))),
+                                      sample_step=noise_step / SAMPLES_PER_NOISE_STEP,
+                                      max_step=noise_step * MAX_STEP_PER_NOISE_STEP)
     run = run_netlist(netlist, ["v_out_V", "v_outb_V", "v_y_V"], name="continuous", keep=keep, timeout=timeout)
     frame = run.data[run.data["x"] > 0]
     readout = (frame["v_out_V"] - frame["v_outb_V"]).to_numpy()
@@ -750,36 +749,6 @@ def check_categorical_design(card: str = "generic", temperature: float = 300.0, 
     design = replace(base, nmos=cals["nmos"].params, pmos=cals["pmos"].params)
     controls = tuple(design.v_nominal + d for d in CATEGORICAL_CONTROL_OFFSETS)
     return design, cals, controls
-
-
-def categorical_spice_values(design, v_controls, temperature, noise_step, duration, seed) -> dict:
-    """Template values of the ``categorical`` netlist (SI; node 0 starts high, the others at 0).
-
-    Parameters
-    ----------
-    design : CategoricalDesign
-        Sizes and voltages [-].
-    v_controls : sequence of 4 float
-        Gate voltages of MP0..MP3 [V].
-    temperature : float
-        [K].
-    noise_step : float
-        Noise hold N_T, at most 6 significant digits [s]; output and maximum step N_T/2.
-    duration : float
-        Transient length [s].
-    seed : int
-        ngspice seed [-].
-    """
-    values = {"temperature_celsius": celsius(temperature), "seed": int(seed), "v_dd": design.supply_voltage,
-              "width_p": design.pmos.width, "length_p": design.pmos.length, "width_n": design.nmos.width,
-              "length_n": design.nmos.length, "capacitance": design.node_capacitance,
-              "sample_step": noise_step / 2, "stop_time": duration, "max_step": noise_step / 2,
-              "noise_step": noise_step, "shot_scale": ELEMENTARY_CHARGE / noise_step,
-              "inverse_two_ut": 1.0 / (2.0 * thermal_voltage(temperature))}
-    for k in range(4):
-        values[f"v_control_{k}"] = float(v_controls[k])
-        values[f"v_initial_{k}"] = design.supply_voltage if k == 0 else 0.0
-    return values
 
 
 def _categorical_budgets(design, cals, controls, t, law, duration, sample, seed, cal_card, workers):
@@ -884,7 +853,7 @@ def check_categorical(card: str = "generic", temperature: float = 300.0, *, seed
     """
     from noisecircuits.analysis.occupation import state_occupations
     from noisecircuits.circuits.categorical import CategoricalCell
-    from noisecircuits.spice.render import render_netlist
+    from noisecircuits.spice.generate import categorical_netlist_text
     from noisecircuits.spice.runner import run_netlist
     from noisecircuits.spice.seeds import spice_seeds
     from noisecircuits.validation.cell_laws import agreement_frame, categorical_law, tau_and_stderr
@@ -903,8 +872,8 @@ def check_categorical(card: str = "generic", temperature: float = 300.0, *, seed
     duration = max(correlation_times * probe["tau_s"], _MIN_CATEGORICAL_SAMPLES * sample)
     law = categorical_law(design, controls, t, _CATEGORICAL_SDE_FACTOR * duration, sample, sde_seed)
     (s,) = spice_seeds(spice_seed_root, 1)
-    values = categorical_spice_values(design, controls, t, noise_step, duration, s)
-    netlist = render_netlist("categorical", deck, values, noise=True)
+    netlist = categorical_netlist_text(design, deck, v_controls=controls, temperature=t, noise_step=noise_step,
+                                       duration=duration, seed=s, sample_step=sample, max_step=sample)
     run = run_netlist(netlist, [f"v_out_{k}" for k in range(4)], name="categorical", keep=keep, timeout=timeout)
     frame = run.data[run.data["x"] > 0]
     spice_states = np.argmax(frame[[f"v_out_{k}" for k in range(4)]].to_numpy(), axis=1)

@@ -10,8 +10,8 @@ from noisecircuits.circuits.categorical import CategoricalCell, CategoricalDesig
 from noisecircuits.circuits.continuous import ContinuousCell
 from noisecircuits.errors import ParameterError
 from noisecircuits.spice.cards import capacitance_free, get_card
-from noisecircuits.spice.pbit import pbit_spice_values
-from noisecircuits.spice.render import ito_correction_lines, render_netlist
+from noisecircuits.spice.generate import categorical_netlist_text, continuous_netlist_text
+from noisecircuits.spice.render import ito_correction_lines
 from noisecircuits.spice.units import parse_value
 from noisecircuits.validation.cell_laws import (
     agreement_frame,
@@ -20,7 +20,6 @@ from noisecircuits.validation.cell_laws import (
     softmax_budget,
     softmax_width,
 )
-from noisecircuits.validation.crosscheck import categorical_spice_values
 
 _NUMBER = re.compile(r"(?<![A-Za-z_(])(\d+(?:\.\d+)?(?:e-?\d+)?(?:meg|[fpnumkg])?)(?![A-Za-z_\d])")
 
@@ -67,10 +66,11 @@ def test_categorical_ito_sources_are_minus_half_g_dg(state):
     design, temperature = CategoricalDesign.default(), 300.0
     controls = (0.046, 0.049, 0.051, 0.054)
     cell = CategoricalCell(design, controls, temperature)
-    values = categorical_spice_values(design, controls, temperature, 1e-10, 1e-8, 1)
-    text = render_netlist("categorical", capacitance_free(get_card("generic")), values, noise=True)
-    volts = {f"out_{k}": v for k, v in enumerate(state)} | {"vdd": design.supply_voltage, "0": 0.0}
-    _check_ito_sources(text, _Scaled(cell.netlist), state, [f"out_{k}" for k in range(4)], volts)
+    text = categorical_netlist_text(design, capacitance_free(get_card("generic")), v_controls=controls,
+                                    temperature=temperature, noise_step=1e-10, duration=1e-8, seed=1,
+                                    sample_step=5e-11, max_step=5e-11)
+    volts = {f"out{k}": v for k, v in enumerate(state)} | {"vdd": design.supply_voltage, "0": 0.0}
+    _check_ito_sources(text, _Scaled(cell.netlist), state, [f"out{k}" for k in range(4)], volts)
 
 
 @pytest.mark.parametrize("state", [(0.07, 0.004, 0.025), (0.003, 0.072, 0.006), (0.04, 0.035, 0.05)])
@@ -85,13 +85,11 @@ def test_continuous_ito_sources_are_minus_half_g_dg(state):
     design = replace(ContinuousDesign.default(), pbit=replace(PBitDesign.default(), supply_voltage=0.075))
     temperature, v_bias, modes = 300.0, 0.13, (0.04, 0.0)
     cell = ContinuousCell(design, v_bias, modes, temperature)
-    values = pbit_spice_values(design.pbit, v_bias, temperature, 1e-10, 1e-8, 1, (0.0, 0.0))
-    values.update({"v_mode_a": modes[0], "v_mode_b": modes[1], "width_pass": design.pass_nmos.width,
-                   "length_pass": design.pass_nmos.length, "output_capacitance": design.output_capacitance,
-                   "v_y_initial": 0.02})
-    text = render_netlist("continuous", capacitance_free(get_card("generic")), values, noise=True)
+    text = continuous_netlist_text(design, capacitance_free(get_card("generic")), v_bias=v_bias, v_modes=modes,
+                                   temperature=temperature, noise_step=1e-10, duration=1e-8, seed=1,
+                                   start=(0.0, 0.0, 0.02), sample_step=5e-11, max_step=4.99e-11)
     volts = {"out": state[0], "outb": state[1], "y": state[2], "vdd": design.pbit.supply_voltage, "0": 0.0,
-             "vmodea": modes[0], "vmodeb": modes[1]}
+             "v_mode_a": modes[0], "v_mode_b": modes[1]}
     _check_ito_sources(text, _Scaled(cell.netlist), state, ["out", "outb", "y"], volts)
 
 

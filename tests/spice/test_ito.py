@@ -11,8 +11,7 @@ from noisecircuits.circuits.pbit import PBit, PBitDesign
 from noisecircuits.constants import celsius, thermal_voltage
 from noisecircuits.spice.bistable import BistableNode, exact_values, simulate_bistable_spice
 from noisecircuits.spice.cards import capacitance_free, get_card
-from noisecircuits.spice.pbit import pbit_spice_values
-from noisecircuits.spice.render import render_netlist
+from noisecircuits.spice.generate import pbit_netlist_text
 from noisecircuits.spice.units import parse_value
 
 _NUMBER = re.compile(r"(?<![A-Za-z_(])(\d+(?:\.\d+)?(?:e-?\d+)?(?:meg|[fpnumkg])?)(?![A-Za-z_\d])")
@@ -36,8 +35,9 @@ def _evaluate(expression, currents, voltages):
 def test_rendered_ito_correction_is_minus_half_g_dg(state):
     design, temperature, v_bias = PBitDesign.default(), 300.0, 0.13
     model = PBit(design, v_bias, temperature)
-    values = pbit_spice_values(design, v_bias, temperature, 1e-8, 1e-6, 1, (0.0, 0.0))
-    text = render_netlist("pbit", capacitance_free(get_card("generic")), values, noise=True)
+    text = pbit_netlist_text(design, capacitance_free(get_card("generic")), v_bias=v_bias, temperature=temperature,
+                             noise_step=1e-8, duration=1e-6, seed=1, start=(0.0, 0.0), sample_step=5e-9,
+                             max_step=4.99e-9)
     lines = {ln.split()[0]: ln.split("I=", 1)[1] for ln in text.splitlines() if ln.startswith("Bito_")}
     volts = {"out": state[0], "outb": state[1], "vdd": design.supply_voltage, "0": 0.0}
     currents = {}

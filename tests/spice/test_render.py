@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from noisecircuits.errors import ParameterError
-from noisecircuits.spice.cards import Card, capacitance_free, get_card
+from noisecircuits.spice.cards import Card, get_card
 from noisecircuits.spice.render import TEMPLATE_NAMES, render_netlist, template_parameters
 from noisecircuits.spice.units import format_value, parse_value
 
@@ -36,23 +36,22 @@ def _fixed_card(card: Card) -> Card:
                 card.geometry_scale, card.reference)
 
 
-def _values(name: str, noise: bool) -> dict:
-    return {k: (i + 1) * 1.25e-3 if k != "seed" else 7 for i, k in enumerate(template_parameters(name, noise=noise))}
+def _values(name: str) -> dict:
+    return {k: (i + 1) * 1.25e-3 if k != "seed" else 7 for i, k in enumerate(template_parameters(name))}
 
 
 @pytest.mark.parametrize("name", TEMPLATE_NAMES)
 def test_golden_netlists(name):
-    noise = name in ("pbit", "categorical", "continuous")
-    card = _fixed_card(capacitance_free(get_card("generic")) if noise else get_card("generic"))
-    text = render_netlist(name, card, _values(name, noise), noise=noise)
+    card = _fixed_card(get_card("generic"))
+    text = render_netlist(name, card, _values(name))
     golden = GOLDEN / f"{name}.cir"
     if os.environ.get("NOISECIRCUITS_REGENERATE_GOLDENS") == "1":  # pragma: no cover - on purpose only
         golden.write_text(text)
     assert text == golden.read_text()
 
 
-def _pbit_values():
-    return _values("pbit", True)
+def _ktc_values():
+    return _values("ktc")
 
 
 @pytest.mark.parametrize(
@@ -60,25 +59,25 @@ def _pbit_values():
     ["1\n.control\nshell rm -rf /", "0.1", True, float("nan"), float("inf"), None, [1.0]],
 )
 def test_rejects_non_numeric_values(value):
-    values = _pbit_values()
-    values["v_bias"] = value
-    with pytest.raises(ParameterError, match="v_bias"):
-        render_netlist("pbit", get_card("generic"), values, noise=True)
+    values = _ktc_values()
+    values["resistance"] = value
+    with pytest.raises(ParameterError, match="resistance"):
+        render_netlist("ktc", get_card("generic"), values)
 
 
-@pytest.mark.parametrize("name", ["v_bias\n.control", "unknown_parameter", "1abc", "v bias"])
+@pytest.mark.parametrize("name", ["resistance\n.control", "unknown_parameter", "1abc", "r esistance"])
 def test_rejects_bad_or_unknown_names(name):
-    values = _pbit_values()
+    values = _ktc_values()
     values[name] = 0.1
     with pytest.raises(ParameterError):
-        render_netlist("pbit", get_card("generic"), values, noise=True)
+        render_netlist("ktc", get_card("generic"), values)
 
 
 def test_rejects_missing_parameter():
-    values = _pbit_values()
+    values = _ktc_values()
     del values["capacitance"]
     with pytest.raises(ParameterError, match="capacitance"):
-        render_netlist("pbit", get_card("generic"), values, noise=True)
+        render_netlist("ktc", get_card("generic"), values)
 
 
 def test_rejects_unknown_template_and_card():
@@ -96,7 +95,12 @@ def test_rejects_quote_in_card_path(tmp_path):
 
 
 def test_noisy_transistor_lines():
-    text = render_netlist("pbit", get_card("generic"), _pbit_values(), noise=True)
+    from noisecircuits.circuits.pbit import PBitDesign
+    from noisecircuits.spice.generate import pbit_netlist_text
+
+    text = pbit_netlist_text(PBitDesign.default(), get_card("generic"), v_bias=0.125, temperature=300.0,
+                             noise_step=1e-8, duration=1e-6, seed=7, start=(0.04, 0.04), sample_step=5e-9,
+                             max_step=4.99e-9)
     # every transistor has an ammeter, a unit-Gaussian stream and a shot-noise source
     for dev in ("MPa", "MNa", "MPb", "MNb", "MNbias", "MNref"):
         assert f"V{dev}_i " in text and f"V{dev}_w " in text and f"B{dev}_n " in text
