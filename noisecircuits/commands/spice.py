@@ -203,10 +203,8 @@ def _check(args) -> dict:
         raise ParameterError(crosscheck._REFERENCE_REFUSAL.format(
             why="the sky130 card has no capacitance-free variant, and "))
     if design_file is not None:
-        from noisecircuits.design.document import read_design_document
-
-        read_design_document(design_file)  # one clear line for a bad file, before any ngspice run
-        crosscheck.drawable_document(design_file, args.card)  # and for sizes the card cannot draw
+        # one clear line for a bad file or for sizes the card cannot draw, before any ngspice run
+        crosscheck.drawable_document(design_file, args.card)
     from noisecircuits.budget import check_budget
 
     per_temperature = len(args.biases) if args.biases is not None else CHECK_DEFAULT_BIASES

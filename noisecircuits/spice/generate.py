@@ -188,18 +188,10 @@ def categorical_netlist_text(design, card, *, v_controls, temperature: float, no
         Model cards (capacitance-free: each node carries the design's capacitor) [-].
     v_controls : sequence of float
         Gate voltage of each pull-up MP_k [V].
-    temperature : float
-        [K].
-    noise_step : float
-        Noise hold time N_T, at most 6 significant digits [s].
-    duration : float
-        Simulated time [s].
-    seed : int
-        ngspice seed [-].
     start : sequence of float, optional
         Initial node voltages; default node 0 at V_dd, the others at 0 [V].
-    sample_step, max_step : float
-        Output step and ngspice maximum time step [s].
+    temperature, noise_step, duration, seed, sample_step, max_step
+        As for :func:`pbit_netlist_text` [K, s, s, -, s, s].
 
     Returns
     -------
@@ -231,18 +223,10 @@ def continuous_netlist_text(design, card, *, v_bias: float, v_modes, temperature
         Gate voltage of the latch's MNbias [V].
     v_modes : (float, float)
         Sources of MA (selected in state 1) and MB (state 0) [V].
-    temperature : float
-        [K].
-    noise_step : float
-        Noise hold time N_T, at most 6 significant digits [s].
-    duration : float
-        Simulated time [s].
-    seed : int
-        ngspice seed [-].
     start : (float, float, float)
         Initial V(out), V(outb), V(y) [V].
-    sample_step, max_step : float
-        Output step and ngspice maximum time step [s].
+    temperature, noise_step, duration, seed, sample_step, max_step
+        As for :func:`pbit_netlist_text` [K, s, s, -, s, s].
 
     Returns
     -------
