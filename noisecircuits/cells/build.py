@@ -62,10 +62,12 @@ def _rate_law(transfer_fit):
 
     params = law_from_flat(transfer_fit.parameters)
     stderr_flat = {k: (_finite_or_none(v) if v == v else None) for k, v in transfer_fit.stderr.items()}
-    stderr = {k: None for k in ("rate_bias_center_V", "rate_bias_scale_V", "t_ref_K")}
+    stderr = {}
     for key, values in params.items():
         if isinstance(values, list):
             stderr[key] = [stderr_flat.get(f"{key}_{i}") for i in range(len(values))]
+        else:  # a frame scalar: fitted by the mid-point fit, fixed (no error) by the fixed-frame fit
+            stderr[key] = stderr_flat.get(key)
     return params, stderr
 
 

@@ -11,7 +11,8 @@ r"""Checks of a cell document that a JSON Schema cannot express.
   :math:`[10^{-12}, 1-10^{-12}]` in the correlation-time law, so the shape term
   :math:`s \ln(4P(1-P))` lies between 0 and :math:`s \ln(4\cdot10^{-12}(1-10^{-12}))`; the
   two-rate log-rates are polynomials in the reduced bias u, bounded by :math:`\sum_n |c_n| U^n`
-  with U the largest |u| (at a corner of the range), and :math:`\ln\tau_c` lies in
+  with U a bound of |u| (the frame's centre and log-scale are quadratics, whose extremes over the
+  range lie at its ends or vertex), and :math:`\ln\tau_c` lies in
   :math:`[-B - \ln 2, B]` for a bound B of both.
 """
 
@@ -100,17 +101,44 @@ def _log_bounds_ok(what: str, field: str, low: float, high: float) -> None:
         )
 
 
+def _extremes(a0: float, a1: float, a2: float, x) -> np.ndarray:
+    """Values of the quadratic a0 + a1 x + a2 x^2 at the ends of the interval ``x`` and at its vertex inside it."""
+    points = [float(np.min(x)), float(np.max(x))]
+    if a2 != 0.0 and points[0] < -a1 / (2.0 * a2) < points[1]:
+        points.append(-a1 / (2.0 * a2))
+    points = np.array(points)
+    return a0 + a1 * points + a2 * points * points
+
+
 def _rate_bound(p, v, t) -> float:
-    """An upper bound of |ln k01| and |ln k10| over the validity rectangle (polynomials in u: sum |c_n| U^n)."""
-    u = (v[:, None] - p["rate_bias_center_V"]) / p["rate_bias_scale_V"] * (p["t_ref_K"] / t[None, :])
-    big_u = float(np.max(np.abs(_finite("the reduced bias", "parameters", u))))
-    inv = float(np.max(np.abs(1.0 / t - 1.0 / p["t_ref_K"])))
+    """An upper bound of |ln k01| and |ln k10| over the validity rectangle (polynomials in u: sum |c_n| U^n).
+
+    U bounds |u| = |v - v_c(T)| / v_s(T): v_c(T) is quadratic in T - t_ref and ln v_s(T) in ln(T/t_ref),
+    so their extremes over the range lie at its ends or at the vertex.
+    """
+    from noisecircuits.fitting.rates import frame_value
+
+    t_ref = p["t_ref_K"]
+    centres = _finite("the bias-frame centre", "parameters",
+                      _extremes(p["rate_bias_center_V"], frame_value(p, "rate_bias_center_dT_V_per_K"),
+                                0.5 * frame_value(p, "rate_bias_center_d2T_V_per_K2"), t - t_ref))
+    log_scales = _finite("the bias-frame scale", "parameters",
+                         math.log(p["rate_bias_scale_V"]) + _extremes(0.0, frame_value(p, "rate_bias_scale_exponent"),
+                                                                      frame_value(p, "rate_bias_scale_curvature"),
+                                                                      np.log(t / t_ref)))
+    _log_bounds_ok("the bias-frame scale", "parameters", float(log_scales.min()), float(log_scales.max()))
+    spread = float(np.max(np.abs(v[:, None] - centres[None, :])))
+    big_u = float(_finite("the reduced bias", "parameters", spread / math.exp(float(log_scales.min()))))
+    inv = float(np.max(np.abs(1.0 / t - 1.0 / t_ref)))
+    theta = float(np.max(np.abs(t_ref / t - 1.0)))
     bound = 0.0
     for rate in ("k01", "k10"):
         powers = big_u ** np.arange(max(len(p[f"{rate}_log_rate"]), len(p[f"{rate}_activation_energy_J"])))
         log_rate = np.abs(np.array(p[f"{rate}_log_rate"], dtype=float)) @ powers[: len(p[f"{rate}_log_rate"])]
         energy = np.abs(np.array(p[f"{rate}_activation_energy_J"], dtype=float)) @ powers[: len(p[f"{rate}_activation_energy_J"])]
-        bound = max(bound, float(_finite("the log escape rate", "parameters", log_rate + energy / BOLTZMANN * inv)))
+        curvature = abs(frame_value(p, f"{rate}_log_rate_curvature")) * theta * theta
+        bound = max(bound, float(_finite("the log escape rate", "parameters",
+                                         log_rate + energy / BOLTZMANN * inv + curvature)))
     return bound
 
 

@@ -83,22 +83,35 @@ def _horner(u: str, coefficients, name: str) -> str:
 
 def _rate_lines(cell, tk: str) -> tuple[list, list, str]:
     """Header lines, element lines and the correlation-time expression of a two-rate cell."""
+    from noisecircuits.fitting.rates import FRAME_DEFAULTS, frame_value
+
     p = cell.parameters
     t_ref = number("t_ref_K", p["t_ref_K"])
-    u = (f"((V(ctl)-({number('rate_bias_center_V', p['rate_bias_center_V'])}))"
-         f"/{number('rate_bias_scale_V', p['rate_bias_scale_V'])}*{t_ref}/{tk})")
-    elements = [f"Bw nw 0 V = {u}"]
+    f = {key: number(key, frame_value(p, key)) for key in FRAME_DEFAULTS}
+    half_curvature = number("rate_bias_center_d2T_V_per_K2 / 2", 0.5 * frame_value(p, "rate_bias_center_d2T_V_per_K2"))
+    dt = f"({tk}-{t_ref})"
+    ell = f"ln({tk}/{t_ref})"
+    centre = (f"({number('rate_bias_center_V', p['rate_bias_center_V'])}+({f['rate_bias_center_dT_V_per_K']})*{dt}"
+              f"+({half_curvature})*{dt}*{dt})")
+    scale = (f"({number('rate_bias_scale_V', p['rate_bias_scale_V'])}*exp(({f['rate_bias_scale_exponent']})*{ell}"
+             f"+({f['rate_bias_scale_curvature']})*{ell}*{ell}))")
+    theta = f"({t_ref}/{tk}-1)"
+    elements = [f"Bw nw 0 V = (V(ctl)-{centre})/{scale}"]
     header = [
-        "* P(1) = k01/(k01+k10), tau_c = 1/(k01+k10); ln k = sum c_n u^n - (sum E_n u^n)/k_B (1/T - 1/t_ref_K),",
-        f"* u = (V(ctl) - rate_bias_center_V)/rate_bias_scale_V * t_ref_K/T, T = temper + {_ZERO_CELSIUS!r} K, t_ref_K = {t_ref}",
+        "* P(1) = k01/(k01+k10), tau_c = 1/(k01+k10); ln k = sum c_n u^n - (sum E_n u^n)/k_B (1/T - 1/t_ref_K)"
+        " + kappa (t_ref_K/T - 1)^2,",
+        "* u = (V(ctl) - v_c(T))/v_s(T), v_c = rate_bias_center_V + c1 (T - t_ref_K) + c2/2 (T - t_ref_K)^2,",
+        f"* v_s = rate_bias_scale_V exp(g l + g2 l^2), l = ln(T/t_ref_K), T = temper + {_ZERO_CELSIUS!r} K, t_ref_K = {t_ref};",
+        "* frame: " + ", ".join(f"{k} = {v}" for k, v in f.items() if not k.endswith("log_rate_curvature")),
     ]
     for rate, node in (("k01", "a"), ("k10", "b")):
         log_rate = p[f"{rate}_log_rate"]
         energy_over_k = [e / BOLTZMANN for e in p[f"{rate}_activation_energy_J"]]
+        kappa = f[f"{rate}_log_rate_curvature"]
         header.append(f"* {rate}: log-rate coefficients c_n = {', '.join(number(rate, c) for c in log_rate)}; "
-                      f"E_n/k_B [K] = {', '.join(number(rate, c) for c in energy_over_k)}")
+                      f"E_n/k_B [K] = {', '.join(number(rate, c) for c in energy_over_k)}; kappa = {kappa}")
         elements.append(f"B{node} n{node} 0 V = {_horner('V(nw)', log_rate, rate)}"
-                        f"-{_horner('V(nw)', energy_over_k, rate)}*(1/{tk}-1/{t_ref})")
+                        f"-{_horner('V(nw)', energy_over_k, rate)}*(1/{tk}-1/{t_ref})+({kappa})*{theta}*{theta}")
     elements.append("Bz nz 0 V = V(na)-V(nb)")
     tau = "exp(-(max(V(na),V(nb))+ln(1+exp(-abs(V(na)-V(nb))))))"
     return header, elements, tau

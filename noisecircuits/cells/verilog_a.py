@@ -72,7 +72,9 @@ def _series(coefficients, prefix: str) -> str:
 
 
 def _rate_declarations(params) -> list:
-    declared = [(key, params[key]) for key in _RATE_FIXED]
+    from noisecircuits.fitting.rates import FRAME_DEFAULTS, frame_value
+
+    declared = [(key, params[key]) for key in _RATE_FIXED] + [(key, frame_value(params, key)) for key in FRAME_DEFAULTS]
     for rate in ("k01", "k10"):
         for key in (f"{rate}_log_rate", f"{rate}_activation_energy_J"):
             declared += [(f"{key}_{i}", c) for i, c in enumerate(params[key])]
@@ -85,10 +87,15 @@ def _rate_block(params) -> list:
         rates.append(
             f"    {var} = {_series(params[f'{rate}_log_rate'], f'{rate}_log_rate')}"
             f" - {_series(params[f'{rate}_activation_energy_J'], f'{rate}_activation_energy_J')}"
-            " / BOLTZMANN_K * (1.0 / t_k - 1.0 / t_ref_K);".replace("BOLTZMANN_K", repr(BOLTZMANN))
+            " / BOLTZMANN_K * (1.0 / t_k - 1.0 / t_ref_K)".replace("BOLTZMANN_K", repr(BOLTZMANN))
+            + f" + {rate}_log_rate_curvature * theta * theta;"
         )
     return [
-        "    u = (V(ctl) - rate_bias_center_V) / rate_bias_scale_V * t_ref_K / t_k;",
+        "    ell = ln(t_k / t_ref_K);",
+        "    theta = t_ref_K / t_k - 1.0;",
+        "    u = (V(ctl) - (rate_bias_center_V + rate_bias_center_dT_V_per_K * (t_k - t_ref_K)"
+        " + 0.5 * rate_bias_center_d2T_V_per_K2 * (t_k - t_ref_K) * (t_k - t_ref_K)))"
+        " / (rate_bias_scale_V * exp(rate_bias_scale_exponent * ell + rate_bias_scale_curvature * ell * ell));",
         *rates,
         "    z = la - lb;",
     ]
@@ -147,8 +154,11 @@ def render_verilog_a(cell) -> str:
     elif two_rate:
         lines += [
             "// P(1) = k01/(k01+k10), tau_c = 1/(k01+k10); V(out) = P(1) [V]",
-            "// ln k = sum_n log_rate_n u^n - (sum_n activation_energy_J_n u^n)/k_B (1/T - 1/t_ref_K),",
-            "// u = (V(ctl) - rate_bias_center_V)/rate_bias_scale_V * t_ref_K/T",
+            "// ln k = sum_n log_rate_n u^n - (sum_n activation_energy_J_n u^n)/k_B (1/T - 1/t_ref_K)"
+            " + log_rate_curvature (t_ref_K/T - 1)^2,",
+            "// u = (V(ctl) - v_c(T))/v_s(T), v_c = rate_bias_center_V + rate_bias_center_dT_V_per_K (T - t_ref_K)"
+            " + rate_bias_center_d2T_V_per_K2 (T - t_ref_K)^2/2,",
+            "// v_s = rate_bias_scale_V exp(rate_bias_scale_exponent l + rate_bias_scale_curvature l^2), l = ln(T/t_ref_K)",
         ]
     else:
         lines.append(f"// P(1) = F((V(ctl) - v_mid(T)) / v_width(T)), F = {cell.form}; V(out) = P(1) [V]")
@@ -177,7 +187,7 @@ def render_verilog_a(cell) -> str:
     if two_rate:
         transfer = _rate_block(params)
         tau_block = ["    tau_c = exp(-(max(la, lb) + ln(1.0 + exp(-abs(la - lb)))));"]
-        variables = ["  (* retrieve *) real tau_c;", "  real t_k, u, la, lb, z, e;"]
+        variables = ["  (* retrieve *) real tau_c;", "  real t_k, ell, theta, u, la, lb, z, e;"]
         form = "logistic"
     elif spline:
         transfer = _spline_block(params)

@@ -4,7 +4,9 @@ Candidates: the sigmoid forms (``logistic``, ``probit``; :mod:`noisecircuits.fit
 the monotone spline (:mod:`noisecircuits.fitting.spline`, :data:`SPLINE_INTERVALS` knot
 intervals) with the ``power_arrhenius`` correlation-time law beside them, and the two-rate law
 (:mod:`noisecircuits.fitting.rates_fit`) at the degrees :data:`~noisecircuits.fitting.rates_fit.RATE_DEGREES`
-(only when the data hold correlation times). Every candidate is scored on the same observations
+and in its mid-point frame (:mod:`noisecircuits.fitting.rates_midpoint`) at the shape degrees
+:data:`~noisecircuits.fitting.rates_midpoint.MIDPOINT_SHAPE_DEGREES` (both only when the data hold
+correlation times). Every candidate is scored on the same observations
 (counts and, where measured, log correlation times with their standard errors):
 
 .. math::
@@ -42,6 +44,7 @@ from noisecircuits.fitting.spline import fit_pbit_spline_ml
 from noisecircuits.fitting.spline import law_from_fit as spline_law_from_fit
 from noisecircuits.fitting.rates_fit import DEFAULT_TAU_REL_STDERR, RATE_DEGREES, fit_pbit_rates_ml, log_time_likelihood, \
     time_relative_errors
+from noisecircuits.fitting.rates_midpoint import MIDPOINT_SHAPE_DEGREES, fit_pbit_rates_midpoint_ml
 
 __all__ = ["POOR_FIT_P_VALUE", "SELECTABLE_FORMS", "CRITERIA", "PoorFitWarning", "LawFit", "fit_pbit_law", "warn_if_poor",
            "warn_if_poor_statistics"]
@@ -196,6 +199,16 @@ def fit_pbit_law(data, *, form: str = "auto", criterion: str = "aicc", correlati
             name = f"two_rate_{bias_degree}_{activation_degree}"
             candidates[name] = (fit, None, fit.log_likelihood, len(fit.parameter_names), None,
                                 fit.details["log_likelihood_times"])
+        for degree in (MIDPOINT_SHAPE_DEGREES if times is not None else ()):
+            try:
+                fit = fit_pbit_rates_midpoint_ml(data, shape_degree=degree,
+                                                 correlation_time_stderr_s=correlation_time_stderr_s,
+                                                 correlation_time_rel_stderr=correlation_time_rel_stderr)
+            except FitError as exc:
+                failures.append(exc)
+                continue
+            candidates[f"two_rate_midpoint_{degree}"] = (fit, None, fit.log_likelihood, fit.details["n_coefficients"], None,
+                                                         fit.details["log_likelihood_times"])
     if not candidates:
         raise failures[-1] if failures else FitError("no transfer law could be fitted")
     aic = {c: 2.0 * v[3] - 2.0 * v[2] for c, v in candidates.items()}
@@ -220,7 +233,10 @@ def fit_pbit_law(data, *, form: str = "auto", criterion: str = "aicc", correlati
     }
     if fit.form == "monotone_spline":
         quality["spline_intervals"] = len(fit.details["knots"]) - 1
-    if fit.form == "two_rate":
+    if fit.form == "two_rate" and "shape_degree" in fit.details:
+        quality.update(frame="midpoint", shape_degree=fit.details["shape_degree"],
+                       temperature_degree=fit.details["temperature_degree"])
+    elif fit.form == "two_rate":
         quality["bias_degree"] = fit.details["bias_degree"]
         quality["activation_degree"] = fit.details["activation_degree"]
     return LawFit(fit, tau_fit, scores, quality["criterion"], quality, tau_quality)

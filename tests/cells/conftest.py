@@ -100,8 +100,14 @@ def doc_paths():
     return document_paths
 
 
-def two_rate_document(name="rcell"):
-    """A two-rate cell: k01 = e^(13 + 2u + 0.5u^2), k10 = e^(13 - 1.5u), barriers 0.3 eV and 0.25 eV at u = 0."""
+#: Frame scalars of a two-rate cell whose bias frame moves with temperature (noisecircuits.fitting.rates).
+RATE_FRAME = {"rate_bias_center_dT_V_per_K": 2e-4, "rate_bias_center_d2T_V_per_K2": 3e-6, "rate_bias_scale_exponent": 1.3,
+              "rate_bias_scale_curvature": -0.8, "k01_log_rate_curvature": 1.5, "k10_log_rate_curvature": -0.7}
+
+
+def two_rate_document(name="rcell", frame=False):
+    """A two-rate cell: k01 = e^(13 + 2u + 0.5u^2), k10 = e^(13 - 1.5u), barriers 0.3 eV and 0.25 eV at u = 0;
+    with ``frame`` its bias frame moves with temperature (:data:`RATE_FRAME`)."""
     doc = pbit_document("logistic", name)
     ev = 1.602176634e-19
     doc["form"] = "two_rate"
@@ -115,6 +121,9 @@ def two_rate_document(name="rcell"):
         "k01_log_rate": [0.01, 0.01, 0.01], "k01_activation_energy_J": [1e-22, 1e-22],
         "k10_log_rate": [0.01, 0.01, None], "k10_activation_energy_J": [1e-22, 1e-22],
     }
+    if frame:
+        doc["parameters"].update(RATE_FRAME)
+        doc["parameter_stderr"].update({key: 1e-3 * abs(value) for key, value in RATE_FRAME.items()})
     doc["parameter_covariance"] = None
     doc["correlation_time"] = {"law": "two_rate", "source": "fitted"}
     doc["validity"] = {"v_bias_V": [0.05, 0.15], "temperature_K": [280.0, 320.0]}

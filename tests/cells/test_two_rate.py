@@ -1,4 +1,5 @@
-"""The two-rate cell (k01, k10): its laws, schema, and every exporter (JSON, SPICE, Verilog-A, CSV)."""
+"""The two-rate cell (k01, k10): its laws, schema, and every exporter (JSON, SPICE, Verilog-A, CSV), each with the
+fixed bias frame and with a frame that moves with temperature (the mid-point frame's parameters)."""
 
 from __future__ import annotations
 
@@ -16,16 +17,29 @@ from noisecircuits.cells.schema import cell_schema
 from noisecircuits.cells.spice import render_spice
 from noisecircuits.cells.verilog_a import render_verilog_a
 from noisecircuits.errors import DataError
+from tests.cells.conftest import two_rate_document
+
+
+@pytest.fixture(params=[False, True], ids=["fixed_frame", "moving_frame"])
+def rate_doc(request):
+    return lambda name="rcell": two_rate_document(name, frame=request.param)
 
 
 def _rates_by_hand(doc, v, t):
     p = doc["parameters"]
-    u = (v - 0.1) / 0.05 * 300.0 / t
+    g = {"rate_bias_center_dT_V_per_K": 0.0, "rate_bias_center_d2T_V_per_K2": 0.0, "rate_bias_scale_exponent": 1.0,
+         "rate_bias_scale_curvature": 0.0, "k01_log_rate_curvature": 0.0, "k10_log_rate_curvature": 0.0}
+    g.update({k: p[k] for k in g if k in p})
+    dt, ell, theta = t - 300.0, np.log(t / 300.0), 300.0 / t - 1
+    centre = 0.1 + g["rate_bias_center_dT_V_per_K"] * dt + 0.5 * g["rate_bias_center_d2T_V_per_K2"] * dt**2
+    scale = 0.05 * np.exp(g["rate_bias_scale_exponent"] * ell + g["rate_bias_scale_curvature"] * ell**2)
+    u = (v - centre) / scale
     inv = 1 / t - 1 / 300.0
     lk = []
     for rate in ("k01", "k10"):
         c, e = p[f"{rate}_log_rate"], p[f"{rate}_activation_energy_J"]
-        lk.append(c[0] + c[1] * u + c[2] * u * u - (e[0] + e[1] * u) / BOLTZMANN * inv)
+        lk.append(c[0] + c[1] * u + c[2] * u * u - (e[0] + e[1] * u) / BOLTZMANN * inv
+                  + g[f"{rate}_log_rate_curvature"] * theta**2)
     return np.exp(lk[0]), np.exp(lk[1])
 
 
@@ -64,6 +78,10 @@ def test_schema_json_round_trip_and_refusals(rate_doc):
     doc = rate_doc()
     doc["parameters"]["k01_log_rate"] = [800.0]  # e^800 overflows
     with pytest.raises(DataError, match="range of floating-point numbers"):
+        cell_from_document(doc)
+    doc = rate_doc()
+    doc["parameters"]["rate_bias_scale_curvature"] = 1e6  # v_s(T) = v_s e^(1e6 ln^2(T/300)) overflows at 280 K
+    with pytest.raises(DataError, match="bias-frame scale"):
         cell_from_document(doc)
     doc = rate_doc()
     doc["form"] = "logistic"  # sigmoid form with rate parameters
