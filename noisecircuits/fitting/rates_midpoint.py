@@ -33,9 +33,9 @@ the frame is the one temperature's (:math:`v_1 = 0`, :math:`\gamma = 1`, :math:`
 
 The likelihood is that of :mod:`noisecircuits.fitting.rates_fit` (binomial counts with
 ``n_effective``, Gaussian log correlation times); the model is not linear in the frame, so the
-maximum is found by quasi-Newton (scipy.optimize) from a start read off each temperature's
-data, and the covariance is the inverse of the observed information, a central-difference
-Hessian of the log-likelihood at the maximum.
+maximum is found by quasi-Newton (scipy.optimize BFGS with the exact gradient) from a start read
+off each temperature's data, and the covariance is the inverse of the observed information,
+central differences of the exact gradient at the maximum.
 """
 
 from __future__ import annotations
@@ -84,19 +84,65 @@ class _Model:
             x[i] = value
         return x
 
-    def parameters(self, x) -> dict:
-        """The law's parameters (document names, coefficient lists) of the full internal vector ``x``."""
-        d, t_ref = self.d, self.t_ref
+    def _split(self, x):
+        d = self.d
         f, rest = x[:_FRAME], x[_FRAME:]
         common, rest = rest[: self.sizes[1]], rest[self.sizes[1]:]
         shape, shape_t = rest[: self.sizes[2]], rest[self.sizes[2]:]
-        lam = common[0]
-        eps = common[1] if common.size > 1 else 0.0
-        kappa = common[2] if common.size > 2 else 0.0
         a = np.concatenate([[shape[0]], shape[1:d]])
         b = np.concatenate([[shape[0] - 1.0], shape[d:]])
         ap = np.concatenate([[shape_t[0]], shape_t[1:d]]) if self.shape_t else np.zeros(d)
         bp = np.concatenate([[shape_t[0]], shape_t[d:]]) if self.shape_t else np.zeros(d)
+        return f, common, a, b, ap, bp
+
+    def log_rates(self, x, v, temperature, jacobian=False):
+        """ln k01, ln k10 at every point [ln(1/s)] and, with ``jacobian``, their derivatives by ``x`` (N x size)."""
+        d = self.d
+        f, common, a, b, ap, bp = self._split(x)
+        dt = temperature - self.t_ref
+        ell = np.log(temperature / self.t_ref)
+        theta = self.t_ref / temperature - 1.0
+        centre = self.v0 + self.w0 * (f[0] + f[1] * dt / 10.0 + f[2] * dt * dt / 100.0)
+        scale = self.w0 * np.exp(f[3] + f[4] * ell + f[5] * ell * ell)
+        u = (v - centre) / scale
+        powers = u[:, None] ** np.arange(d + 1)[None, :]  # u^0 .. u^d
+        base = sum(c * theta**j for j, c in enumerate(common))
+        c01 = a[None, :] + ap[None, :] * theta[:, None]  # coefficient of u^n, n = 1..d
+        c10 = b[None, :] + bp[None, :] * theta[:, None]
+        e1 = base + np.sum(c01 * powers[:, 1:], axis=1)
+        e2 = base + np.sum(c10 * powers[:, 1:], axis=1)
+        if not jacobian:
+            return e1, e2
+        n = np.arange(1, d + 1)
+        de1_du = np.sum(n * c01 * powers[:, :-1], axis=1)
+        de2_du = np.sum(n * c10 * powers[:, :-1], axis=1)
+        du = np.column_stack([-self.w0 / scale, -self.w0 * dt / 10.0 / scale, -self.w0 * dt * dt / 100.0 / scale,
+                              -u, -u * ell, -u * ell * ell])
+        j1 = np.zeros((v.size, self.size))
+        j2 = np.zeros((v.size, self.size))
+        j1[:, :_FRAME] = de1_du[:, None] * du
+        j2[:, :_FRAME] = de2_du[:, None] * du
+        i = _FRAME
+        for j in range(common.size):
+            j1[:, i + j] = j2[:, i + j] = theta**j
+        i += common.size
+        j1[:, i] = j2[:, i] = powers[:, 1]  # a_1 (b_1 = a_1 - 1)
+        j1[:, i + 1: i + d] = powers[:, 2:]  # a_2 .. a_d
+        j2[:, i + d: i + 2 * d - 1] = powers[:, 2:]  # b_2 .. b_d
+        if self.shape_t:
+            i += 2 * d - 1
+            j1[:, i] = j2[:, i] = theta * powers[:, 1]
+            j1[:, i + 1: i + d] = theta[:, None] * powers[:, 2:]
+            j2[:, i + d: i + 2 * d - 1] = theta[:, None] * powers[:, 2:]
+        return e1, e2, j1, j2
+
+    def parameters(self, x) -> dict:
+        """The law's parameters (document names, coefficient lists) of the full internal vector ``x``."""
+        t_ref = self.t_ref
+        f, common, a, b, ap, bp = self._split(x)
+        lam = common[0]
+        eps = common[1] if common.size > 1 else 0.0
+        kappa = common[2] if common.size > 2 else 0.0
         to_energy = -BOLTZMANN * t_ref  # E = -eps k_B T_ref: -E/k_B (1/T - 1/T_ref) = eps theta
         return {
             "rate_bias_center_V": self.v0 + self.w0 * f[0],
@@ -172,23 +218,6 @@ def _check_monotone(parameters, bias_range, temperature_range, degree) -> None:
                        "fitted range: use a lower degree or more points")
 
 
-def _hessian(function, x, steps) -> np.ndarray:
-    """Central-difference Hessian of a scalar ``function`` at ``x`` with per-coordinate ``steps``."""
-    k = x.size
-    h = np.zeros((k, k))
-    f0 = function(x)
-    for i in range(k):
-        ei = np.zeros(k)
-        ei[i] = steps[i]
-        h[i, i] = (function(x + ei) - 2.0 * f0 + function(x - ei)) / steps[i] ** 2
-        for j in range(i):
-            ej = np.zeros(k)
-            ej[j] = steps[j]
-            h[i, j] = h[j, i] = (function(x + ei + ej) - function(x + ei - ej) - function(x - ei + ej)
-                                 + function(x - ei - ej)) / (4.0 * steps[i] * steps[j])
-    return h
-
-
 def fit_pbit_rates_midpoint_ml(data, *, shape_degree: int = 3, temperature_degree: int | None = None,
                                t_ref: float | None = None, correlation_time_stderr_s=None,
                                correlation_time_rel_stderr: float = DEFAULT_TAU_REL_STDERR) -> FitResult:
@@ -259,41 +288,58 @@ def fit_pbit_rates_midpoint_ml(data, *, shape_degree: int = 3, temperature_degre
     rel_t, y_t = rel[has_tau], log_tau[has_tau]
     constant = float(np.sum(special.gammaln(n + 1) - special.gammaln(ones + 1) - special.gammaln(n - ones + 1)))
 
-    def parts(x_free):
-        law = model.parameters(model.full(x_free))
+    def parts(x_free, jacobian=False):
         with np.errstate(all="ignore"):
-            e1, e2 = _law.log_rates(law, v, temperature)
+            out = model.log_rates(model.full(x_free), v, temperature, jacobian=jacobian)
+        e1, e2 = out[:2]
         d = e1 - e2
         ll_counts = float(np.sum(-ones * np.logaddexp(0.0, -d) - (n - ones) * np.logaddexp(0.0, d))) + constant
-        ll_tau, chi2 = log_time_likelihood(y_t, -np.logaddexp(e1, e2)[has_tau], rel_t)
-        return ll_counts, ll_tau, chi2, law
+        m = -np.logaddexp(e1, e2)
+        ll_tau, chi2 = log_time_likelihood(y_t, m[has_tau], rel_t)
+        if not jacobian:
+            return ll_counts, ll_tau, chi2
+        p = special.expit(d)
+        r = np.zeros(v.size)
+        r[has_tau] = (y_t - m[has_tau]) / rel_t**2
+        g_counts = ones - n * p
+        gradient = out[2].T @ (g_counts - r * p) + out[3].T @ (-g_counts - r * (1.0 - p))
+        return ll_counts, ll_tau, chi2, gradient[free]
 
     def objective(x_free):
-        ll_counts, ll_tau, _, _ = parts(x_free)
+        ll_counts, ll_tau, _, gradient = parts(x_free, jacobian=True)
         total = ll_counts + ll_tau
-        return -total if np.isfinite(total) else 1e300
+        if not (np.isfinite(total) and np.all(np.isfinite(gradient))):
+            return 1e300, np.zeros_like(x_free)
+        return -total, -gradient
 
     x0 = _start(model, v, temperature, ones, n, log_tau)[free]
     best = None
-    for method, options in (("BFGS", {"maxiter": 4000, "gtol": 1e-7}), ("Nelder-Mead", {"maxiter": 40000, "maxfev": 40000,
-                                                                                          "xatol": 1e-9, "fatol": 1e-10}),
-                            ("BFGS", {"maxiter": 4000, "gtol": 1e-8})):
-        result = optimize.minimize(objective, x0 if best is None else best.x, method=method, options=options)
-        if best is None or result.fun <= best.fun:
-            best = result
+    for attempt in range(3):  # quasi-Newton restarts from the last point reset its curvature estimate
+        result = optimize.minimize(objective, x0 if best is None else best.x, jac=True, method="BFGS",
+                                   options={"maxiter": 2000, "gtol": 1e-6})
+        if best is not None and best.fun - result.fun < 1e-9:
+            best = result if result.fun < best.fun else best
+            break
+        best = result
     x = best.x
     if not np.isfinite(best.fun) or best.fun >= 1e300:
         raise FitError("the mid-point two-rate fit found no finite likelihood: the data do not look like a p-bit")
-    info = _hessian(objective, x, 1e-4 * np.maximum(1.0, np.abs(x)))
+    steps = 1e-5 * np.maximum(1.0, np.abs(x))
+    info = np.zeros((x.size, x.size))
+    for j in range(x.size):
+        e = np.zeros(x.size)
+        e[j] = steps[j]
+        info[:, j] = (objective(x + e)[1] - objective(x - e)[1]) / (2.0 * steps[j])
+    info = 0.5 * (info + info.T)
     try:
         cov_internal = np.linalg.inv(info)
     except np.linalg.LinAlgError:
         raise FitError("the mid-point two-rate information matrix is singular: the coefficients are not identifiable") from None
-    if not np.all(np.isfinite(cov_internal)) or np.any(np.diag(cov_internal) <= 0) or \
-            np.min(np.linalg.eigvalsh(0.5 * (info + info.T))) <= 0:
+    if not np.all(np.isfinite(cov_internal)) or np.any(np.diag(cov_internal) <= 0) or np.min(np.linalg.eigvalsh(info)) <= 0:
         raise FitError("the mid-point two-rate information matrix is not positive definite at the maximum: "
                        "use a lower degree or more points")
-    ll_counts, ll_tau, chi2, law = parts(x)
+    ll_counts, ll_tau, chi2 = parts(x)
+    law = model.parameters(model.full(x))
     _check_monotone(law, (lo, hi), (float(temps.min()), float(temps.max())), shape_degree)
     flat = _flat(law)
     names = tuple(k for k in flat if k != "t_ref_K")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import special
 
 from noisecircuits.errors import FitError
 from noisecircuits.fitting import rates as law
@@ -65,6 +66,16 @@ def test_the_fit_recovers_a_known_midpoint_law_within_its_errors(seed):
         centre, scale = (float(x) for x in law.bias_frame(fitted, t))
         assert law.v_mid(fitted, t) == pytest.approx(centre, abs=1e-12)
         assert law.v_width(fitted, t) == pytest.approx(scale, rel=1e-9)
+    # the documented law is the fitted model: its log-likelihood on the data is the fit's
+    k01, k10 = law.log_rates(fitted, data["v_bias_V"].to_numpy(), data["temperature_K"].to_numpy())
+    p, ones = 1 / (1 + np.exp(k10 - k01)), data["n_ones"].to_numpy()
+    ll_counts = np.sum(ones * np.log(p) + (N_SAMPLES - ones) * np.log1p(-p))
+    r = (np.log(data["correlation_time_s"].to_numpy()) + np.logaddexp(k01, k10)) / TAU_REL
+    constant = fit.details["log_likelihood_counts"] - ll_counts  # the binomial coefficients
+    assert np.sum(special.gammaln(N_SAMPLES + 1) - special.gammaln(ones + 1) - special.gammaln(N_SAMPLES - ones + 1)) \
+        == pytest.approx(constant, rel=1e-9)
+    assert fit.details["log_likelihood_times"] == pytest.approx(
+        np.sum(-0.5 * r * r - np.log(TAU_REL * np.sqrt(2 * np.pi))), rel=1e-9)
     assert fitted["k01_log_rate"][0] == fitted["k10_log_rate"][0]
     assert fitted["k01_log_rate"][1] - fitted["k10_log_rate"][1] == pytest.approx(1.0, abs=1e-12)
 
