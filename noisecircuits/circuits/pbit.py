@@ -151,12 +151,13 @@ class PBitDesign:
 
     @classmethod
     def default(cls) -> PBitDesign:
-        """The reference design: V_dd = 80 mV, 0.1 fF nodes, v_ref = 0.1 V, MNref twice MNbias.
+        """The reference design: V_dd = 80 mV (fixed), 70 aF nodes, v_ref = 0.1 V, MNref twice MNbias.
 
         Latch devices 1 µm × 1 µm (nmos V_T0 = 0.35 V, n = 1.35, β = 200 µA/V²; pmos
         V_T0 = 0.35 V, n = 1.4, β = 80 µA/V²); MNbias 0.5 µm × 20 µm (β = 5 µA/V²). At 300 K
-        the latch has an effective barrier of about 4 kT, τ_c ≈ 2 µs and draws about 3 pW
-        (figures in docs/circuits.md).
+        v_mid = 124.7 mV, the effective barrier is 2.35 kT, τ_c = 3.43 µs and the latch draws
+        3.56 pW (docs/circuits.md). Its 70 aF node is below its own devices' capacitance
+        (docs/design.md "The 3.4 µs optimum as the reference p-bit").
         """
         return cls()
 

@@ -4,9 +4,11 @@
 The candidate is the design tool's 3.4 µs optimum (generic card, 300 K, 280-340 K, seed 0) rounded
 to 1 nm and 0.05 mV. Printed: its exact figures at 280/300/320 K against the shipped reference
 design, the cost of one exact evaluation of each, the bias window where it is bistable at each
-temperature, the two-rate law fitted to exact data at each temperature alone and jointly, and how
+temperature, the two-rate law fitted to exact data at each temperature alone and jointly, how
 well the cell laws fitted on the demo's common bias window reproduce it (the truth figures the demo
-reports).
+reports), and its transistor-level twin on the generic BSIM4 card (devices calibrated at their own W
+and L with the threshold shift as delvto, node capacitance extracted from ngspice: the circuit
+``spice check pbit --design`` compares with ngspice) against the design tool's stated generic process.
 """
 
 from __future__ import annotations
@@ -101,6 +103,27 @@ def truth_on_the_demo_window(design, n_biases=15):
     print(format_truth_figures(compare_with_exact_pbit(cell, design)))
 
 
+def card_twin(geometry, temperatures=(280.0, 300.0, 320.0)):
+    """The candidate's twin on the generic card: calibrated devices and extracted capacitance vs the design model."""
+    from noisecircuits.design.document import design_document
+    from noisecircuits.validation.crosscheck import check_pbit_geometry_design
+
+    model = build_design(geometry, process_named("generic"))
+    twin = check_pbit_geometry_design(design_document(geometry, "generic"), "generic", temperatures)
+    for temperature in temperatures:
+        design = twin.designs[temperature]
+        for name in ("nmos", "pmos", "bias_nmos"):
+            stated, card = getattr(model, name), getattr(design, name)
+            ratio = card.current_factor / stated.current_factor
+            print(f"{temperature:5.0f} K {name:9s}: card beta/stated {ratio:5.2f} (at T_ref of each), n {card.slope_factor:.3f} "
+                  f"(stated {stated.slope_factor:.2f}), V_T0 {card.threshold_voltage:.4f} V (stated {stated.threshold_voltage:.4f})")
+        vm = v_mid(design, temperature)
+        cell = PBit(design, vm, temperature)
+        print(f"{temperature:5.0f} K twin: node {design.node_capacitance * 1e15:.3f} fF (model {model.node_capacitance * 1e15:.3f}), "
+              f"v_mid {vm * 1e3:.2f} mV, barrier {cell.effective_barrier():.2f} kT, tau_c {cell.correlation_time_exact():.3g} s "
+              f"({cell.correlation_time_exact() / cell.timescale:.3g} relaxation times)")
+
+
 if __name__ == "__main__":
     candidate = build_design(CANDIDATE, process_named("generic"))
     print(f"candidate node capacitance {candidate.node_capacitance * 1e15:.3f} fF")
@@ -108,3 +131,4 @@ if __name__ == "__main__":
     figures("candidate", candidate)
     two_rate_per_temperature_and_jointly(candidate, bistable_windows(candidate))
     truth_on_the_demo_window(candidate)
+    card_twin(CANDIDATE)
