@@ -79,7 +79,8 @@ def register(subparsers) -> None:
     transfer.add_argument(
         "--form", choices=("auto", "logistic", "probit", "two_rate"), default="auto",
         help="transfer law: logistic or probit sigmoid, two_rate (escape rates k01, k10 fitted jointly to counts and "
-             "correlation times), or auto (every candidate, the smallest --criterion wins)",
+             "correlation times, in a fixed bias frame or in the mid-point frame that follows temperature; the "
+             "smallest --criterion of both), or auto (every candidate, the smallest --criterion wins)",
     )
     transfer.add_argument("--criterion", choices=("aicc", "aic", "bic"), default="aicc",
                           help="information criterion of --form auto (default aicc)")
