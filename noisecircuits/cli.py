@@ -132,7 +132,8 @@ def _finite_or_none(obj):
 
 
 def emit(result, as_json: bool) -> None:
-    """Print a command's result: one JSON object under ``--json``, else ``key: value`` lines."""
+    """Print a command's result: one JSON object under ``--json``, else ``key: value`` lines (a list of
+    records, such as a check's points, as a table with one row per record)."""
     if result is None:
         return
     if as_json:
@@ -140,6 +141,12 @@ def emit(result, as_json: bool) -> None:
         sys.stdout.write(text + "\n")
     else:
         for key, value in result.items():
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                import pandas as pd
+
+                table = pd.DataFrame(value).to_string(index=False, float_format=lambda x: f"{x:.4g}")
+                sys.stdout.write(f"{key}:\n{table}\n")
+                continue
             if isinstance(value, float):
                 value = f"{value:.6g}"
             sys.stdout.write(f"{key}: {value}\n")

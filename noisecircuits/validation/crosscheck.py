@@ -189,6 +189,9 @@ class GeometryCheckDesign:
         a common one C − C_m), plus the held-noise variance deficit [-].
     design_tool_capacitance : float
         The design tool's node capacitance estimate (design/geometry.py) [F].
+    design_model : PBitDesign
+        The design as the design tool builds it (its stated process, its estimated capacitance):
+        the circuit ``simulate pbit --design`` runs [-].
     """
 
     designs: dict
@@ -197,6 +200,7 @@ class GeometryCheckDesign:
     capacitances: dict
     capacitance_budgets: dict
     design_tool_capacitance: float
+    design_model: object
 
 
 def _read_document(design):
@@ -286,7 +290,8 @@ def check_pbit_geometry_design(design, card: str = "generic", temperatures=_DEFA
         capacitances[t] = cap
         budgets[t] = cap["spread"] + cap["coupling_F"] / c + held
     return GeometryCheckDesign(designs=designs, calibrations=cals, options=options, capacitances=capacitances,
-                               capacitance_budgets=budgets, design_tool_capacitance=float(tool.node_capacitance))
+                               capacitance_budgets=budgets, design_tool_capacitance=float(tool.node_capacitance),
+                               design_model=tool)
 
 
 def _p_one_from_density(pi: np.ndarray) -> float:
@@ -474,7 +479,9 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
         ``p_one_budget`` (model mismatch), ``p_one_tolerance``, ``p_one_agrees``,
         ``tau_spice_s, tau_spice_stderr_s, tau_sde_s, tau_log_budget, tau_tolerance_s,
         tau_agrees`` (None where not checkable), ``n_switches_spice, duration_s, noise_step_s, seed``
-        (of the point's deck), ``deck, copies_in_deck``; with ``design`` also
+        (of the point's deck), ``deck, copies_in_deck``, ``p_one_design_model`` and
+        ``tau_design_model_s`` (the uncalibrated design that ``simulate`` runs, exact, not compared:
+        how far the checked card-calibrated circuit is from it); with ``design`` also
         ``node_capacitance_F`` (extracted), ``design_tool_capacitance_F``, ``capacitance_budget``,
         ``threshold_shift_V`` [SI].
     """
@@ -514,8 +521,11 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
         designs, cals, options = prepared.designs, prepared.calibrations, prepared.options
         budgets = prepared.capacitance_budgets
     else:
+        from noisecircuits.circuits.pbit import PBitDesign
+
         reference, cals = check_pbit_design(card, temps, workers=workers, light=light)
         designs, options, budgets = {t: reference for t in temps}, None, {t: CAPACITANCE_BUDGET for t in temps}
+    design_model = prepared.design_model if geometric else (light_check_design() if light else PBitDesign.default())
     groups = []  # one per deck: (temperature, noise step, duration, [(bias, model), ...])
     for t in temps:
         design = designs[t]
@@ -551,7 +561,7 @@ def check_pbit(card: str = "generic", temperatures=_DEFAULT_TEMPERATURES, biases
         readouts = copies_readouts(frame, len(points), nt)
         for (vb, model), readout in zip(points, readouts):
             row = _pbit_row(designs[t], cals, model, t, vb, readout, nt, dur, s, budgets[t])
-            row |= {"deck": k, "copies_in_deck": len(points)}
+            row |= {"deck": k, "copies_in_deck": len(points), **_design_model_values(design_model, vb, t)}
             if geometric:
                 row |= {"node_capacitance_F": designs[t].node_capacitance,
                         "design_tool_capacitance_F": prepared.design_tool_capacitance,
@@ -586,6 +596,16 @@ def _pbit_row(design, cals, model, t, vb, readout, nt, dur, s, capacitance_budge
         else None,
         "n_switches_spice": int(n_sw), "duration_s": dur, "noise_step_s": nt, "seed": int(s),
     }
+
+
+def _design_model_values(design, v_bias, temperature) -> dict:
+    """Exact P(1) and tau_c [s] of the uncalibrated design (the circuit ``simulate`` runs) at the point; not
+    compared: they show how far the card-calibrated circuit of the check is from the simulated one."""
+    from noisecircuits.circuits.pbit import PBit
+
+    model = PBit(design, float(v_bias), temperature)
+    return {"p_one_design_model": model.p_one_exact(),
+            "tau_design_model_s": model.correlation_time_exact() if model.bistable else math.nan}
 
 
 def _calibrated(card_name, device, temperature, workers):

@@ -84,6 +84,12 @@ def test_check_pbit_json_contract(capsys, tmp_path):
         assert key in point
     assert point["temperature_K"] == 320.0 and point["v_bias_V"] == 0.159
     assert 0.0 <= point["p_one_spice"] <= 1.0
+    # beside the checked (card-calibrated) circuit, the uncalibrated reference design that simulate runs
+    from noisecircuits.circuits.pbit import PBit, PBitDesign
+
+    simulated = PBit(PBitDesign.default(), 0.159, 320.0)
+    assert point["p_one_design_model"] == simulated.p_one_exact()
+    assert point["tau_design_model_s"] == simulated.correlation_time_exact()
     assert (tmp_path / "pbit_00" / "netlist.cir").is_file()
 
 
